@@ -1,0 +1,44 @@
+#pragma once
+/// @file
+/// The default, embedded store: in process memory.
+
+#include <cstddef>
+#include <memory>
+
+#include "reverify/store.hpp"
+
+namespace reverify {
+
+/// A thread-safe, sharded in-memory `Store`. State lives as long as the object and is not shared
+/// between processes. Records are kept compactly (see docs/backends.md for bytes per record);
+/// expired state is purged by `purge_expired` and, in bounded steps, during inserts.
+class MemoryStore final : public Store {
+ public:
+  /// `shards` independent locks (rounded up to a power of two, at least 1).
+  explicit MemoryStore(std::size_t shards = 16);
+  ~MemoryStore() override;
+
+  [[nodiscard]] Result<bool> insert(const VerificationRecord& record, bool retire_previous) override;
+  [[nodiscard]] Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) override;
+  [[nodiscard]] Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t max_attempts,
+                                                    Timestamp now) override;
+  [[nodiscard]] Result<bool> mark_verified(std::string_view id, Timestamp now) override;
+  [[nodiscard]] Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) override;
+  [[nodiscard]] Result<void> retire(std::string_view id) override;
+  [[nodiscard]] Result<WindowResult> window_add(std::string_view key, std::chrono::milliseconds window,
+                                                std::uint32_t limit, Timestamp now) override;
+  [[nodiscard]] Result<void> window_remove(std::string_view key, Timestamp at) override;
+  [[nodiscard]] Result<void> block(std::string_view key, Timestamp until) override;
+  [[nodiscard]] Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) override;
+  [[nodiscard]] Result<void> unblock(std::string_view key) override;
+  [[nodiscard]] Result<std::size_t> purge_expired(Timestamp now, std::size_t limit) override;
+
+  /// Records currently held (live or not yet purged). For tests and metrics.
+  [[nodiscard]] std::size_t record_count() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reverify
