@@ -1,0 +1,76 @@
+#include "reverify/identifier.hpp"
+
+#include <algorithm>
+
+namespace reverify {
+namespace {
+
+constexpr std::size_t max_email_length = 256;
+constexpr std::size_t max_phone_digits = 20;
+
+bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Logto's rule is /^\S+@\S+\.\S+$/; we also demand exactly one '@' so that two spellings of one
+// mailbox cannot normalise differently.
+Result<std::string> normalize_email(std::string_view raw) {
+  const std::string_view value = trim(raw);
+  if (value.empty()) return fail(Errc::invalid_input, "email is empty");
+  if (value.size() > max_email_length) return fail(Errc::invalid_input, "email is longer than 256 bytes");
+  if (std::any_of(value.begin(), value.end(), [](char c) { return is_space(c) || c == '\0'; })) {
+    return fail(Errc::invalid_input, "email contains white space");
+  }
+  const auto at = value.find('@');
+  if (at == std::string_view::npos || at == 0 || value.find('@', at + 1) != std::string_view::npos) {
+    return fail(Errc::invalid_input, "email must have one '@' after a local part");
+  }
+  const std::string_view domain = value.substr(at + 1);
+  const auto dot = domain.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size()) {
+    return fail(Errc::invalid_input, "email domain must contain a dot");
+  }
+  std::string out(value);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+  return out;
+}
+
+Result<std::string> normalize_phone(std::string_view raw) {
+  std::string_view value = trim(raw);
+  if (!value.empty() && value.front() == '+') value.remove_prefix(1);
+  std::string digits;
+  digits.reserve(value.size());
+  for (const char c : value) {
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+    } else if (c != ' ' && c != '-') {
+      return fail(Errc::invalid_input, "phone may contain only digits, a leading '+', spaces and dashes");
+    }
+  }
+  if (digits.empty()) return fail(Errc::invalid_input, "phone has no digits");
+  if (digits.size() > max_phone_digits) return fail(Errc::invalid_input, "phone has more than 20 digits");
+  return digits;
+}
+
+}  // namespace
+
+Result<std::string> normalize_identifier(const Identifier& identifier) {
+  switch (identifier.type) {
+    case IdentifierType::email:
+      return normalize_email(identifier.value);
+    case IdentifierType::phone:
+      return normalize_phone(identifier.value);
+  }
+  return fail(Errc::invalid_input, "unknown identifier type");
+}
+
+std::string_view to_string(IdentifierType type) noexcept {
+  return type == IdentifierType::phone ? "phone" : "email";
+}
+
+}  // namespace reverify

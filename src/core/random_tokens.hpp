@@ -1,0 +1,21 @@
+#pragma once
+// Record ids and one-time codes from libsodium's CSPRNG, drawn in as few system calls as possible.
+
+#include <string>
+
+#include "reverify/record.hpp"
+#include "reverify/secret_string.hpp"
+
+namespace reverify::detail {
+
+/// A fresh record id and, when code_length > 0, a code of that many digits.
+struct Tokens {
+  std::string record_id;
+  SecretString code;
+};
+
+/// One `randombytes_buf` call covers both in the common case; rejection sampling keeps every
+/// character uniform (bytes >= 252 are dropped for base 36, >= 250 for base 10).
+[[nodiscard]] Tokens draw_tokens(std::size_t code_length);
+
+}  // namespace reverify::detail

@@ -1,0 +1,521 @@
+#include "reverify/verification_manager.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <exception>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "code_digest.hpp"
+#include "random_tokens.hpp"
+
+namespace reverify {
+namespace {
+
+constexpr std::size_t max_password_bytes = 4096;
+constexpr std::size_t max_code_bytes = 64;
+constexpr int max_insert_tries = 3;
+
+// Every collaborator call goes through one of these: an exception or a foreign error code from
+// host code becomes one typed error, so nothing downstream can mistake it for success.
+template <class F>
+auto call_collaborator(Errc failure, const char* what, F&& f) -> decltype(f()) {
+  try {
+    auto result = f();
+    if (!result && result.error().code() != failure) {
+      return fail(failure, std::string(what) + ": " + result.error().message());
+    }
+    return result;
+  } catch (const std::exception& e) {
+    return fail(failure, std::string(what) + " threw: " + e.what());
+  } catch (...) {
+    return fail(failure, std::string(what) + " threw a non-standard exception");
+  }
+}
+
+RecordKind code_kind(IdentifierType type) noexcept {
+  return type == IdentifierType::phone ? RecordKind::phone_verification_code : RecordKind::email_verification_code;
+}
+
+std::string lock_key_for_user(std::string_view user_id) { return "lock:pw:" + std::string(user_id); }
+
+std::string lock_key_for_identifier(IdentifierType type, std::string_view key) {
+  return std::string("lock:") + std::string(to_string(type)) + ":" + std::string(key);
+}
+
+std::string send_key_for_identifier(IdentifierType type, std::string_view key) {
+  return std::string("send:") + std::string(to_string(type)) + ":" + std::string(key);
+}
+
+std::chrono::seconds seconds_until(Timestamp until, Timestamp now) {
+  const auto ms = std::max<std::int64_t>(0, (until - now).count());
+  return std::chrono::seconds((ms + 999) / 1000);
+}
+
+}  // namespace
+
+struct VerificationManager::Impl {
+  Policy policy;
+  Dependencies deps;
+
+  // ---- collaborators, each wrapped so that failures are typed -----------------------------
+
+  Result<Timestamp> now() const {
+    try {
+      return deps.clock->now();
+    } catch (const std::exception& e) {
+      return fail(Errc::clock_unavailable, std::string("clock threw: ") + e.what());
+    } catch (...) {
+      return fail(Errc::clock_unavailable, "clock threw a non-standard exception");
+    }
+  }
+
+  template <class F>
+  auto store(const char* what, F&& f) const -> decltype(f(*deps.store)) {
+    return call_collaborator(Errc::store_unavailable, what, [&] { return f(*deps.store); });
+  }
+
+  void emit(Event event) const {
+    if (!deps.events) return;
+    try {
+      deps.events->on_event(event);
+    } catch (...) {
+      // Auditing never changes an answer.
+    }
+  }
+
+  const Pepper* pepper(std::uint32_t id) const noexcept {
+    for (const auto& p : deps.peppers.peppers) {
+      if (p.id() == id) return &p;
+    }
+    return nullptr;
+  }
+  const Pepper& current_pepper() const noexcept { return deps.peppers.peppers.front(); }
+
+  // ---- lockouts ----------------------------------------------------------------------------
+
+  /// The block on `key`, as an error to answer, or nothing.
+  Result<std::optional<Error>> block_error(const std::string& key, Timestamp now) const {
+    auto until = store("blocked_until", [&](Store& s) { return s.blocked_until(key, now); });
+    if (!until) return tl::unexpected(until.error());
+    if (!*until) return std::optional<Error>{};
+    return std::optional<Error>{Error(Errc::verification_blocked).with_retry_after(seconds_until(**until, now))};
+  }
+
+  /// Counts one failure against `key`; returns the error to answer: `fallback`, or the
+  /// lockout error when this failure reaches the limit (Logto answers that failure blocked).
+  Error record_failure(const std::string& key, Timestamp now, Errc fallback, Event event) const {
+    auto counted = store("window_add", [&](Store& s) {
+      return s.window_add(key, policy.lockout_window, std::numeric_limits<std::uint32_t>::max(), now);
+    });
+    event.type = EventType::failed;
+    event.at = now;
+    event.target = key;
+    if (!counted) {
+      event.reason = counted.error().code();
+      emit(event);
+      return counted.error();
+    }
+    if (counted->count >= policy.lockout_failures) {
+      const Timestamp until = now + policy.lockout_duration;
+      auto blocked = store("block", [&](Store& s) { return s.block(key, until); });
+      if (!blocked) return blocked.error();
+      event.reason = Errc::verification_blocked;
+      emit(event);
+      event.type = EventType::locked;
+      emit(event);
+      return Error(Errc::verification_blocked).with_retry_after(seconds_until(until, now));
+    }
+    event.reason = fallback;
+    emit(event);
+    return Error(fallback);
+  }
+
+  // ---- records -----------------------------------------------------------------------------
+
+  /// Inserts `record` under a fresh id, retrying on the (astronomically rare) id collision.
+  Result<void> insert_new(VerificationRecord& record, bool retire_previous, std::string_view code) const {
+    for (int attempt = 0; attempt < max_insert_tries; ++attempt) {
+      if (attempt > 0) record.id = detail::draw_tokens(0).record_id;
+      if (!code.empty()) record.code_digest = detail::code_digest(current_pepper(), record.id, code);
+      auto inserted = store("insert", [&](Store& s) { return s.insert(record, retire_previous); });
+      if (!inserted) return tl::unexpected(inserted.error());
+      if (*inserted) return {};
+    }
+    return fail(Errc::internal, "could not allocate a unique record id");
+  }
+
+  void bind(VerificationRecord& record, const ActionBinding& action) const {
+    record.purpose = action.purpose;
+    if (!action.binding.empty()) {
+      record.binding_digest = detail::binding_digest(current_pepper(), action.purpose, action.binding);
+    }
+  }
+
+  /// Whether the record's purpose binding admits the request.
+  bool binding_matches(const VerificationRecord& record, const std::optional<ActionBinding>& action) const {
+    if (!action) return record.purpose.empty() && !record.binding_digest;
+    if (record.purpose != action->purpose) return false;
+    if (action->binding.empty()) return !record.binding_digest;
+    if (!record.binding_digest) return false;
+    const Pepper* p = pepper(record.pepper_id);
+    if (p == nullptr) return false;
+    return detail::digests_equal(*record.binding_digest, detail::binding_digest(*p, action->purpose, action->binding));
+  }
+};
+
+VerificationManager::VerificationManager(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+VerificationManager::VerificationManager(VerificationManager&&) noexcept = default;
+VerificationManager& VerificationManager::operator=(VerificationManager&&) noexcept = default;
+VerificationManager::~VerificationManager() = default;
+
+const Policy& VerificationManager::policy() const noexcept { return impl_->policy; }
+
+Result<VerificationManager> VerificationManager::create(Policy policy, Dependencies deps) {
+  if (sodium_init() < 0) return fail(Errc::invalid_configuration, "libsodium could not be initialised");
+  if (auto valid = policy.validate(); !valid) return tl::unexpected(valid.error());
+  if (!deps.store) return fail(Errc::invalid_configuration, "dependencies.store is null");
+  if (!deps.hasher) return fail(Errc::invalid_configuration, "dependencies.hasher is null");
+  if (!deps.sender) return fail(Errc::invalid_configuration, "dependencies.sender is null");
+  if (!deps.clock) return fail(Errc::invalid_configuration, "dependencies.clock is null");
+  if (deps.peppers.peppers.empty()) return fail(Errc::invalid_configuration, "dependencies.peppers is empty");
+  std::set<std::uint32_t> ids;
+  for (const auto& p : deps.peppers.peppers) {
+    if (!ids.insert(p.id()).second) return fail(Errc::invalid_configuration, "pepper ids must be unique");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->policy = policy;
+  impl->deps = std::move(deps);
+  return VerificationManager(std::move(impl));
+}
+
+Result<PasswordVerification> VerificationManager::verify_password(const PasswordVerificationRequest& request) const {
+  const Impl& m = *impl_;
+  if (request.user_id.empty()) return fail(Errc::invalid_input, "user id is empty");
+  if (request.password.empty()) return fail(Errc::invalid_input, "password is empty");
+  if (request.password.size() > max_password_bytes) return fail(Errc::invalid_input, "password is too long");
+
+  auto now = m.now();
+  if (!now) return tl::unexpected(now.error());
+  const std::string lock_key = lock_key_for_user(request.user_id);
+  Event event;
+  event.user_id = request.user_id;
+  event.kind = RecordKind::password;
+
+  auto blocked = m.block_error(lock_key, *now);
+  if (!blocked) return tl::unexpected(blocked.error());
+  if (*blocked) {
+    event.type = EventType::failed;
+    event.at = *now;
+    event.reason = Errc::verification_blocked;
+    event.target = lock_key;
+    m.emit(event);
+    return tl::unexpected(**blocked);
+  }
+
+  auto check = call_collaborator(Errc::hasher_unavailable, "password hasher",
+                                 [&] { return m.deps.hasher->verify(request.password, request.stored_hash); });
+  if (!check) return tl::unexpected(check.error());
+  if (check->result == PasswordMatch::malformed) {
+    Event malformed = event;
+    malformed.type = EventType::password_hash_malformed;
+    malformed.at = *now;
+    malformed.detail = check->detail;
+    m.emit(malformed);
+  }
+  if (check->result != PasswordMatch::match) {
+    return tl::unexpected(m.record_failure(lock_key, *now, Errc::invalid_credentials, event));
+  }
+
+  VerificationRecord record;
+  record.id = detail::draw_tokens(0).record_id;
+  record.user_id = request.user_id;
+  record.kind = RecordKind::password;
+  record.pepper_id = m.current_pepper().id();
+  record.created_at = *now;
+  record.expires_at = *now + m.policy.record_ttl;
+  record.verified = true;
+  m.bind(record, request.action);
+  if (auto inserted = m.insert_new(record, false, {}); !inserted) return tl::unexpected(inserted.error());
+
+  event.type = EventType::record_created;
+  event.at = *now;
+  event.record_id = record.id;
+  m.emit(event);
+
+  PasswordVerification out{record.id, record.expires_at, std::nullopt};
+  if (check->needs_rehash) {
+    // An upgrade is a courtesy: if it fails, the verification still stands.
+    auto rehashed = call_collaborator(Errc::hasher_unavailable, "password hasher",
+                                      [&] { return m.deps.hasher->hash(request.password); });
+    if (rehashed) out.new_password_hash = std::move(*rehashed);
+  }
+  return out;
+}
+
+Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) const {
+  const Impl& m = *impl_;
+  if (request.user_id.empty()) return fail(Errc::invalid_input, "user id is empty");
+  auto key = normalize_identifier(request.identifier);
+  if (!key) return tl::unexpected(key.error());
+  if (request.template_type && *request.template_type == TemplateType::bind_new_identifier) {
+    return fail(Errc::invalid_input, "templateType may be UserPermissionValidation or BindMfa");
+  }
+  const bool owned = std::any_of(request.owned_identifiers.begin(), request.owned_identifiers.end(),
+                                 [&](const Identifier& own) {
+                                   if (own.type != request.identifier.type) return false;
+                                   auto own_key = normalize_identifier(own);
+                                   return own_key && *own_key == *key;
+                                 });
+  const TemplateType template_type =
+      owned ? request.template_type.value_or(TemplateType::user_permission_validation)
+            : TemplateType::bind_new_identifier;
+
+  auto now = m.now();
+  if (!now) return tl::unexpected(now.error());
+  const RecordKind kind = code_kind(request.identifier.type);
+  const std::string send_key = send_key_for_identifier(request.identifier.type, *key);
+  Event event;
+  event.user_id = request.user_id;
+  event.kind = kind;
+  event.at = *now;
+
+  auto window = m.store("window_add", [&](Store& s) {
+    return s.window_add(send_key, m.policy.send_window, m.policy.send_limit, *now);
+  });
+  if (!window) return tl::unexpected(window.error());
+  if (!window->counted) {
+    event.type = EventType::rate_limited;
+    event.reason = Errc::message_rate_limited;
+    event.target = send_key;
+    m.emit(event);
+    const Timestamp retry_at = window->oldest + m.policy.send_window;
+    return tl::unexpected(Error(Errc::message_rate_limited).with_retry_after(seconds_until(retry_at, *now)));
+  }
+  // A send that did not happen must not count against the recipient.
+  auto uncount = [&] { (void)m.store("window_remove", [&](Store& s) { return s.window_remove(send_key, *now); }); };
+
+  detail::Tokens tokens = detail::draw_tokens(m.policy.code_length);
+  VerificationRecord record;
+  record.id = std::move(tokens.record_id);
+  record.user_id = request.user_id;
+  record.kind = kind;
+  record.template_type = template_type;
+  record.identifier = request.identifier.value;
+  record.identifier_key = std::move(*key);
+  record.pepper_id = m.current_pepper().id();
+  record.created_at = *now;
+  record.expires_at = *now + m.policy.record_ttl;
+  record.code_expires_at = std::min(*now + m.policy.code_ttl, record.expires_at);
+  m.bind(record, request.action);
+
+  CodeMessage message;
+  message.channel = request.identifier.type;
+  message.to = request.identifier.value;
+  message.code = tokens.code;
+  message.template_type = template_type;
+  message.record_id = record.id;
+  message.user_id = request.user_id;
+  message.sent_at = *now;
+  message.code_expires_at = record.code_expires_at;
+
+  // Deliver first, store second: a failed delivery leaves no record at all, and a failed insert
+  // leaves a delivered code that matches nothing.
+  try {
+    auto sent = m.deps.sender->send(message);
+    if (!sent) {
+      uncount();
+      const Errc code =
+          sent.error().code() == Errc::connector_not_found ? Errc::connector_not_found : Errc::sender_unavailable;
+      return fail(code, "code delivery failed: " + sent.error().message());
+    }
+  } catch (const std::exception& e) {
+    uncount();
+    return fail(Errc::sender_unavailable, std::string("code sender threw: ") + e.what());
+  } catch (...) {
+    uncount();
+    return fail(Errc::sender_unavailable, "code sender threw a non-standard exception");
+  }
+
+  if (auto inserted = m.insert_new(record, m.policy.retire_previous_codes, tokens.code.reveal()); !inserted) {
+    return tl::unexpected(inserted.error());
+  }
+  event.type = EventType::record_created;
+  event.record_id = record.id;
+  m.emit(event);
+  return CodeSent{record.id, record.expires_at, record.code_expires_at, template_type};
+}
+
+Result<std::string> VerificationManager::verify_code(const VerifyCodeRequest& request) const {
+  const Impl& m = *impl_;
+  auto key = normalize_identifier(request.identifier);
+  if (!key) return tl::unexpected(key.error());
+  if (request.code.size() > max_code_bytes) return fail(Errc::invalid_input, "code is too long");
+  if (request.record_id.empty() || request.user_id.empty()) return fail(Errc::record_not_found);
+
+  auto now = m.now();
+  if (!now) return tl::unexpected(now.error());
+  const RecordKind kind = code_kind(request.identifier.type);
+
+  auto found = m.store("find", [&](Store& s) { return s.find(request.record_id, *now); });
+  if (!found) return tl::unexpected(found.error());
+  // Missing, expired, retired, someone else's, or another kind: all look the same to the caller.
+  if (!*found || (*found)->retired || (*found)->user_id != request.user_id || (*found)->kind != kind) {
+    return fail(Errc::record_not_found);
+  }
+  const VerificationRecord& record = **found;
+  if (record.verified || request.code.empty()) return fail(Errc::code_not_found);
+  if (record.identifier_key != *key) {
+    return fail(kind == RecordKind::phone_verification_code ? Errc::phone_mismatch : Errc::email_mismatch);
+  }
+  if (*now > record.code_expires_at) return fail(Errc::code_expired);
+
+  Event event;
+  event.user_id = request.user_id;
+  event.record_id = record.id;
+  event.kind = kind;
+  const std::string lock_key = lock_key_for_identifier(request.identifier.type, record.identifier_key);
+  auto blocked = m.block_error(lock_key, *now);
+  if (!blocked) return tl::unexpected(blocked.error());
+  if (*blocked) {
+    event.type = EventType::failed;
+    event.at = *now;
+    event.reason = Errc::verification_blocked;
+    event.target = lock_key;
+    m.emit(event);
+    return tl::unexpected(**blocked);
+  }
+  if (record.attempts >= m.policy.max_code_attempts) {
+    return tl::unexpected(m.record_failure(lock_key, *now, Errc::code_exceed_max_try, event));
+  }
+
+  // Count before compare: the attempt is spent atomically in the store before any comparison.
+  auto spent = m.store("spend_attempt",
+                       [&](Store& s) { return s.spend_attempt(record.id, m.policy.max_code_attempts, *now); });
+  if (!spent) return tl::unexpected(spent.error());
+  switch (spent->status) {
+    case AttemptStatus::exhausted:
+      return tl::unexpected(m.record_failure(lock_key, *now, Errc::code_exceed_max_try, event));
+    case AttemptStatus::already_verified:
+      return fail(Errc::code_not_found);
+    case AttemptStatus::not_found:
+      return fail(Errc::record_not_found);
+    case AttemptStatus::spent:
+      break;
+  }
+  if (!spent->code_digest) return fail(Errc::internal, "store returned no digest for a spent attempt");
+  const Pepper* pepper = m.pepper(spent->pepper_id);
+  if (pepper == nullptr) {
+    return fail(Errc::invalid_configuration, "the pepper this code was made with is no longer configured");
+  }
+  const Digest offered = detail::code_digest(*pepper, record.id, request.code.reveal());
+  if (!detail::digests_equal(offered, *spent->code_digest)) {
+    return tl::unexpected(m.record_failure(lock_key, *now, Errc::code_mismatch, event));
+  }
+
+  auto marked = m.store("mark_verified", [&](Store& s) { return s.mark_verified(record.id, *now); });
+  if (!marked) return tl::unexpected(marked.error());
+  if (!*marked) return fail(Errc::code_not_found);
+  event.type = EventType::verified;
+  event.at = *now;
+  m.emit(event);
+  return record.id;
+}
+
+Result<Authorization> VerificationManager::authorize(const AuthorizeRequest& request) const {
+  const Impl& m = *impl_;
+  auto now = m.now();
+  if (!now) return tl::unexpected(now.error());
+  Event event;
+  event.user_id = request.user_id;
+  event.record_id = request.record_id;
+  event.at = *now;
+  auto deny = [&](const char* why) {
+    event.type = EventType::denied;
+    event.reason = Errc::permission_denied;
+    event.detail = why;
+    m.emit(event);
+    return fail(Errc::permission_denied);
+  };
+  if (request.record_id.empty() || request.user_id.empty()) return deny("no record id or user id");
+
+  auto found = m.store("find", [&](Store& s) { return s.find(request.record_id, *now); });
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return deny("record missing or expired");
+  const VerificationRecord& record = **found;
+  event.kind = record.kind;
+  if (record.user_id != request.user_id) return deny("record of another user");
+  if (!record.verified || record.retired) return deny("record not verified");
+  const bool accepted_kind = record.kind == RecordKind::password ||
+                             record.template_type == TemplateType::user_permission_validation;
+  if (!accepted_kind) return deny("record kind or template not accepted for step-up");
+  if (!m.binding_matches(record, request.action)) return deny("purpose or binding differs");
+  if (m.policy.max_record_uses > 0) {
+    auto used = m.store("use", [&](Store& s) { return s.use(record.id, m.policy.max_record_uses, *now); });
+    if (!used) return tl::unexpected(used.error());
+    if (!*used) return deny("record uses exhausted");
+  }
+  event.type = EventType::authorized;
+  m.emit(event);
+  return Authorization{record.id, record.kind, record.template_type, record.identifier, record.expires_at};
+}
+
+Result<Authorization> VerificationManager::check_identifier_record(const AuthorizeRequest& request,
+                                                                   const Identifier& identifier) const {
+  const Impl& m = *impl_;
+  auto key = normalize_identifier(identifier);
+  if (!key) return tl::unexpected(key.error());
+  if (request.record_id.empty() || request.user_id.empty()) return fail(Errc::record_not_found);
+  auto now = m.now();
+  if (!now) return tl::unexpected(now.error());
+  auto found = m.store("find", [&](Store& s) { return s.find(request.record_id, *now); });
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return fail(Errc::record_not_found);
+  const VerificationRecord& record = **found;
+  if (record.user_id != request.user_id || !record.verified || record.retired ||
+      record.kind != code_kind(identifier.type) || record.identifier_key != *key) {
+    return fail(Errc::record_not_found);
+  }
+  return Authorization{record.id, record.kind, record.template_type, record.identifier, record.expires_at};
+}
+
+Result<void> VerificationManager::unblock_user(const std::string& user_id) const {
+  const Impl& m = *impl_;
+  if (user_id.empty()) return fail(Errc::invalid_input, "user id is empty");
+  const std::string key = lock_key_for_user(user_id);
+  auto done = m.store("unblock", [&](Store& s) { return s.unblock(key); });
+  if (!done) return done;
+  Event event;
+  event.type = EventType::unblocked;
+  event.user_id = user_id;
+  event.target = key;
+  if (auto now = m.now()) event.at = *now;
+  m.emit(event);
+  return {};
+}
+
+Result<void> VerificationManager::unblock_identifier(const Identifier& identifier) const {
+  const Impl& m = *impl_;
+  auto normalized = normalize_identifier(identifier);
+  if (!normalized) return tl::unexpected(normalized.error());
+  const std::string key = lock_key_for_identifier(identifier.type, *normalized);
+  auto done = m.store("unblock", [&](Store& s) { return s.unblock(key); });
+  if (!done) return done;
+  Event event;
+  event.type = EventType::unblocked;
+  event.target = key;
+  if (auto now = m.now()) event.at = *now;
+  m.emit(event);
+  return {};
+}
+
+Result<std::size_t> VerificationManager::purge_expired(std::size_t limit) const {
+  const Impl& m = *impl_;
+  auto now = m.now();
+  if (!now) return tl::unexpected(now.error());
+  return m.store("purge_expired", [&](Store& s) { return s.purge_expired(*now, limit); });
+}
+
+}  // namespace reverify
