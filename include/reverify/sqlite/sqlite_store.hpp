@@ -1,0 +1,75 @@
+#pragma once
+/// @file
+/// A durable `Store` in one SQLite file, shareable by several processes.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "reverify/store.hpp"
+
+namespace reverify::sqlite {
+
+/// Tuning of a `SqliteStore`.
+struct SqliteOptions {
+  /// How long a writer waits for another connection or process holding the write lock before
+  /// the call fails with `Errc::store_unavailable`.
+  std::chrono::milliseconds busy_timeout{5000};
+  /// Connections kept open; calls beyond this many at once wait for a free one. At least 1.
+  std::size_t pool_size = 4;
+  /// Create the file when it does not exist (otherwise `open` fails).
+  bool create_if_missing = true;
+};
+
+/// A `Store` on one SQLite database file (journal_mode=WAL, synchronous=NORMAL).
+///
+/// Atomicity: single-row operations are one compare-and-set `UPDATE`; operations that read then
+/// write (`spend_attempt`, `insert` with retirement, `window_add`) run in a `BEGIN IMMEDIATE`
+/// transaction, which takes the database's write lock first, so they are atomic across threads
+/// and across processes sharing the file. The schema carries a version table and is migrated by
+/// `open`. See docs/backends.md.
+///
+/// Thread safety: every method may be called from any thread; each call borrows one of
+/// `pool_size` connections (an SQLite handle is never used by two threads at once).
+/// Errors: every SQLite failure (including a write lock not obtained within `busy_timeout`) is
+/// `Errc::store_unavailable` naming the operation and SQLite's message.
+class SqliteStore final : public Store {
+ public:
+  /// The schema version this build writes and reads.
+  static constexpr int schema_version = 1;
+
+  /// Opens (and creates, per `options`) the database at `path` and migrates its schema.
+  /// `":memory:"` is refused (each connection would see its own database).
+  /// Errors: `Errc::invalid_configuration` (bad options or path, a schema newer than this build),
+  /// `Errc::store_unavailable` (the file cannot be opened or migrated).
+  [[nodiscard]] static Result<std::shared_ptr<SqliteStore>> open(const std::string& path, SqliteOptions options = {});
+
+  ~SqliteStore() override;
+
+  [[nodiscard]] Result<bool> insert(const VerificationRecord& record, bool retire_previous) override;
+  [[nodiscard]] Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) override;
+  [[nodiscard]] Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t max_attempts,
+                                                    Timestamp now) override;
+  [[nodiscard]] Result<bool> mark_verified(std::string_view id, Timestamp now) override;
+  [[nodiscard]] Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) override;
+  [[nodiscard]] Result<void> retire(std::string_view id) override;
+  [[nodiscard]] Result<WindowResult> window_add(std::string_view key, std::chrono::milliseconds window,
+                                                std::uint32_t limit, Timestamp now) override;
+  [[nodiscard]] Result<void> window_remove(std::string_view key, Timestamp at) override;
+  [[nodiscard]] Result<void> block(std::string_view key, Timestamp until) override;
+  [[nodiscard]] Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) override;
+  [[nodiscard]] Result<void> unblock(std::string_view key) override;
+  [[nodiscard]] Result<std::size_t> purge_expired(Timestamp now, std::size_t limit) override;
+
+  /// The file this store was opened on.
+  [[nodiscard]] const std::string& path() const noexcept;
+
+ private:
+  struct Impl;
+  explicit SqliteStore(std::unique_ptr<Impl> impl) noexcept;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reverify::sqlite

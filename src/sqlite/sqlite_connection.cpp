@@ -1,0 +1,185 @@
+#include "sqlite_connection.hpp"
+
+#include <limits>
+#include <utility>
+
+namespace reverify::sqlite::detail {
+
+Error sqlite_error(std::string_view operation, sqlite3* db) {
+  std::string message = "sqlite ";
+  message += operation;
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+  return Error(Errc::store_unavailable, std::move(message));
+}
+
+Statement::~Statement() {
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  const int rc = sqlite3_bind_int64(statement_, index, value);
+  if (rc != SQLITE_OK) bind_status_ = rc;
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  const int rc = sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK) bind_status_ = rc;
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, const unsigned char* data, std::size_t size) {
+  const int rc = sqlite3_bind_blob64(statement_, index, data, size, SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) bind_status_ = rc;
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  const int rc = sqlite3_bind_null(statement_, index);
+  if (rc != SQLITE_OK) bind_status_ = rc;
+  return *this;
+}
+
+Result<bool> Statement::step() {
+  if (bind_status_ != SQLITE_OK) return fail(sqlite_error(operation_, connection_.handle()));
+  const int rc = sqlite3_step(statement_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return fail(sqlite_error(operation_, connection_.handle()));
+}
+
+Result<int> Statement::run() {
+  for (;;) {
+    auto row = step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+  }
+  return sqlite3_changes(connection_.handle());
+}
+
+std::int64_t Statement::column_int(int column) const noexcept { return sqlite3_column_int64(statement_, column); }
+
+std::string Statement::column_text(int column) const {
+  const auto* text = sqlite3_column_text(statement_, column);
+  const int size = sqlite3_column_bytes(statement_, column);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+}
+
+bool Statement::column_is_null(int column) const noexcept {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+std::string_view Statement::column_blob(int column) const noexcept {
+  const void* data = sqlite3_column_blob(statement_, column);
+  const int size = sqlite3_column_bytes(statement_, column);
+  if (data == nullptr) return {};
+  return std::string_view(static_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, const SqliteOptions& options) {
+  sqlite3* raw = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  std::unique_ptr<Connection> connection(new Connection(raw));
+  if (rc != SQLITE_OK) return fail(sqlite_error("open", raw));
+  sqlite3_extended_result_codes(raw, 1);
+  const auto busy_ms = options.busy_timeout.count();
+  sqlite3_busy_timeout(raw, busy_ms > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
+                                                                      : static_cast<int>(busy_ms));
+  // WAL lets readers run beside the one writer; NORMAL syncs at checkpoints, which keeps
+  // committed transactions atomic and consistent after a crash (the last ones may be lost on
+  // power failure, never half-applied).
+  if (auto wal = connection->exec("PRAGMA journal_mode=WAL", "open (journal_mode=WAL)"); !wal) {
+    return fail(wal.error());
+  }
+  if (auto sync = connection->exec("PRAGMA synchronous=NORMAL", "open (synchronous)"); !sync) {
+    return fail(sync.error());
+  }
+  return connection;
+}
+
+Result<Statement> Connection::prepare(const char* sql, std::string_view operation) {
+  auto found = statements_.find(sql);
+  if (found == statements_.end()) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(raw);
+      return fail(sqlite_error(operation, db_.get()));
+    }
+    found = statements_.emplace(sql, std::unique_ptr<sqlite3_stmt, StatementFinalizer>(raw)).first;
+  }
+  return Result<Statement>(tl::in_place, found->second.get(), *this, operation);
+}
+
+Result<void> Connection::exec(const char* sql, std::string_view operation) {
+  if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail(sqlite_error(operation, db_.get()));
+  }
+  return {};
+}
+
+Result<ImmediateTransaction> ImmediateTransaction::begin(Connection& connection, std::string_view operation) {
+  auto statement = connection.prepare("BEGIN IMMEDIATE", operation);
+  if (!statement) return fail(statement.error());
+  if (auto done = statement->run(); !done) return fail(done.error());
+  return ImmediateTransaction(connection, operation);
+}
+
+ImmediateTransaction::ImmediateTransaction(ImmediateTransaction&& other) noexcept
+    : connection_(std::exchange(other.connection_, nullptr)), operation_(other.operation_) {}
+
+ImmediateTransaction::~ImmediateTransaction() {
+  if (connection_ != nullptr && sqlite3_get_autocommit(connection_->handle()) == 0) {
+    sqlite3_exec(connection_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+}
+
+Result<void> ImmediateTransaction::commit() {
+  auto statement = connection_->prepare("COMMIT", operation_);
+  if (!statement) return fail(statement.error());
+  if (auto done = statement->run(); !done) return fail(done.error());
+  connection_ = nullptr;
+  return {};
+}
+
+ConnectionPool::Lease::~Lease() {
+  if (connection_) pool_->release(std::move(connection_));
+}
+
+Result<ConnectionPool::Lease> ConnectionPool::acquire(std::string_view operation) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  available_.wait(lock, [&] { return !idle_.empty() || open_ < options_.pool_size; });
+  if (!idle_.empty()) {
+    auto connection = std::move(idle_.back());
+    idle_.pop_back();
+    return Result<Lease>(tl::in_place, *this, std::move(connection));
+  }
+  ++open_;
+  lock.unlock();
+  auto connection = Connection::open(path_, options_);
+  if (!connection) {
+    std::lock_guard<std::mutex> relock(mutex_);
+    --open_;
+    available_.notify_one();
+    std::string message = connection.error().message();
+    message += " (during ";
+    message += operation;
+    message += ")";
+    return fail(Errc::store_unavailable, std::move(message));
+  }
+  return Result<Lease>(tl::in_place, *this, std::move(*connection));
+}
+
+void ConnectionPool::release(std::unique_ptr<Connection> connection) noexcept {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    idle_.push_back(std::move(connection));
+  }
+  available_.notify_one();
+}
+
+}  // namespace reverify::sqlite::detail

@@ -1,0 +1,136 @@
+#pragma once
+// One SQLite connection with its cached prepared statements, and a small pool of them.
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "reverify/result.hpp"
+#include "reverify/sqlite/sqlite_store.hpp"
+
+namespace reverify::sqlite::detail {
+
+/// `store_unavailable` naming the operation and SQLite's message for `db`.
+[[nodiscard]] Error sqlite_error(std::string_view operation, sqlite3* db);
+
+struct DbCloser {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* statement) const noexcept { sqlite3_finalize(statement); }
+};
+
+class Connection;
+
+/// A prepared statement borrowed from a connection's cache; reset and unbound when dropped.
+class Statement {
+ public:
+  Statement(sqlite3_stmt* statement, Connection& connection, std::string_view operation) noexcept
+      : statement_(statement), connection_(connection), operation_(operation) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, std::string_view text);
+  Statement& bind_blob(int index, const unsigned char* data, std::size_t size);
+  Statement& bind_null(int index);
+
+  /// Steps once: true when a row is available, false when done.
+  [[nodiscard]] Result<bool> step();
+  /// Steps to completion; returns sqlite3_changes().
+  [[nodiscard]] Result<int> run();
+
+  [[nodiscard]] std::int64_t column_int(int column) const noexcept;
+  [[nodiscard]] std::string column_text(int column) const;
+  [[nodiscard]] bool column_is_null(int column) const noexcept;
+  /// The blob of `column`, or an empty view for NULL.
+  [[nodiscard]] std::string_view column_blob(int column) const noexcept;
+
+ private:
+  sqlite3_stmt* statement_;
+  Connection& connection_;
+  std::string_view operation_;
+  int bind_status_ = SQLITE_OK;
+};
+
+/// One open database handle. Not thread-safe: the pool hands it to one thread at a time.
+class Connection {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Connection>> open(const std::string& path, const SqliteOptions& options);
+
+  /// A cached prepared statement for `sql` (a string literal: the cache is keyed by its address).
+  [[nodiscard]] Result<Statement> prepare(const char* sql, std::string_view operation);
+  /// Runs SQL without parameters (DDL, transaction control).
+  [[nodiscard]] Result<void> exec(const char* sql, std::string_view operation);
+
+  [[nodiscard]] sqlite3* handle() const noexcept { return db_.get(); }
+
+ private:
+  explicit Connection(sqlite3* db) noexcept : db_(db) {}
+  std::unique_ptr<sqlite3, DbCloser> db_;
+  std::unordered_map<const char*, std::unique_ptr<sqlite3_stmt, StatementFinalizer>> statements_;
+};
+
+/// `BEGIN IMMEDIATE` … `COMMIT`; rolls back when dropped uncommitted.
+class ImmediateTransaction {
+ public:
+  [[nodiscard]] static Result<ImmediateTransaction> begin(Connection& connection, std::string_view operation);
+  ImmediateTransaction(ImmediateTransaction&& other) noexcept;
+  ImmediateTransaction(const ImmediateTransaction&) = delete;
+  ImmediateTransaction& operator=(const ImmediateTransaction&) = delete;
+  ImmediateTransaction& operator=(ImmediateTransaction&&) = delete;
+  ~ImmediateTransaction();
+  [[nodiscard]] Result<void> commit();
+
+ private:
+  ImmediateTransaction(Connection& connection, std::string_view operation) noexcept
+      : connection_(&connection), operation_(operation) {}
+  Connection* connection_;
+  std::string_view operation_;
+};
+
+/// Up to `size` connections opened on demand; `acquire` blocks while all are lent out.
+class ConnectionPool {
+ public:
+  ConnectionPool(std::string path, SqliteOptions options) : path_(std::move(path)), options_(options) {}
+
+  /// A connection returned to the pool when the lease dies.
+  class Lease {
+   public:
+    Lease(ConnectionPool& pool, std::unique_ptr<Connection> connection) noexcept
+        : pool_(&pool), connection_(std::move(connection)) {}
+    Lease(Lease&& other) noexcept = default;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    Connection& operator*() const noexcept { return *connection_; }
+    Connection* operator->() const noexcept { return connection_.get(); }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  [[nodiscard]] Result<Lease> acquire(std::string_view operation);
+
+ private:
+  void release(std::unique_ptr<Connection> connection) noexcept;
+
+  std::string path_;
+  SqliteOptions options_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::size_t open_ = 0;
+};
+
+}  // namespace reverify::sqlite::detail
