@@ -1,0 +1,193 @@
+#include "reverify/argon2id_hasher.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "reverify/phc.hpp"
+
+namespace reverify {
+namespace {
+
+// Stored hashes costing more than this are refused (as malformed) rather than computed, so a
+// corrupted or hostile stored value cannot make one verify allocate gigabytes.
+constexpr std::uint64_t max_stored_memory_kib = 1024ULL * 1024ULL;  // 1 GiB
+constexpr std::uint32_t max_stored_iterations = 1024;
+constexpr std::size_t current_tag_bytes = 32;  // what crypto_pwhash_str writes
+
+int sodium_alg(Argon2Variant variant) {
+  return variant == Argon2Variant::argon2i ? crypto_pwhash_ALG_ARGON2I13 : crypto_pwhash_ALG_ARGON2ID13;
+}
+
+// libsodium's crypto_pwhash computes a subset of Argon2: version 0x13, one lane, a 16-byte salt,
+// at least 16 output bytes, and (argon2i) at least 3 passes. Anything else is not ours to verify.
+bool sodium_can_compute(const Argon2Phc& phc) {
+  if (phc.variant == Argon2Variant::argon2d || phc.version != 0x13 || phc.parallelism != 1 ||
+      phc.has_key_id || !phc.associated_data.empty()) {
+    return false;
+  }
+  if (phc.salt.size() != crypto_pwhash_SALTBYTES || phc.tag.size() < crypto_pwhash_BYTES_MIN) return false;
+  const std::uint64_t mem_bytes = static_cast<std::uint64_t>(phc.memory_kib) * 1024U;
+  if (phc.variant == Argon2Variant::argon2i) {
+    return phc.iterations >= crypto_pwhash_argon2i_OPSLIMIT_MIN && mem_bytes >= crypto_pwhash_argon2i_MEMLIMIT_MIN;
+  }
+  return phc.iterations >= crypto_pwhash_argon2id_OPSLIMIT_MIN && mem_bytes >= crypto_pwhash_argon2id_MEMLIMIT_MIN;
+}
+
+// A counting semaphore with a deadline (C++17 has none).
+class ComputeSlots {
+ public:
+  explicit ComputeSlots(std::size_t capacity) : capacity_(capacity) {}
+
+  bool acquire(std::chrono::milliseconds max_wait) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!freed_.wait_for(lock, max_wait, [this] { return in_use_ < capacity_; })) return false;
+    ++in_use_;
+    return true;
+  }
+  void release() {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      --in_use_;
+    }
+    freed_.notify_one();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  std::size_t capacity_;
+  std::size_t in_use_ = 0;
+};
+
+class SlotGuard {
+ public:
+  SlotGuard(ComputeSlots& slots, std::chrono::milliseconds max_wait)
+      : slots_(slots), held_(slots.acquire(max_wait)) {}
+  SlotGuard(const SlotGuard&) = delete;
+  SlotGuard& operator=(const SlotGuard&) = delete;
+  ~SlotGuard() {
+    if (held_) slots_.release();
+  }
+  [[nodiscard]] bool held() const noexcept { return held_; }
+
+ private:
+  ComputeSlots& slots_;
+  bool held_;
+};
+
+}  // namespace
+
+struct Argon2idHasher::Impl {
+  explicit Impl(Argon2idParams p) : params(p), slots(p.max_concurrent) {}
+
+  // Recomputes `phc` for `password` and compares in constant time. The caller checked that
+  // libsodium can compute it.
+  Result<bool> compute_and_compare(const SecretString& password, const Argon2Phc& phc) {
+    const SlotGuard slot(slots, params.max_wait);
+    if (!slot.held()) return fail(Errc::hasher_unavailable, "argon2: too many concurrent hashes; wait timed out");
+    std::vector<unsigned char> out(phc.tag.size());
+    const std::string_view pw = password.reveal();
+    const int rc = crypto_pwhash(out.data(), out.size(), pw.data(), pw.size(), phc.salt.data(), phc.iterations,
+                                 static_cast<std::size_t>(phc.memory_kib) * 1024U, sodium_alg(phc.variant));
+    if (rc != 0) {
+      sodium_memzero(out.data(), out.size());
+      return fail(Errc::hasher_unavailable, "argon2: computation failed (out of memory?)");
+    }
+    const bool equal = sodium_memcmp(out.data(), phc.tag.data(), out.size()) == 0;
+    sodium_memzero(out.data(), out.size());
+    return equal;
+  }
+
+  // Costs what a wrong password against a current hash costs; the outcome is discarded.
+  Result<PasswordCheck> decoy(const SecretString& password, PasswordMatch result, std::string detail) {
+    auto compared = compute_and_compare(password, decoy_phc);
+    if (!compared) return tl::unexpected<Error>(compared.error());
+    PasswordCheck check;
+    check.result = result;
+    check.detail = std::move(detail);
+    return check;
+  }
+
+  bool is_current(const Argon2Phc& phc) const {
+    return phc.variant == Argon2Variant::argon2id && phc.version == 0x13 && phc.parallelism == 1 &&
+           phc.iterations == params.ops_limit &&
+           static_cast<std::uint64_t>(phc.memory_kib) * 1024U == params.mem_limit &&
+           phc.salt.size() == crypto_pwhash_SALTBYTES && phc.tag.size() == current_tag_bytes;
+  }
+
+  Argon2idParams params;
+  ComputeSlots slots;
+  Argon2Phc decoy_phc;
+};
+
+Argon2idHasher::Argon2idHasher(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+Argon2idHasher::~Argon2idHasher() = default;
+
+const Argon2idParams& Argon2idHasher::params() const noexcept { return impl_->params; }
+
+Result<std::shared_ptr<Argon2idHasher>> Argon2idHasher::create(Argon2idParams params) {
+  if (sodium_init() < 0) return fail(Errc::hasher_unavailable, "argon2id: libsodium failed to initialise");
+  if (params.ops_limit < crypto_pwhash_argon2id_OPSLIMIT_MIN || params.ops_limit > crypto_pwhash_argon2id_OPSLIMIT_MAX ||
+      params.ops_limit > max_stored_iterations) {
+    return fail(Errc::invalid_configuration, "argon2id: ops_limit outside 1..1024");
+  }
+  if (params.mem_limit < crypto_pwhash_argon2id_MEMLIMIT_MIN || params.mem_limit > crypto_pwhash_argon2id_MEMLIMIT_MAX ||
+      params.mem_limit / 1024U > max_stored_memory_kib || params.mem_limit % 1024U != 0) {
+    return fail(Errc::invalid_configuration, "argon2id: mem_limit must be a multiple of 1024 between 8 KiB and 1 GiB");
+  }
+  if (params.max_concurrent == 0) return fail(Errc::invalid_configuration, "argon2id: max_concurrent must be at least 1");
+  if (params.max_wait.count() < 0) return fail(Errc::invalid_configuration, "argon2id: max_wait must not be negative");
+
+  auto impl = std::make_unique<Impl>(params);
+  // The decoy: a hash of a random password nobody knows, at current parameters.
+  std::array<unsigned char, 32> secret{};
+  randombytes_buf(secret.data(), secret.size());
+  std::array<char, crypto_pwhash_STRBYTES> text{};
+  const int rc = crypto_pwhash_str_alg(text.data(), reinterpret_cast<const char*>(secret.data()), secret.size(),
+                                       params.ops_limit, params.mem_limit, crypto_pwhash_ALG_ARGON2ID13);
+  sodium_memzero(secret.data(), secret.size());
+  if (rc != 0) return fail(Errc::hasher_unavailable, "argon2id: could not compute the decoy hash (out of memory?)");
+  auto decoy = parse_argon2_phc(text.data());
+  if (!decoy) return fail(Errc::internal, "argon2id: libsodium produced an unparsable hash");
+  impl->decoy_phc = std::move(*decoy);
+  return std::make_shared<Argon2idHasher>(std::move(impl));
+}
+
+Result<std::string> Argon2idHasher::hash(const SecretString& password) {
+  const SlotGuard slot(impl_->slots, impl_->params.max_wait);
+  if (!slot.held()) return fail(Errc::hasher_unavailable, "argon2id: too many concurrent hashes; wait timed out");
+  std::array<char, crypto_pwhash_STRBYTES> text{};
+  const std::string_view pw = password.reveal();
+  if (crypto_pwhash_str_alg(text.data(), pw.data(), pw.size(), impl_->params.ops_limit, impl_->params.mem_limit,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return fail(Errc::hasher_unavailable, "argon2id: hashing failed (out of memory?)");
+  }
+  return std::string(text.data());
+}
+
+Result<PasswordCheck> Argon2idHasher::verify(const SecretString& password, std::optional<std::string_view> stored_hash) {
+  if (!stored_hash) return impl_->decoy(password, PasswordMatch::no_hash, {});
+  auto phc = parse_argon2_phc(*stored_hash);
+  if (!phc) return impl_->decoy(password, PasswordMatch::malformed, phc.error().message());
+  if (!sodium_can_compute(*phc)) {
+    return impl_->decoy(password, PasswordMatch::malformed,
+                        "argon2: parameters outside what this hasher computes (argon2d, v=16, p>1, "
+                        "salt not 16 bytes, tag under 16 bytes, keyid/data, or argon2i with t<3)");
+  }
+  if (phc->memory_kib > max_stored_memory_kib || phc->iterations > max_stored_iterations) {
+    return impl_->decoy(password, PasswordMatch::malformed, "argon2: stored cost above 1 GiB or 1024 passes");
+  }
+  auto equal = impl_->compute_and_compare(password, *phc);
+  if (!equal) return tl::unexpected<Error>(equal.error());
+  PasswordCheck check;
+  check.result = *equal ? PasswordMatch::match : PasswordMatch::mismatch;
+  check.needs_rehash = *equal && !impl_->is_current(*phc);
+  return check;
+}
+
+}  // namespace reverify
