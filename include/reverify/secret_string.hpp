@@ -18,6 +18,8 @@ class SecretString {
   explicit SecretString(std::string_view secret);
   /// Takes the string and wipes the moved-from original's buffer.
   explicit SecretString(std::string&& secret);
+  /// Copies a C string in.
+  explicit SecretString(const char* secret) : SecretString(std::string_view(secret)) {}
   SecretString(const SecretString& other);
   SecretString(SecretString&& other) noexcept;
   SecretString& operator=(const SecretString& other);

@@ -1,0 +1,175 @@
+// Invariant 2: a store, hasher, clock or sender error never yields "verified" or "authorized".
+#include <catch2/catch.hpp>
+
+#include "manager_fixture.hpp"
+#include "reverify/testing/faulty_store.hpp"
+
+using namespace reverify;
+using reverify::testing::FaultMode;
+using reverify::testing::FaultyStore;
+using reverify::testing::StoreOp;
+
+namespace {
+
+bool is_typed_failure(const Error& e) {
+  switch (e.code()) {
+    case Errc::store_unavailable:
+    case Errc::record_not_found:
+    case Errc::code_not_found:
+    case Errc::permission_denied:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every store operation failing, one at a time, never yields verified or authorized") {
+  for (const auto op : FaultyStore::all_ops) {
+    for (const auto mode : {FaultMode::error, FaultMode::throw_exception}) {
+      auto faulty = std::make_shared<FaultyStore>(std::make_shared<MemoryStore>());
+      test::ManagerFixture f(Policy{}, faulty);
+
+      // Prepare, fault-free: a sent code and a verified password record.
+      const auto code_record = f.send_email_code();
+      const auto code = f.sender->last_code();
+      PasswordVerificationRequest pw;
+      pw.user_id = "u1";
+      pw.password = SecretString("pw");
+      pw.stored_hash = f.hasher->hash(pw.password).value();
+      const auto password_record = f.manager.verify_password(pw).value().record_id;
+
+      faulty->reset_calls();
+      faulty->set_fault(op, mode);
+      INFO("operation " << static_cast<int>(op) << " mode " << static_cast<int>(mode));
+
+      const auto verified = f.verify(code_record, code);
+      if (verified) {
+        // Only an operation the verify path does not use may fail without effect.
+        CHECK(faulty->calls(op) == 0);
+      } else {
+        CHECK(is_typed_failure(verified.error()));
+      }
+      const auto authorized = f.manager.authorize(AuthorizeRequest{password_record, "u1", std::nullopt});
+      if (authorized) {
+        CHECK(faulty->calls(op) == 0);
+      } else {
+        CHECK(is_typed_failure(authorized.error()));
+      }
+      const auto opened = f.manager.verify_password(pw);
+      if (!opened) CHECK(opened.error() == Errc::store_unavailable);
+
+      // With the fault cleared, whatever was left behind is not usable unless it was really verified.
+      faulty->clear_faults();
+      if (!verified) {
+        const auto again = f.manager.authorize(AuthorizeRequest{code_record, "u1", std::nullopt});
+        const auto record = f.store->find(code_record, f.clock->now()).value();
+        CHECK(again.has_value() == (record && record->verified));
+      }
+    }
+  }
+}
+
+TEST_CASE("a failing store during send leaves no usable record") {
+  for (const auto op : {StoreOp::window_add, StoreOp::insert}) {
+    auto faulty = std::make_shared<FaultyStore>(std::make_shared<MemoryStore>());
+    test::ManagerFixture f(Policy{}, faulty);
+    faulty->set_fault(op, FaultMode::error);
+    SendCodeRequest r;
+    r.user_id = "u1";
+    r.identifier = Identifier::email("a@b.co");
+    const auto sent = f.manager.send_code(r);
+    REQUIRE_FALSE(sent.has_value());
+    CHECK(sent.error() == Errc::store_unavailable);
+    faulty->clear_faults();
+    for (const auto& message : f.sender->messages()) {
+      CHECK(f.verify(message.record_id, std::string(message.code.reveal()), "u1", "a@b.co").error() ==
+            Errc::record_not_found);
+    }
+  }
+}
+
+namespace {
+class ThrowingClock final : public Clock {
+ public:
+  Timestamp now() override { throw std::runtime_error("clock broke"); }
+};
+
+class FailingHasher final : public PasswordHasher {
+ public:
+  explicit FailingHasher(bool do_throw) : throw_(do_throw) {}
+  Result<std::string> hash(const SecretString&) override { return fail(Errc::hasher_unavailable); }
+  Result<PasswordCheck> verify(const SecretString&, std::optional<std::string_view>) override {
+    if (throw_) throw std::bad_alloc();
+    return fail(Errc::internal, "out of memory");
+  }
+
+ private:
+  bool throw_;
+};
+}  // namespace
+
+TEST_CASE("a throwing clock is clock_unavailable everywhere") {
+  test::ManagerFixture f;
+  const auto id = f.send_email_code();
+  const auto code = f.sender->last_code();
+  Dependencies deps;
+  deps.store = f.store;
+  deps.hasher = f.hasher;
+  deps.sender = f.sender;
+  deps.clock = std::make_shared<ThrowingClock>();
+  deps.peppers.peppers.push_back(Pepper::random(1));
+  const auto broken = VerificationManager::create(Policy{}, std::move(deps)).value();
+  VerifyCodeRequest v;
+  v.record_id = id;
+  v.identifier = Identifier::email("alice@example.com");
+  v.code = SecretString(code);
+  v.user_id = "u1";
+  CHECK(broken.verify_code(v).error() == Errc::clock_unavailable);
+  CHECK(broken.authorize(AuthorizeRequest{id, "u1", std::nullopt}).error() == Errc::clock_unavailable);
+  SendCodeRequest s;
+  s.user_id = "u1";
+  s.identifier = Identifier::email("a@b.co");
+  CHECK(broken.send_code(s).error() == Errc::clock_unavailable);
+}
+
+TEST_CASE("a failing or throwing hasher is hasher_unavailable, never verified") {
+  for (const bool do_throw : {false, true}) {
+    test::ManagerFixture f;
+    Dependencies deps;
+    deps.store = f.store;
+    deps.hasher = std::make_shared<FailingHasher>(do_throw);
+    deps.sender = f.sender;
+    deps.clock = f.clock;
+    deps.peppers.peppers.push_back(Pepper::random(1));
+    const auto broken = VerificationManager::create(Policy{}, std::move(deps)).value();
+    PasswordVerificationRequest pw;
+    pw.user_id = "u1";
+    pw.password = SecretString("pw");
+    pw.stored_hash = "$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+    CHECK(broken.verify_password(pw).error() == Errc::hasher_unavailable);
+  }
+}
+
+TEST_CASE("a throwing event sink changes no answer") {
+  test::ManagerFixture f;
+  Dependencies deps;
+  deps.store = f.store;
+  deps.hasher = f.hasher;
+  deps.sender = f.sender;
+  deps.clock = f.clock;
+  deps.events = std::make_shared<CallbackEventSink>([](const Event&) { throw std::runtime_error("sink down"); });
+  deps.peppers.peppers.push_back(Pepper::random(1));
+  const auto manager = VerificationManager::create(Policy{}, std::move(deps)).value();
+  SendCodeRequest s;
+  s.user_id = "u1";
+  s.identifier = Identifier::email("a@b.co");
+  const auto id = manager.send_code(s).value().record_id;
+  VerifyCodeRequest v;
+  v.record_id = id;
+  v.identifier = s.identifier;
+  v.code = SecretString(f.sender->last_code());
+  v.user_id = "u1";
+  CHECK(manager.verify_code(v).value() == id);
+}

@@ -1,0 +1,80 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "reverify/outbox_sender.hpp"
+
+using namespace reverify;
+
+namespace {
+CodeMessage sample(IdentifierType channel, std::string to) {
+  CodeMessage m;
+  m.channel = channel;
+  m.to = std::move(to);
+  m.code = SecretString("042133");
+  m.template_type = TemplateType::bind_mfa;
+  m.record_id = "abc";
+  m.sent_at = from_unix_ms(1'700'000'000'123);
+  return m;
+}
+}  // namespace
+
+TEST_CASE("an outbox line is the documented JSON object") {
+  CHECK(OutboxSender::to_json_line(sample(IdentifierType::email, "Alice@Example.com")) ==
+        R"({"channel":"email","to":"Alice@Example.com","code":"042133","template":"BindMfa",)"
+        R"("verificationRecordId":"abc","sentAt":"2023-11-14T22:13:20.123Z"})");
+  CHECK(OutboxSender::to_json_line(sample(IdentifierType::phone, "+1 555")).find(R"("channel":"sms")") !=
+        std::string::npos);
+}
+
+TEST_CASE("outbox strings are JSON-escaped") {
+  const auto line = OutboxSender::to_json_line(sample(IdentifierType::email, "a\"b\\c\n\x01@x.io"));
+  CHECK(line.find(R"("to":"a\"b\\c\n\u0001@x.io")") != std::string::npos);
+}
+
+TEST_CASE("a stream outbox writes one line per message") {
+  std::ostringstream out;
+  OutboxSender sender(out);
+  REQUIRE(sender.send(sample(IdentifierType::email, "a@b.co")).has_value());
+  REQUIRE(sender.send(sample(IdentifierType::phone, "1555")).has_value());
+  const std::string text = out.str();
+  CHECK(std::count(text.begin(), text.end(), '\n') == 2);
+}
+
+TEST_CASE("a file outbox appends and is private to its owner") {
+  char path[] = "/tmp/reverify-outbox-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  std::remove(path);
+  {
+    auto sender = OutboxSender::open_file(path);
+    REQUIRE(sender.has_value());
+    REQUIRE((*sender)->send(sample(IdentifierType::email, "a@b.co")).has_value());
+  }
+  {
+    auto sender = OutboxSender::open_file(path);
+    REQUIRE((*sender)->send(sample(IdentifierType::email, "a@b.co")).has_value());
+  }
+  std::ifstream in(path);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) ++lines;
+  CHECK(lines == 2);
+  struct stat st {};
+  REQUIRE(::stat(path, &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  std::remove(path);
+}
+
+TEST_CASE("an outbox that cannot be opened is a configuration error") {
+  const auto sender = OutboxSender::open_file("/nonexistent-dir/outbox.jsonl");
+  REQUIRE_FALSE(sender.has_value());
+  CHECK(sender.error() == Errc::invalid_configuration);
+}
