@@ -1,0 +1,81 @@
+#pragma once
+/// @file
+/// A shared `Store` on a Redis server: many processes, one round trip per operation.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "reverify/store.hpp"
+
+namespace reverify::redis {
+
+/// Tuning of a `RedisStore`.
+struct RedisOptions {
+  /// Every key this store touches starts with this (e.g. one prefix per application or tenant).
+  std::string key_prefix = "reverify:";
+  /// Connections kept open; calls beyond this many at once wait for a free one. At least 1.
+  std::size_t pool_size = 8;
+  /// Limit for establishing one TCP connection (and its AUTH/SELECT).
+  std::chrono::milliseconds connect_timeout{2000};
+  /// Limit for one command's reply; a slower server makes the call fail with store_unavailable.
+  std::chrono::milliseconds command_timeout{2000};
+  /// How long a call waits for a free pooled connection before failing.
+  std::chrono::milliseconds pool_wait_timeout{5000};
+};
+
+/// A `Store` on one Redis server (or primary; Redis Cluster is not supported).
+///
+/// Atomicity: every operation that reads then writes is one Lua script (loaded once with SCRIPT
+/// LOAD, called with EVALSHA, sent again with EVAL after NOSCRIPT), which Redis runs without
+/// interleaving, so each operation is one atomic round trip across all processes. Records are
+/// hashes that Redis expires by TTL; rolling windows are sorted sets; blocks are strings. Every
+/// key starts with `RedisOptions::key_prefix`. See docs/backends.md for the scripts and keys.
+///
+/// Thread safety: every method may be called from any thread; each call borrows a pooled
+/// connection. A connection that fails is dropped and replaced on the next call, so the store
+/// recovers by itself after a server restart; a call on a stale pooled connection is retried once
+/// on a fresh one (a repeated write can only count more, never verify more).
+/// Errors: connection, timeout, protocol and script failures are `Errc::store_unavailable` naming
+/// the operation and the cause.
+class RedisStore final : public Store {
+ public:
+  /// Connects one pooled connection to `url` (`redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`, port
+  /// 6379 and database 0 by default) and loads the scripts. Errors: `invalid_configuration` (bad
+  /// URL or options), `store_unavailable` (cannot connect, authenticate or load the scripts).
+  [[nodiscard]] static Result<std::shared_ptr<RedisStore>> connect(const std::string& url, RedisOptions options = {});
+
+  ~RedisStore() override;
+
+  [[nodiscard]] Result<bool> insert(const VerificationRecord& record, bool retire_previous) override;
+  [[nodiscard]] Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) override;
+  [[nodiscard]] Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t max_attempts,
+                                                    Timestamp now) override;
+  [[nodiscard]] Result<bool> mark_verified(std::string_view id, Timestamp now) override;
+  [[nodiscard]] Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) override;
+  [[nodiscard]] Result<void> retire(std::string_view id) override;
+  [[nodiscard]] Result<WindowResult> window_add(std::string_view key, std::chrono::milliseconds window,
+                                                std::uint32_t limit, Timestamp now) override;
+  [[nodiscard]] Result<void> window_remove(std::string_view key, Timestamp at) override;
+  [[nodiscard]] Result<void> block(std::string_view key, Timestamp until) override;
+  [[nodiscard]] Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) override;
+  [[nodiscard]] Result<void> unblock(std::string_view key) override;
+  /// Redis expires records, windows and blocks by TTL: always returns 0.
+  [[nodiscard]] Result<std::size_t> purge_expired(Timestamp now, std::size_t limit) override;
+
+  /// Deletes every key under this store's prefix (SCAN + UNLINK, in batches). For tests and for
+  /// decommissioning a prefix; not atomic with concurrent writers. Returns how many were deleted.
+  [[nodiscard]] Result<std::size_t> delete_all_keys();
+
+  /// The key prefix in use.
+  [[nodiscard]] const std::string& key_prefix() const noexcept;
+
+ private:
+  struct Impl;
+  explicit RedisStore(std::unique_ptr<Impl> impl) noexcept;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reverify::redis

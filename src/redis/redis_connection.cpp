@@ -1,0 +1,133 @@
+#include "redis_connection.hpp"
+
+#include <sys/time.h>
+
+#include <cerrno>
+
+#include <utility>
+
+namespace reverify::redis::detail {
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds duration) noexcept {
+  timeval tv{};
+  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(duration.count() / 1000);
+  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((duration.count() % 1000) * 1000);
+  return tv;
+}
+
+}  // namespace
+
+Error redis_error(std::string_view operation, std::string_view cause) {
+  std::string message = "redis ";
+  message += operation;
+  message += ": ";
+  message += cause;
+  return Error(Errc::store_unavailable, std::move(message));
+}
+
+Result<std::unique_ptr<Connection>> Connection::open(const Endpoint& endpoint, const RedisOptions& options) {
+  redisContext* raw = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, to_timeval(options.connect_timeout));
+  if (raw == nullptr) return fail(redis_error("connect", "cannot allocate a connection"));
+  std::unique_ptr<Connection> connection(new Connection(raw));
+  if (raw->err != 0) return fail(redis_error("connect", raw->errstr));
+  if (redisSetTimeout(raw, to_timeval(options.command_timeout)) != REDIS_OK) {
+    return fail(redis_error("connect", "cannot set the command timeout"));
+  }
+  redisEnableKeepAlive(raw);
+
+  // AUTH and SELECT run under the connect timeout's spirit: they are the connection's setup.
+  auto setup = [&](const Command& command, std::string_view what) -> Result<void> {
+    auto reply = connection->run(command, what);
+    if (!reply) return fail(reply.error());
+    if ((*reply)->type == REDIS_REPLY_ERROR) {
+      // The server's own words ("WRONGPASS …", "ERR DB index is out of range"): no secrets.
+      return fail(redis_error(what, std::string_view((*reply)->str, (*reply)->len)));
+    }
+    return {};
+  };
+  if (!endpoint.password.empty()) {
+    Command auth;
+    auth.add("AUTH");
+    if (!endpoint.user.empty()) auth.add(endpoint.user);
+    auth.add(endpoint.password);
+    if (auto done = setup(auth, "connect (AUTH)"); !done) return fail(done.error());
+  }
+  if (endpoint.database != 0) {
+    Command select;
+    select.add("SELECT").add(std::int64_t{endpoint.database});
+    if (auto done = setup(select, "connect (SELECT)"); !done) return fail(done.error());
+  }
+  connection->used_ = false;
+  return connection;
+}
+
+Result<Reply> Connection::run(const Command& command, std::string_view operation) {
+  if (broken_) return fail(redis_error(operation, "connection is broken"));
+  const auto& args = command.args();
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  argv.reserve(args.size());
+  lengths.reserve(args.size());
+  for (const auto& arg : args) {
+    argv.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  used_ = true;
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()));
+  if (reply == nullptr) {
+    broken_ = true;
+    const char* cause = context_->err != 0 ? context_->errstr : "no reply";
+    if (context_->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) cause = "command timed out";
+    return fail(redis_error(operation, cause));
+  }
+  return Reply(reply);
+}
+
+ConnectionPool::Lease::~Lease() {
+  if (connection_) pool_->release(std::move(connection_));
+}
+
+Result<ConnectionPool::Lease> ConnectionPool::acquire(std::string_view operation) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!available_.wait_for(lock, options_.pool_wait_timeout,
+                           [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
+    return fail(redis_error(operation, "no free pooled connection within pool_wait_timeout"));
+  }
+  if (!idle_.empty()) {
+    auto connection = std::move(idle_.back());
+    idle_.pop_back();
+    return Result<Lease>(tl::in_place, *this, std::move(connection));
+  }
+  ++open_;
+  lock.unlock();
+  auto connection = Connection::open(endpoint_, options_);
+  if (!connection) {
+    {
+      std::lock_guard<std::mutex> relock(mutex_);
+      --open_;
+    }
+    available_.notify_one();
+    std::string message = connection.error().message();
+    message += " (during ";
+    message += operation;
+    message += ")";
+    return fail(Errc::store_unavailable, std::move(message));
+  }
+  return Result<Lease>(tl::in_place, *this, std::move(*connection));
+}
+
+void ConnectionPool::release(std::unique_ptr<Connection> connection) noexcept {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (connection->broken()) {
+      --open_;
+    } else {
+      idle_.push_back(std::move(connection));
+    }
+  }
+  available_.notify_one();
+}
+
+}  // namespace reverify::redis::detail

@@ -1,0 +1,106 @@
+#pragma once
+// One hiredis connection, and a pool of them that replaces broken ones.
+
+#include <hiredis/hiredis.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "redis_url.hpp"
+#include "reverify/redis/redis_store.hpp"
+#include "reverify/result.hpp"
+
+namespace reverify::redis::detail {
+
+struct ReplyDeleter {
+  void operator()(redisReply* reply) const noexcept { freeReplyObject(reply); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+/// The arguments of one command, binary-safe.
+class Command {
+ public:
+  Command& add(std::string_view arg) {
+    args_.emplace_back(arg);
+    return *this;
+  }
+  Command& add(std::int64_t number) {
+    args_.emplace_back(std::to_string(number));
+    return *this;
+  }
+  [[nodiscard]] const std::vector<std::string>& args() const noexcept { return args_; }
+
+ private:
+  std::vector<std::string> args_;
+};
+
+/// `store_unavailable` "redis <operation>: <cause>".
+[[nodiscard]] Error redis_error(std::string_view operation, std::string_view cause);
+
+/// One open connection. Not thread-safe: the pool lends it to one thread at a time. Once a
+/// transport error happened it is `broken` and must be discarded (hiredis cannot reuse it).
+class Connection {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Connection>> open(const Endpoint& endpoint, const RedisOptions& options);
+
+  /// Sends the command and reads its reply. An error reply is returned as a reply (the caller
+  /// decides); a transport failure (refused, reset, timeout) is an error and breaks the connection.
+  [[nodiscard]] Result<Reply> run(const Command& command, std::string_view operation);
+
+  [[nodiscard]] bool broken() const noexcept { return broken_; }
+  /// True once the connection has served a command (a failure on it may be a stale socket).
+  [[nodiscard]] bool reused() const noexcept { return used_; }
+
+ private:
+  struct ContextDeleter {
+    void operator()(redisContext* context) const noexcept { redisFree(context); }
+  };
+  explicit Connection(redisContext* context) noexcept : context_(context) {}
+  std::unique_ptr<redisContext, ContextDeleter> context_;
+  bool broken_ = false;
+  bool used_ = false;
+};
+
+/// Up to `pool_size` connections, opened on demand; broken ones are dropped when returned.
+class ConnectionPool {
+ public:
+  ConnectionPool(Endpoint endpoint, RedisOptions options)
+      : endpoint_(std::move(endpoint)), options_(std::move(options)) {}
+
+  /// A borrowed connection, given back (or dropped if broken) when the lease dies.
+  class Lease {
+   public:
+    Lease(ConnectionPool& pool, std::unique_ptr<Connection> connection) noexcept
+        : pool_(&pool), connection_(std::move(connection)) {}
+    Lease(Lease&&) noexcept = default;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    Connection* operator->() const noexcept { return connection_.get(); }
+    Connection& operator*() const noexcept { return *connection_; }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  [[nodiscard]] Result<Lease> acquire(std::string_view operation);
+
+ private:
+  void release(std::unique_ptr<Connection> connection) noexcept;
+
+  Endpoint endpoint_;
+  RedisOptions options_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::size_t open_ = 0;
+};
+
+}  // namespace reverify::redis::detail
