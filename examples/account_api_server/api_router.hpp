@@ -1,0 +1,37 @@
+#pragma once
+/// @file
+/// Authentication and dispatch of the API routes.
+
+#include <memory>
+
+#include "api_types.hpp"
+#include "reverify/password_hasher.hpp"
+#include "reverify/verification_manager.hpp"
+#include "user_directory.hpp"
+
+namespace reverify::server {
+
+/// What every route handler works with. The manager and hasher are thread-safe; the directory
+/// guards itself.
+struct ApiContext {
+  std::shared_ptr<const reverify::VerificationManager> manager;
+  std::shared_ptr<reverify::PasswordHasher> hasher;  ///< the same hasher the manager uses
+  std::shared_ptr<UserDirectory> users;
+};
+
+/// Answers one request: `/health`, CORS preflights, bearer authentication on `/api`, then the
+/// route (404 JSON for anything else). Never throws: an unexpected exception becomes 500.
+/// Thread-safe; call it from any number of threads.
+class ApiRouter {
+ public:
+  explicit ApiRouter(ApiContext context) : context_(std::move(context)) {}
+
+  [[nodiscard]] ApiResponse handle(const ApiRequest& request) const noexcept;
+
+ private:
+  [[nodiscard]] ApiResponse route(const ApiRequest& request) const;
+
+  ApiContext context_;
+};
+
+}  // namespace reverify::server

@@ -1,0 +1,183 @@
+#include "http_session.hpp"
+
+#include <iostream>
+#include <string>
+#include <utility>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "json_util.hpp"
+
+namespace reverify::server {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+// After a response that closes the connection, read and discard what the client is still sending
+// (up to this much), so closing does not reset the connection before it reads the response.
+constexpr std::size_t max_linger_bytes = 1024 * 1024;
+constexpr std::chrono::seconds linger_timeout{2};
+
+std::optional<std::string> header_value(const http::request<http::string_body>& request, beast::string_view name) {
+  const auto it = request.find(name);
+  if (it == request.end()) return std::nullopt;
+  return std::string(it->value());
+}
+
+std::string path_of(beast::string_view target) {
+  const auto query = target.find('?');
+  return std::string(target.substr(0, query));
+}
+
+}  // namespace
+
+HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<const ApiRouter> router,
+                         asio::thread_pool& pool, SessionLimits limits)
+    : stream_(std::move(socket)), router_(std::move(router)), pool_(pool), limits_(limits) {}
+
+void HttpSession::start() {
+  asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::read_header, shared_from_this()));
+}
+
+void HttpSession::read_header() {
+  parser_.emplace();
+  parser_->body_limit(limits_.max_body);
+  parser_->header_limit(limits_.max_header);
+  stream_.expires_after(limits_.idle_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit) return reject(413, "request.payload_too_large", "The request body is larger than 64 KiB.");
+  if (ec == http::error::header_limit) {
+    return reject(431, "request.header_too_large", "The request headers are too large.");
+  }
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+      ec == asio::error::connection_reset || ec == asio::error::eof) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    return;
+  }
+  if (ec) return reject(400, "request.bad_request", "The request is not valid HTTP/1.1.");
+
+  const auto length = parser_->content_length();
+  if (length && *length > limits_.max_body) {
+    return reject(413, "request.payload_too_large", "The request body is larger than 64 KiB.");
+  }
+  if (parser_->is_done()) return dispatch();
+
+  const auto& request = parser_->get();
+  const auto expect = request.find(http::field::expect);
+  if (expect != request.end() && beast::iequals(expect->value(), "100-continue")) {
+    continue_ = {};
+    continue_.result(http::status::continue_);
+    continue_.version(request.version());
+    stream_.expires_after(limits_.io_timeout);
+    auto self = shared_from_this();
+    http::async_write(stream_, continue_, [self](beast::error_code write_ec, std::size_t) {
+      if (write_ec) return;
+      self->read_body();
+    });
+    return;
+  }
+  read_body();
+}
+
+void HttpSession::read_body() {
+  stream_.expires_after(limits_.io_timeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_body, shared_from_this()));
+}
+
+void HttpSession::on_body(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit) return reject(413, "request.payload_too_large", "The request body is larger than 64 KiB.");
+  if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == http::error::end_of_stream ||
+      ec == asio::error::eof || ec == asio::error::connection_reset) {
+    return;
+  }
+  if (ec) return reject(400, "request.bad_request", "The request is not valid HTTP/1.1.");
+  dispatch();
+}
+
+void HttpSession::dispatch() {
+  Request request = parser_->release();
+  parser_.reset();
+  ApiRequest api;
+  api.method = std::string(request.method_string());
+  api.path = path_of(request.target());
+  api.authorization = header_value(request, "authorization");
+  api.verification_id = header_value(request, "logto-verification-id");
+  api.body = reverify::SecretString(std::move(request.body()));
+  const bool keep_alive = request.keep_alive();
+  const unsigned version = request.version();
+
+  // Handlers may hash passwords (tens of milliseconds): run them off the I/O threads.
+  asio::post(pool_, [self = shared_from_this(), api = std::move(api), keep_alive, version]() mutable {
+    ApiResponse response = self->router_->handle(api);
+    if (response.status >= 500) {
+      std::cerr << "reverify-server: " << response.status << ' ' << api.method << ' ' << api.path << '\n';
+    }
+    asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive, version]() mutable {
+      self->write(std::move(response), keep_alive, version);
+    });
+  });
+}
+
+void HttpSession::write(ApiResponse response, bool keep_alive, unsigned version) {
+  response_ = {};
+  response_.result(response.status);
+  response_.version(version);
+  response_.keep_alive(keep_alive);
+  response_.set(http::field::server, "reverify-server");
+  response_.set(http::field::cache_control, "no-store");
+  if (!response.body.empty()) response_.set(http::field::content_type, "application/json; charset=utf-8");
+  for (const auto& [name, value] : response.headers) response_.set(name, value);
+  response_.body() = std::move(response.body);
+  // A 204 carries neither a body nor a Content-Length (RFC 9110 §8.6).
+  if (response.status != 204) response_.prepare_payload();
+  stream_.expires_after(limits_.io_timeout);
+  http::async_write(stream_, response_,
+                    beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), !keep_alive));
+}
+
+void HttpSession::on_write(bool close, beast::error_code ec, std::size_t) {
+  if (ec) return;
+  if (close) return linger();
+  read_header();
+}
+
+void HttpSession::reject(unsigned status, const char* code, const char* message) {
+  parser_.reset();
+  ApiResponse response = error_response(status, code, message);
+  write(std::move(response), /*keep_alive=*/false, 11);
+}
+
+void HttpSession::linger() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(linger_timeout);
+  stream_.async_read_some(asio::buffer(drain_), beast::bind_front_handler(&HttpSession::on_linger, shared_from_this()));
+}
+
+void HttpSession::on_linger(beast::error_code ec, std::size_t bytes) {
+  drained_ += bytes;
+  if (!ec && drained_ < max_linger_bytes) {
+    stream_.async_read_some(asio::buffer(drain_),
+                            beast::bind_front_handler(&HttpSession::on_linger, shared_from_this()));
+    return;
+  }
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
+}
+
+}  // namespace reverify::server

@@ -1,0 +1,72 @@
+#include "store_from_uri.hpp"
+
+#include <string_view>
+
+#include "reverify/memory_store.hpp"
+
+#ifdef REVERIFY_SERVER_HAS_SQLITE
+#include "reverify/sqlite/sqlite_store.hpp"
+#endif
+#ifdef REVERIFY_SERVER_HAS_REDIS
+#include "reverify/redis/redis_store.hpp"
+#endif
+#ifdef REVERIFY_SERVER_HAS_POSTGRES
+#include "reverify/postgres/postgres_store.hpp"
+#endif
+
+namespace reverify::server {
+namespace {
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+bool is_sqlite(const std::string& uri) { return starts_with(uri, "sqlite:"); }
+bool is_redis(const std::string& uri) { return starts_with(uri, "redis://") || starts_with(uri, "rediss://"); }
+bool is_postgres(const std::string& uri) {
+  return starts_with(uri, "postgresql://") || starts_with(uri, "postgres://");
+}
+
+template <class T>
+tl::expected<std::shared_ptr<reverify::Store>, StoreError> runtime_result(const char* kind,
+                                                                          reverify::Result<std::shared_ptr<T>> made) {
+  if (!made) return tl::unexpected(StoreError{false, std::string("cannot open the ") + kind + " store: " + made.error().message()});
+  return std::shared_ptr<reverify::Store>(std::move(*made));
+}
+
+[[maybe_unused]] tl::expected<std::shared_ptr<reverify::Store>, StoreError> not_built(const char* component) {
+  return tl::unexpected(StoreError{true, std::string("this reverify-server was built without reverify::") + component +
+                                             " (install its development package and rebuild)"});
+}
+
+}  // namespace
+
+bool is_durable_store_uri(const std::string& uri) { return is_sqlite(uri) || is_redis(uri) || is_postgres(uri); }
+
+tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(const std::string& uri) {
+  if (uri == "memory") return std::shared_ptr<reverify::Store>(std::make_shared<reverify::MemoryStore>());
+  if (is_sqlite(uri)) {
+    const std::string path = uri.substr(std::string_view("sqlite:").size());
+    if (path.empty()) return tl::unexpected(StoreError{true, "--store sqlite:PATH needs a file path"});
+#ifdef REVERIFY_SERVER_HAS_SQLITE
+    return runtime_result("sqlite", reverify::sqlite::SqliteStore::open(path));
+#else
+    return not_built("sqlite");
+#endif
+  }
+  if (is_redis(uri)) {
+#ifdef REVERIFY_SERVER_HAS_REDIS
+    return runtime_result("redis", reverify::redis::RedisStore::connect(uri));
+#else
+    return not_built("redis");
+#endif
+  }
+  if (is_postgres(uri)) {
+#ifdef REVERIFY_SERVER_HAS_POSTGRES
+    return runtime_result("postgres", reverify::postgres::PostgresStore::connect(uri));
+#else
+    return not_built("postgres");
+#endif
+  }
+  return tl::unexpected(StoreError{true, "unknown --store URI (expected memory, sqlite:PATH, redis://… or postgresql://…)"});
+}
+
+}  // namespace reverify::server

@@ -1,0 +1,30 @@
+#pragma once
+/// @file
+/// Mapping the --store URI to a Store.
+
+#include <memory>
+#include <string>
+
+#include <tl/expected.hpp>
+
+#include "reverify/store.hpp"
+
+namespace reverify::server {
+
+/// Why a store could not be made: a bad or unsupported URI is a usage error (exit 2); a store that
+/// exists but cannot be reached is a runtime error (exit 1).
+struct StoreError {
+  bool usage = true;
+  std::string message;  ///< one line; never a password from the URI
+};
+
+/// A store for `uri`:
+/// - `memory`: the embedded MemoryStore (state dies with the process);
+/// - `sqlite:PATH`, `redis://…`/`rediss://…`, `postgresql://…`/`postgres://…`: durable stores,
+///   available when the server was built with the matching component.
+[[nodiscard]] tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(const std::string& uri);
+
+/// True for URIs whose state outlives the process (they need a stable pepper: --pepper-file).
+[[nodiscard]] bool is_durable_store_uri(const std::string& uri);
+
+}  // namespace reverify::server
