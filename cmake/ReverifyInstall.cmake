@@ -19,5 +19,7 @@ install(FILES
   ${_reverify_find_modules}
   DESTINATION ${REVERIFY_CMAKE_DIR})
 
+# The .pc file finds its prefix relative to itself, so an installed tree can move.
+file(RELATIVE_PATH REVERIFY_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/reverify.pc.in ${PROJECT_BINARY_DIR}/reverify.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/reverify.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,35 @@
+# cmake -P script: install, then consume. Fails loudly at the first step that does not work.
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "command failed (${rc}): ${ARGN}\n${out}\n${err}")
+  endif()
+  message(STATUS "ok: ${ARGN}")
+endfunction()
+
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+run(${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${prefix})
+
+string(REPLACE ";" "\\;" components "${COMPONENTS}")
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/consumer -B ${WORK_DIR}/consumer -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX} "-DCMAKE_CXX_FLAGS=${FLAGS}"
+    "-DWANTED_COMPONENTS=${components}")
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)
+run(${WORK_DIR}/consumer/reverify-consumer)
+
+# A component that was not installed must fail find_package with a clear message.
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/consumer -B ${WORK_DIR}/consumer-missing -G ${GENERATOR}
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX} -DEXPECT_MISSING_COMPONENT=ON)
+
+# pkg-config, as a Makefile project would use it.
+set(ENV{PKG_CONFIG_PATH} "${prefix}/lib/pkgconfig")
+execute_process(COMMAND pkg-config --cflags --libs reverify OUTPUT_VARIABLE pc_flags RESULT_VARIABLE rc
+                OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "pkg-config does not know reverify")
+endif()
+separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
+separate_arguments(extra UNIX_COMMAND "${FLAGS}")
+run(${CXX} ${extra} ${SOURCE_DIR}/consumer/main.cpp -o ${WORK_DIR}/pkgconfig-consumer ${pc_flags} -lsodium -lfmt -pthread)
+run(${WORK_DIR}/pkgconfig-consumer)
