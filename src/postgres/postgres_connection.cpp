@@ -1,0 +1,159 @@
+#include "postgres_connection.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace reverify::postgres::detail {
+
+Error postgres_error(std::string_view operation, std::string_view cause) {
+  std::string message = "postgres ";
+  message += operation;
+  message += ": ";
+  // libpq messages end with a newline; keep the message on one line.
+  while (!cause.empty() && (cause.back() == '\n' || cause.back() == ' ')) cause.remove_suffix(1);
+  message += cause;
+  return Error(Errc::store_unavailable, std::move(message));
+}
+
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo, const PostgresOptions& options) {
+  const auto connect_seconds = std::to_string(std::max<long long>(2, (options.connect_timeout.count() + 999) / 1000));
+  const auto user_timeout = std::to_string(options.command_timeout.count());
+  // Keywords are applied in order and the expanded conninfo comes last, so its own values win.
+  const std::array<const char*, 7> keywords = {"connect_timeout", "keepalives", "keepalives_idle", "tcp_user_timeout",
+                                               "application_name", "dbname", nullptr};
+  const std::array<const char*, 7> values = {connect_seconds.c_str(), "1", "30", user_timeout.c_str(), "reverify",
+                                             conninfo.c_str(), nullptr};
+  PGconn* raw = PQconnectdbParams(keywords.data(), values.data(), 1);
+  if (raw == nullptr) return fail(postgres_error("connect", "cannot allocate a connection"));
+  std::unique_ptr<Connection> connection(new Connection(raw));
+  if (PQstatus(raw) != CONNECTION_OK) return fail(postgres_error("connect", PQerrorMessage(raw)));
+
+  const std::string session = "SET statement_timeout = " + std::to_string(options.command_timeout.count()) +
+                              "; SET bytea_output = 'hex'; SET client_min_messages = 'warning'";
+  if (auto set = connection->run_script(session, "connect (session settings)"); !set) return fail(set.error());
+  connection->used_ = false;
+  return connection;
+}
+
+Result<QueryResult> Connection::check(PGresult* raw, std::string_view operation) {
+  QueryResult result(raw);
+  if (!result) return fail(postgres_error(operation, PQerrorMessage(conn_.get())));
+  const auto status = PQresultStatus(result.get());
+  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return result;
+  // The primary message and SQLSTATE only: the DETAIL line may quote parameter values.
+  const char* primary = PQresultErrorField(result.get(), PG_DIAG_MESSAGE_PRIMARY);
+  const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+  std::string cause = primary != nullptr ? primary : PQerrorMessage(conn_.get());
+  if (state != nullptr) {
+    cause += " (SQLSTATE ";
+    cause += state;
+    cause += ")";
+  }
+  return fail(postgres_error(operation, cause));
+}
+
+Result<QueryResult> Connection::execute(StatementId id, const std::vector<Param>& params, std::string_view operation) {
+  const StatementSource& source = statement_source(id);
+  std::array<const char*, 18> values{};
+  std::array<int, 18> lengths{};
+  std::array<int, 18> formats{};
+  for (std::size_t i = 0; i < params.size() && i < values.size(); ++i) {
+    if (params[i].value) {
+      values[i] = params[i].value->data();
+      lengths[i] = static_cast<int>(params[i].value->size());
+      formats[i] = params[i].binary ? 1 : 0;
+    }
+  }
+  used_ = true;
+  return check(PQexecPrepared(conn_.get(), source.name, static_cast<int>(params.size()), values.data(),
+                              lengths.data(), formats.data(), 0),
+               operation);
+}
+
+Result<QueryResult> Connection::run_script(const std::string& sql, std::string_view operation) {
+  used_ = true;
+  return check(PQexec(conn_.get(), sql.c_str()), operation);
+}
+
+Result<void> Connection::prepare_all(const std::string& schema) {
+  if (prepared_) return {};
+  for (std::size_t i = 0; i < statement_count; ++i) {
+    const StatementSource& source = statement_source(static_cast<StatementId>(i));
+    const std::string sql = with_schema(source.sql, schema);
+    std::array<Oid, 18> types{};
+    for (std::size_t p = 0; p < source.parameter_count; ++p) types[p] = source.parameter_types[p];
+    auto prepared = check(PQprepare(conn_.get(), source.name, sql.c_str(), static_cast<int>(source.parameter_count),
+                                    types.data()),
+                          "connect (prepare statements)");
+    if (!prepared) return fail(prepared.error());
+  }
+  prepared_ = true;
+  return {};
+}
+
+ConnectionPool::Lease::~Lease() {
+  if (connection_) pool_->release(std::move(connection_));
+}
+
+Result<ConnectionPool::Lease> ConnectionPool::acquire(std::string_view operation, bool prepared) {
+  std::unique_ptr<Connection> connection;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!available_.wait_for(lock, options_.pool_wait_timeout,
+                             [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
+      return fail(postgres_error(operation, "no free pooled connection within pool_wait_timeout"));
+    }
+    if (!idle_.empty()) {
+      connection = std::move(idle_.back());
+      idle_.pop_back();
+    } else {
+      ++open_;
+    }
+  }
+  if (!connection) {
+    auto opened = Connection::open(conninfo_, options_);
+    if (!opened) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --open_;
+      }
+      available_.notify_one();
+      std::string message = opened.error().message();
+      message += " (during ";
+      message += operation;
+      message += ")";
+      return fail(Errc::store_unavailable, std::move(message));
+    }
+    connection = std::move(*opened);
+  }
+  Lease lease(*this, std::move(connection));
+  if (prepared) {
+    if (auto ready = lease->prepare_all(options_.schema); !ready) return fail(ready.error());
+  }
+  return Result<Lease>(std::move(lease));
+}
+
+void ConnectionPool::drop_idle() noexcept {
+  std::vector<std::unique_ptr<Connection>> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    dropped.swap(idle_);
+    open_ -= dropped.size();
+  }
+  available_.notify_all();
+}
+
+void ConnectionPool::release(std::unique_ptr<Connection> connection) noexcept {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (connection->broken()) {
+      --open_;
+    } else {
+      idle_.push_back(std::move(connection));
+    }
+  }
+  available_.notify_one();
+}
+
+}  // namespace reverify::postgres::detail
