@@ -1,0 +1,525 @@
+#include "reverify/memory_store.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "memory_store_record.hpp"
+#include "memory_store_table.hpp"
+
+namespace reverify {
+namespace {
+
+using detail::FlatTable;
+using detail::PackedRecord;
+using detail::table_hash;
+
+constexpr std::size_t max_shards = std::size_t{1} << 12;  // shard bits stay below FlatTable::position_shift
+// Inserts and window updates purge a few stale entries as they go. They only remove what was
+// already stale this long before the caller's "now", so a caller whose clock lags a little
+// never sees a live record or block vanish.
+constexpr std::int64_t opportunistic_grace_ms = 60'000;
+constexpr std::size_t opportunistic_record_slots = 4;
+
+/// SipHash-2-4 under a random per-store key: keys (user ids, identifiers) are chosen by clients,
+/// so an unkeyed hash would let them pile entries into one probe run.
+class KeyedHash {
+ public:
+  KeyedHash() {
+    if (sodium_init() < 0) throw std::runtime_error("memory store: libsodium failed to initialise");
+    randombytes_buf(key_.data(), key_.size());
+  }
+  [[nodiscard]] std::uint64_t operator()(std::string_view bytes) const noexcept {
+    std::array<unsigned char, crypto_shorthash_BYTES> out{};
+    crypto_shorthash(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), key_.data());
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) value |= std::uint64_t{out[i]} << (8 * i);
+    return table_hash(value);
+  }
+
+ private:
+  std::array<unsigned char, crypto_shorthash_KEYBYTES> key_{};
+};
+
+struct RecordEntry {
+  std::uint64_t hash = 0;  // of the record id
+  PackedRecord* record = nullptr;
+};
+
+/// A code slot's current holder, by the hash of its id. The holder's fields are checked before
+/// it is retired, so a hash collision can only fail to retire, never retire someone else's.
+struct SlotEntry {
+  std::uint64_t hash = 0;  // of the slot's fields
+  std::uint64_t holder = 0;
+};
+
+/// A stale slot entry to drop once the holder's shard lock is released.
+struct SlotRef {
+  std::uint64_t slot_hash;
+  std::uint64_t holder;
+};
+
+/// Window events and block of one key (they share the key space: `unblock` clears both).
+struct KeyState {
+  std::vector<std::int64_t> events;  // sorted
+  std::int64_t window_ms = 0;        // the longest window seen: older events can no longer matter
+  std::int64_t block_until = 0;
+  bool blocked = false;
+
+  [[nodiscard]] bool empty() const noexcept { return events.empty() && !blocked; }
+  [[nodiscard]] bool stale_at(std::int64_t now_ms) const noexcept {
+    const bool events_stale = events.empty() || events.back() <= now_ms - window_ms;
+    return events_stale && (!blocked || block_until <= now_ms);
+  }
+};
+
+struct StringHash {
+  const KeyedHash* keyed;
+  std::size_t operator()(const std::string& s) const noexcept { return static_cast<std::size_t>((*keyed)(s)); }
+};
+
+/// Owns the packed records of one shard.
+class RecordTable {
+ public:
+  RecordTable() = default;
+  RecordTable(const RecordTable&) = delete;
+  RecordTable& operator=(const RecordTable&) = delete;
+  ~RecordTable() {
+    for (std::size_t i = 0; i < table_.capacity(); ++i) {
+      if (table_.occupied(i)) PackedRecord::Deleter{}(table_.at(i).record);
+    }
+  }
+
+  [[nodiscard]] PackedRecord* find(std::uint64_t hash, std::string_view id) noexcept {
+    RecordEntry* entry = table_.find(hash, [id](const RecordEntry& e) { return e.record->id() == id; });
+    return entry == nullptr ? nullptr : entry->record;
+  }
+
+  /// The record whose id hashes to `hash` and that holds the same slot as `record`.
+  [[nodiscard]] PackedRecord* find_slot_holder(std::uint64_t hash, const VerificationRecord& record) noexcept {
+    RecordEntry* entry = table_.find(hash, [&record](const RecordEntry& e) { return e.record->same_slot(record); });
+    return entry == nullptr ? nullptr : entry->record;
+  }
+
+  void insert(std::uint64_t hash, PackedRecord::Ptr record) {
+    table_.insert(RecordEntry{hash, record.get()});
+    record.release();
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return table_.size(); }
+
+  /// Deletes up to `budget` records expired at `now_ms`, looking at no more than `slots` table
+  /// slots from where the previous scan stopped. Calls `on_delete(hash, record)` before each delete.
+  template <class OnDelete>
+  std::size_t purge(std::int64_t now_ms, std::size_t slots, std::size_t budget, OnDelete&& on_delete) {
+    std::size_t deleted = 0;
+    const std::size_t capacity = table_.capacity();
+    if (capacity == 0) return 0;
+    slots = std::min(slots, capacity);
+    std::size_t index = cursor_ % capacity;
+    for (std::size_t seen = 0; seen < slots && deleted < budget;) {
+      if (table_.occupied(index) && !table_.at(index).record->live_at(now_ms)) {
+        const RecordEntry entry = table_.at(index);
+        on_delete(entry.hash, *entry.record);
+        table_.erase_at(index);
+        PackedRecord::Deleter{}(entry.record);
+        ++deleted;
+        continue;  // erase_at may have moved a later entry into `index`
+      }
+      index = (index + 1) % capacity;
+      ++seen;
+    }
+    cursor_ = index;
+    return deleted;
+  }
+
+  void shrink_if_sparse() {
+    const std::size_t before = table_.capacity();
+    table_.shrink_if_sparse();
+    if (table_.capacity() != before) cursor_ = 0;
+  }
+
+ private:
+  FlatTable<RecordEntry> table_;
+  std::size_t cursor_ = 0;
+};
+
+struct alignas(64) Shard {
+  explicit Shard(const KeyedHash& hash) : keys(0, StringHash{&hash}) {}
+
+  std::mutex mutex;
+  RecordTable records;
+  FlatTable<SlotEntry> slots;
+  std::unordered_map<std::string, KeyState, StringHash> keys;
+  std::size_t key_cursor = 0;
+};
+
+std::size_t round_shards(std::size_t wanted) {
+  std::size_t shards = 1;
+  while (shards < wanted && shards < max_shards) shards *= 2;
+  return shards;
+}
+
+std::int64_t to_ms(std::chrono::milliseconds d) noexcept { return d.count(); }
+
+}  // namespace
+
+struct MemoryStore::Impl {
+  explicit Impl(std::size_t wanted) : mask(round_shards(wanted) - 1) {
+    shards.reserve(mask + 1);
+    for (std::size_t i = 0; i <= mask; ++i) shards.push_back(std::make_unique<Shard>(hash));
+  }
+
+  [[nodiscard]] std::size_t shard_index(std::uint64_t h) const noexcept { return static_cast<std::size_t>(h) & mask; }
+  [[nodiscard]] Shard& shard(std::uint64_t h) noexcept { return *shards[shard_index(h)]; }
+
+  [[nodiscard]] std::uint64_t slot_hash(std::string_view user_id, RecordKind kind, std::string_view key,
+                                        TemplateType template_type) const {
+    // Length-prefixed so that no two field tuples share an encoding.
+    std::string bytes;
+    bytes.reserve(user_id.size() + key.size() + 10);
+    const auto put_length = [&bytes](std::size_t n) {
+      for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+    };
+    put_length(user_id.size());
+    bytes.append(user_id);
+    bytes.push_back(static_cast<char>(kind));
+    bytes.push_back(static_cast<char>(template_type));
+    put_length(key.size());
+    bytes.append(key);
+    return hash(bytes);
+  }
+  [[nodiscard]] std::uint64_t slot_hash(const VerificationRecord& r) const {
+    return slot_hash(r.user_id, r.kind, r.identifier_key, r.template_type);
+  }
+  [[nodiscard]] std::uint64_t slot_hash(const PackedRecord& r) const {
+    return slot_hash(r.user_id(), r.kind(), r.identifier_key(), r.template_type());
+  }
+
+  /// Deletes expired records of a locked shard; remembers the slot entries they held.
+  std::size_t purge_records(Shard& s, std::int64_t now_ms, std::size_t slots, std::size_t budget,
+                            std::vector<SlotRef>& stale_slots) {
+    return s.records.purge(now_ms, slots, budget, [&](std::uint64_t id_hash, const PackedRecord& record) {
+      if (record.is_code()) stale_slots.push_back(SlotRef{slot_hash(record), id_hash});
+    });
+  }
+
+  /// Drops slot entries still naming a deleted holder. Takes one shard lock at a time, so the
+  /// caller must hold none.
+  void drop_slot_entries(const std::vector<SlotRef>& stale_slots) {
+    for (const SlotRef& ref : stale_slots) {
+      Shard& s = shard(ref.slot_hash);
+      const std::lock_guard<std::mutex> lock(s.mutex);
+      SlotEntry* entry = s.slots.find(ref.slot_hash, [&ref](const SlotEntry& e) { return e.holder == ref.holder; });
+      if (entry != nullptr) s.slots.erase_at(s.slots.index_of(entry));
+    }
+  }
+
+  /// Looks at one bucket of a locked shard's key map and erases keys with nothing left that matters.
+  static void purge_some_keys(Shard& s, std::int64_t now_ms) {
+    if (s.keys.empty()) return;
+    const std::size_t bucket = s.key_cursor++ % s.keys.bucket_count();
+    std::array<const std::string*, 8> stale{};
+    std::size_t count = 0;
+    for (auto it = s.keys.begin(bucket); it != s.keys.end(bucket) && count < stale.size(); ++it) {
+      if (it->second.stale_at(now_ms - opportunistic_grace_ms)) stale[count++] = &it->first;
+    }
+    for (std::size_t i = 0; i < count; ++i) s.keys.erase(s.keys.find(*stale[i]));
+  }
+
+  /// Deletes stale window events and ended blocks of a locked shard, at most `budget` of them.
+  static std::size_t purge_keys(Shard& s, std::int64_t now_ms, std::size_t budget) {
+    std::size_t deleted = 0;
+    for (auto it = s.keys.begin(); it != s.keys.end() && deleted < budget;) {
+      KeyState& state = it->second;
+      const std::int64_t cutoff = now_ms - state.window_ms;
+      const auto stale_end = std::upper_bound(state.events.begin(), state.events.end(), cutoff);
+      const auto stale = static_cast<std::size_t>(stale_end - state.events.begin());
+      const std::size_t take = std::min(stale, budget - deleted);
+      state.events.erase(state.events.begin(), state.events.begin() + static_cast<std::ptrdiff_t>(take));
+      deleted += take;
+      if (deleted < budget && state.blocked && state.block_until <= now_ms) {
+        state.blocked = false;
+        ++deleted;
+      }
+      if (state.empty()) {
+        it = s.keys.erase(it);
+      } else {
+        if (state.events.empty()) state.events.shrink_to_fit();
+        ++it;
+      }
+    }
+    return deleted;
+  }
+
+  KeyedHash hash;
+  std::size_t mask;
+  std::vector<std::unique_ptr<Shard>> shards;
+  std::atomic<std::size_t> purge_start{0};
+};
+
+namespace {
+
+/// Locks up to three shards in ascending index order, the one order every multi-shard operation
+/// uses, so two inserts can never deadlock.
+class ShardLocks {
+ public:
+  void add(std::size_t index) {
+    if (!holds(index)) indices_[count_++] = index;
+  }
+  [[nodiscard]] bool holds(std::size_t index) const noexcept {
+    return std::find(indices_.begin(), indices_.begin() + static_cast<std::ptrdiff_t>(count_), index) !=
+           indices_.begin() + static_cast<std::ptrdiff_t>(count_);
+  }
+  void lock(std::vector<std::unique_ptr<Shard>>& shards) {
+    std::sort(indices_.begin(), indices_.begin() + static_cast<std::ptrdiff_t>(count_));
+    for (std::size_t i = 0; i < count_; ++i) locks_[i] = std::unique_lock<std::mutex>(shards[indices_[i]]->mutex);
+  }
+
+ private:
+  std::array<std::size_t, 3> indices_{};
+  std::array<std::unique_lock<std::mutex>, 3> locks_;
+  std::size_t count_ = 0;
+};
+
+}  // namespace
+
+MemoryStore::MemoryStore(std::size_t shards) : impl_(std::make_unique<Impl>(shards)) {}
+
+MemoryStore::~MemoryStore() = default;
+
+Result<bool> MemoryStore::insert(const VerificationRecord& record, bool retire_previous) {
+  auto packed = PackedRecord::pack(record);
+  if (!packed) return fail(packed.error());
+  Impl& impl = *impl_;
+  const std::uint64_t id_hash = impl.hash(record.id);
+  const std::int64_t purge_now = to_unix_ms(record.created_at) - opportunistic_grace_ms;
+  std::vector<SlotRef> stale_slots;
+
+  if (!retire_previous || !record.is_code()) {
+    {
+      Shard& home = impl.shard(id_hash);
+      const std::lock_guard<std::mutex> lock(home.mutex);
+      if (home.records.find(id_hash, record.id) != nullptr) return false;
+      home.records.insert(id_hash, std::move(*packed));
+      impl.purge_records(home, purge_now, opportunistic_record_slots, opportunistic_record_slots, stale_slots);
+    }
+    impl.drop_slot_entries(stale_slots);
+    return true;
+  }
+
+  // The new record, the slot entry and the previous holder may live in three shards; all three
+  // are locked (in order) for the whole step. The holder is only known once the slot's shard is
+  // locked, so when it lives in a shard not yet held, start over holding that one too.
+  const std::uint64_t slot_hash = impl.slot_hash(record);
+  std::uint64_t expected_holder = 0;
+  for (;;) {
+    ShardLocks locks;
+    locks.add(impl.shard_index(id_hash));
+    locks.add(impl.shard_index(slot_hash));
+    if (expected_holder != 0) locks.add(impl.shard_index(expected_holder));
+    locks.lock(impl.shards);
+
+    Shard& slot_shard = impl.shard(slot_hash);
+    SlotEntry* entry = slot_shard.slots.find(slot_hash, [](const SlotEntry&) { return true; });
+    const std::uint64_t holder = entry == nullptr ? 0 : entry->holder;
+    if (holder != 0 && !locks.holds(impl.shard_index(holder))) {
+      expected_holder = holder;
+      continue;
+    }
+
+    Shard& home = impl.shard(id_hash);
+    if (home.records.find(id_hash, record.id) != nullptr) return false;
+    if (holder != 0) {
+      PackedRecord* previous = impl.shard(holder).records.find_slot_holder(holder, record);
+      if (previous != nullptr && !previous->verified()) previous->set_retired();
+    }
+    home.records.insert(id_hash, std::move(*packed));
+    if (entry != nullptr) {
+      entry->holder = id_hash;
+    } else {
+      slot_shard.slots.insert(SlotEntry{slot_hash, id_hash});
+    }
+    impl.purge_records(home, purge_now, opportunistic_record_slots, opportunistic_record_slots, stale_slots);
+    break;
+  }
+  impl.drop_slot_entries(stale_slots);
+  return true;
+}
+
+Result<std::optional<VerificationRecord>> MemoryStore::find(std::string_view id, Timestamp now) {
+  const std::uint64_t id_hash = impl_->hash(id);
+  Shard& s = impl_->shard(id_hash);
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  const PackedRecord* record = s.records.find(id_hash, id);
+  if (record == nullptr || !record->live_at(to_unix_ms(now))) return std::optional<VerificationRecord>();
+  return std::optional<VerificationRecord>(record->unpack());
+}
+
+Result<AttemptResult> MemoryStore::spend_attempt(std::string_view id, std::uint32_t max_attempts, Timestamp now) {
+  const std::uint64_t id_hash = impl_->hash(id);
+  Shard& s = impl_->shard(id_hash);
+  AttemptResult result;
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  PackedRecord* record = s.records.find(id_hash, id);
+  if (record == nullptr || !record->live_at(to_unix_ms(now)) || record->retired()) {
+    result.status = AttemptStatus::not_found;
+    return result;
+  }
+  result.attempts = record->attempts();
+  if (record->verified()) {
+    result.status = AttemptStatus::already_verified;
+  } else if (record->attempts() >= max_attempts) {
+    result.status = AttemptStatus::exhausted;
+  } else {
+    record->set_attempts(record->attempts() + 1);
+    result.status = AttemptStatus::spent;
+    result.attempts = record->attempts();
+    result.code_digest = record->code_digest();
+    result.pepper_id = record->pepper_id();
+  }
+  return result;
+}
+
+Result<bool> MemoryStore::mark_verified(std::string_view id, Timestamp now) {
+  const std::uint64_t id_hash = impl_->hash(id);
+  Shard& s = impl_->shard(id_hash);
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  PackedRecord* record = s.records.find(id_hash, id);
+  if (record == nullptr || !record->live_at(to_unix_ms(now)) || record->retired() || record->verified()) {
+    return false;
+  }
+  record->set_verified();
+  return true;
+}
+
+Result<bool> MemoryStore::use(std::string_view id, std::uint32_t max_uses, Timestamp now) {
+  const std::uint64_t id_hash = impl_->hash(id);
+  Shard& s = impl_->shard(id_hash);
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  PackedRecord* record = s.records.find(id_hash, id);
+  if (record == nullptr || !record->live_at(to_unix_ms(now)) || record->retired() || !record->verified()) {
+    return false;
+  }
+  if (max_uses != 0 && record->use_count() >= max_uses) return false;
+  if (record->use_count() == std::numeric_limits<std::uint32_t>::max()) return false;
+  record->set_use_count(record->use_count() + 1);
+  return true;
+}
+
+Result<void> MemoryStore::retire(std::string_view id) {
+  const std::uint64_t id_hash = impl_->hash(id);
+  Shard& s = impl_->shard(id_hash);
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  PackedRecord* record = s.records.find(id_hash, id);
+  if (record != nullptr) record->set_retired();
+  return {};
+}
+
+Result<WindowResult> MemoryStore::window_add(std::string_view key, std::chrono::milliseconds window,
+                                             std::uint32_t limit, Timestamp now) {
+  const std::int64_t now_ms = to_unix_ms(now);
+  const std::int64_t window_ms = std::max<std::int64_t>(to_ms(window), 0);
+  Shard& s = impl_->shard(impl_->hash(key));
+  WindowResult result;
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  const auto [it, created] = s.keys.try_emplace(std::string(key));
+  KeyState& state = it->second;
+  state.window_ms = std::max(state.window_ms, window_ms);
+  const auto stale_end = std::upper_bound(state.events.begin(), state.events.end(), now_ms - window_ms);
+  state.events.erase(state.events.begin(), stale_end);
+  if (state.events.size() < limit) {
+    state.events.insert(std::upper_bound(state.events.begin(), state.events.end(), now_ms), now_ms);
+    result.counted = true;
+  }
+  result.count = static_cast<std::uint32_t>(state.events.size());
+  if (!state.events.empty()) result.oldest = from_unix_ms(state.events.front());
+  if (state.empty()) {
+    s.keys.erase(it);
+  } else if (created) {
+    Impl::purge_some_keys(s, now_ms);  // new keys grow the map; let them pay for a little cleanup
+  }
+  return result;
+}
+
+Result<void> MemoryStore::window_remove(std::string_view key, Timestamp at) {
+  Shard& s = impl_->shard(impl_->hash(key));
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  const auto it = s.keys.find(std::string(key));
+  if (it == s.keys.end()) return {};
+  KeyState& state = it->second;
+  const auto event = std::lower_bound(state.events.begin(), state.events.end(), to_unix_ms(at));
+  if (event != state.events.end() && *event == to_unix_ms(at)) state.events.erase(event);
+  if (state.empty()) s.keys.erase(it);
+  return {};
+}
+
+Result<void> MemoryStore::block(std::string_view key, Timestamp until) {
+  Shard& s = impl_->shard(impl_->hash(key));
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  KeyState& state = s.keys[std::string(key)];
+  const std::int64_t until_ms = to_unix_ms(until);
+  state.block_until = state.blocked ? std::max(state.block_until, until_ms) : until_ms;
+  state.blocked = true;
+  return {};
+}
+
+Result<std::optional<Timestamp>> MemoryStore::blocked_until(std::string_view key, Timestamp now) {
+  Shard& s = impl_->shard(impl_->hash(key));
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  const auto it = s.keys.find(std::string(key));
+  if (it == s.keys.end() || !it->second.blocked || it->second.block_until <= to_unix_ms(now)) {
+    return std::optional<Timestamp>();
+  }
+  return std::optional<Timestamp>(from_unix_ms(it->second.block_until));
+}
+
+Result<void> MemoryStore::unblock(std::string_view key) {
+  Shard& s = impl_->shard(impl_->hash(key));
+  const std::lock_guard<std::mutex> lock(s.mutex);
+  s.keys.erase(std::string(key));
+  return {};
+}
+
+Result<std::size_t> MemoryStore::purge_expired(Timestamp now, std::size_t limit) {
+  Impl& impl = *impl_;
+  const std::int64_t now_ms = to_unix_ms(now);
+  std::size_t deleted = 0;
+  std::vector<SlotRef> stale_slots;
+  // Start at a different shard each call so that bounded calls share the work out evenly.
+  const std::size_t start = impl.purge_start.fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t i = 0; i <= impl.mask && deleted < limit; ++i) {
+    Shard& s = *impl.shards[(start + i) & impl.mask];
+    {
+      const std::lock_guard<std::mutex> lock(s.mutex);
+      deleted += impl.purge_records(s, now_ms, std::numeric_limits<std::size_t>::max(), limit - deleted, stale_slots);
+      deleted += Impl::purge_keys(s, now_ms, limit - deleted);
+      s.records.shrink_if_sparse();
+      s.slots.shrink_if_sparse();
+    }
+    impl.drop_slot_entries(stale_slots);
+    stale_slots.clear();
+  }
+  return deleted;
+}
+
+std::size_t MemoryStore::record_count() const {
+  std::size_t count = 0;
+  for (const auto& s : impl_->shards) {
+    const std::lock_guard<std::mutex> lock(s->mutex);
+    count += s->records.size();
+  }
+  return count;
+}
+
+}  // namespace reverify
