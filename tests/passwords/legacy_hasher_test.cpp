@@ -1,0 +1,176 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "reverify/legacy/legacy_hasher.hpp"
+
+namespace {
+
+using reverify::Errc;
+using reverify::PasswordMatch;
+using reverify::SecretString;
+using reverify::legacy::LegacyHasher;
+using reverify::legacy::to_stored_hash;
+
+SecretString secret(std::string_view text) { return SecretString(text); }
+
+reverify::Argon2idParams small_params() {
+  reverify::Argon2idParams p;
+  p.ops_limit = 1;
+  p.mem_limit = 8U * 1024U * 1024U;
+  return p;
+}
+
+std::shared_ptr<LegacyHasher> make(reverify::Argon2idParams p = small_params()) {
+  auto current = reverify::Argon2idHasher::create(p);
+  REQUIRE(current);
+  auto legacy = LegacyHasher::create(*current);
+  REQUIRE(legacy);
+  return *legacy;
+}
+
+// RFC 6070 PBKDF2-HMAC-SHA1: P = "password", S = "salt", c = 2, dkLen = 20.
+constexpr const char* rfc6070_c2 = "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957";
+// MD5("password"), a well-known constant.
+constexpr const char* md5_password = "5f4dcc3b5aa765d61d8327deb882cf99";
+
+}  // namespace
+
+TEST_CASE("LegacyHasher::create rejects a null Argon2idHasher", "[passwords][legacy]") {
+  auto hasher = LegacyHasher::create(nullptr);
+  REQUIRE_FALSE(hasher);
+  CHECK(hasher.error() == Errc::invalid_configuration);
+}
+
+TEST_CASE("LegacyHasher hashes new passwords as current Argon2id and verifies them without rehash",
+          "[passwords][legacy]") {
+  auto hasher = make();
+  auto stored = hasher->hash(secret("fresh password"));
+  REQUIRE(stored);
+  CHECK(stored->rfind("$argon2id$v=19$m=8192,t=1,p=1$", 0) == 0);
+  auto check = hasher->verify(secret("fresh password"), *stored);
+  REQUIRE(check);
+  CHECK(check->result == PasswordMatch::match);
+  CHECK_FALSE(check->needs_rehash);
+  auto wrong = hasher->verify(secret("fresh passwore"), *stored);
+  REQUIRE(wrong);
+  CHECK(wrong->result == PasswordMatch::mismatch);
+}
+
+TEST_CASE("LegacyHasher: Argon2id at other parameters matches and asks for a rehash", "[passwords][legacy]") {
+  auto old_params = small_params();
+  old_params.ops_limit = 2;
+  auto old_hash = make(old_params)->hash(secret("pw"));
+  REQUIRE(old_hash);
+  auto check = make()->verify(secret("pw"), *old_hash);
+  REQUIRE(check);
+  CHECK(check->result == PasswordMatch::match);
+  CHECK(check->needs_rehash);
+}
+
+TEST_CASE("LegacyHasher: no hash is no_hash", "[passwords][legacy]") {
+  auto check = make()->verify(secret("pw"), std::nullopt);
+  REQUIRE(check);
+  CHECK(check->result == PasswordMatch::no_hash);
+  CHECK_FALSE(check->needs_rehash);
+}
+
+TEST_CASE("LegacyHasher: unusable stored values are malformed, with a detail free of secrets", "[passwords][legacy]") {
+  auto hasher = make();
+  const std::string password = "hunter2-secret";
+  const std::vector<std::string> values = {
+      "",
+      "hunter2-secret",
+      "{MD5}",
+      "{MD5}5F4DCC3B5AA765D61D8327DEB882CF99",     // Logto compares lowercase hex exactly
+      "{SHA1}5f4dcc3b5aa765d61d8327deb882cf99",    // MD5 length under a SHA1 prefix
+      "{SHA256}zz",
+      "{LEGACY}",
+      "{LEGACY}[\"sha256\", [\"salt\"], \"00\"]",  // no "@"
+      "{LEGACY}[\"nosuchdigest\", [\"@\"], \"00\"]",
+      "{LEGACY}[\"sha256\", [\"@\"], \"00\"]",      // expected of the wrong length
+      "{LEGACY}[\"pbkdf2\", [\"hex:zz\", \"1000\", \"32\", \"sha256\", \"@\"], \"00\"]",
+      "{LEGACY}[\"firebase-scrypt\", [\"c2FsdA==\", \"a2V5\", \"Bw==\", \"8\", \"30\", \"@\"], \"AAAA\"]",
+      "{UNKNOWN}abc",
+      "$2b$04$short",
+      "$2b$31$abcdefghijklmnopqrstuuS0Qf0n0q6f3ZyWQ2o4b8iV1Qn2bX6Aa",  // cost above 16
+      "$2q$04$abcdefghijklmnopqrstuuS0Qf0n0q6f3ZyWQ2o4b8iV1Qn2bX6Aa",
+      "$argon2id$v=19$m=8192,t=1,p=1$c29tZXNhbHQ$",
+      "$argon2id$v=19$m=8192,t=1,p=1,keyid=AAAA$c29tZXNhbHQ$AAECAwQFBgcICQ",
+      "$argon2id$v=19$m=4194304,t=1,p=1$c29tZXNhbHQ$AAECAwQFBgcICQ",  // 4 GiB: above the ceiling
+  };
+  for (const auto& value : values) {
+    CAPTURE(value);
+    auto check = hasher->verify(secret(password), value);
+    REQUIRE(check);
+    CHECK(check->result == PasswordMatch::malformed);
+    CHECK_FALSE(check->needs_rehash);
+    CHECK_FALSE(check->detail.empty());
+    CHECK(check->detail.find(password) == std::string::npos);
+    if (value.size() > 8) CHECK(check->detail.find(value.substr(value.size() - 8)) == std::string::npos);
+  }
+}
+
+TEST_CASE("LegacyHasher verifies known published vectors through to_stored_hash", "[passwords][legacy]") {
+  auto hasher = make();
+  auto md5 = to_stored_hash("MD5", md5_password);
+  REQUIRE(md5);
+  CHECK(*md5 == std::string("{MD5}") + md5_password);
+  auto check = hasher->verify(secret("password"), *md5);
+  REQUIRE(check);
+  CHECK(check->result == PasswordMatch::match);
+  CHECK(check->needs_rehash);
+
+  auto pbkdf2 = to_stored_hash("Legacy", std::string("[\"pbkdf2\", [\"salt\", 2, 20, \"sha1\", \"@\"], \"") + rfc6070_c2 + "\"]");
+  REQUIRE(pbkdf2);
+  auto c2 = hasher->verify(secret("password"), *pbkdf2);
+  REQUIRE(c2);
+  CHECK(c2->result == PasswordMatch::match);
+  auto c2_wrong = hasher->verify(secret("passwore"), *pbkdf2);
+  REQUIRE(c2_wrong);
+  CHECK(c2_wrong->result == PasswordMatch::mismatch);
+
+  // JSON escapes are decoded before use: "\u0073alt123" is "salt123" (Logto's documented example).
+  auto escaped = to_stored_hash(
+      "Legacy", R"(["sha256",["\u0073alt123","@"],"c465f66c6ac481a7a17e9ed5b4e2e7e7288d892f12bf1c95c140901e9a70436e"])");
+  REQUIRE(escaped);
+  auto e = hasher->verify(secret("password123"), *escaped);
+  REQUIRE(e);
+  CHECK(e->result == PasswordMatch::match);
+}
+
+TEST_CASE("LegacyHasher limits concurrent legacy computations", "[passwords][legacy][concurrency]") {
+  auto p = small_params();
+  p.max_concurrent = 1;
+  p.max_wait = std::chrono::milliseconds(1);
+  auto hasher = make(p);
+  // A slow-ish legacy format: PBKDF2 with many iterations.
+  auto stored = to_stored_hash("Legacy", "[\"pbkdf2\", [\"salt\", \"200000\", \"32\", \"sha256\", \"@\"], \"" +
+                                             std::string(64, '0') + "\"]");
+  REQUIRE(stored);
+  constexpr int threads = 6;
+  std::atomic<int> mismatched{0};
+  std::atomic<int> unavailable{0};
+  std::atomic<int> other{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i) {
+    pool.emplace_back([&] {
+      while (!go.load()) std::this_thread::yield();
+      auto check = hasher->verify(secret("pw"), *stored);
+      if (!check) {
+        (check.error() == Errc::hasher_unavailable ? unavailable : other)++;
+      } else {
+        (check->result == PasswordMatch::mismatch ? mismatched : other)++;
+      }
+    });
+  }
+  go = true;
+  for (auto& t : pool) t.join();
+  CHECK(other == 0);
+  CHECK(mismatched >= 1);
+  CHECK(unavailable >= 1);
+}
