@@ -26,15 +26,11 @@ CREATE TABLE reverify_records (
   expires_at      INTEGER NOT NULL,
   code_expires_at INTEGER NOT NULL,
   verified        INTEGER NOT NULL,
-  retired         INTEGER NOT NULL
+  retired         INTEGER NOT NULL,
+  slot            TEXT              -- code_slot() when inserted with retire_previous, else NULL
 );
 CREATE INDEX reverify_records_expires ON reverify_records (expires_at);
-CREATE TABLE reverify_code_slots (
-  slot       TEXT    PRIMARY KEY,
-  record_id  TEXT    NOT NULL,
-  expires_at INTEGER NOT NULL
-);
-CREATE INDEX reverify_code_slots_expires ON reverify_code_slots (expires_at);
+CREATE INDEX reverify_records_slot ON reverify_records (slot) WHERE slot IS NOT NULL;
 CREATE TABLE reverify_window_events (
   key        TEXT    NOT NULL,
   at         INTEGER NOT NULL,

@@ -72,6 +72,7 @@ Result<bool> SqliteStore::insert(const VerificationRecord& record, bool retire_p
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
   const bool takes_slot = retire_previous && record.is_code();
+  const std::string slot = takes_slot ? record.code_slot() : std::string();
   std::optional<ImmediateTransaction> transaction;
   if (takes_slot) {
     auto begun = ImmediateTransaction::begin(**connection, op);
@@ -82,8 +83,8 @@ Result<bool> SqliteStore::insert(const VerificationRecord& record, bool retire_p
     auto insert = (*connection)->prepare(
         "INSERT INTO reverify_records (id, user_id, kind, template_type, identifier, identifier_key, purpose, "
         "binding_digest, code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, "
-        "verified, retired) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
-        "ON CONFLICT (id) DO NOTHING",
+        "verified, retired, slot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+        "?17, ?18) ON CONFLICT (id) DO NOTHING",
         op);
     if (!insert) return fail(insert.error());
     insert->bind(1, record.id)
@@ -103,31 +104,24 @@ Result<bool> SqliteStore::insert(const VerificationRecord& record, bool retire_p
         .bind(15, to_unix_ms(record.code_expires_at))
         .bind(16, std::int64_t{record.verified ? 1 : 0})
         .bind(17, std::int64_t{record.retired ? 1 : 0});
+    if (takes_slot) {
+      insert->bind(18, slot);
+    } else {
+      insert->bind_null(18);
+    }
     auto changed = insert->run();
     if (!changed) return fail(changed.error());
     if (*changed == 0) return false;  // the transaction, if any, rolls back: nothing changed
   }
   if (!takes_slot) return true;
 
-  const std::string slot = record.code_slot();
+  // Every earlier record of the slot is retired or verified already, except its holder: so this
+  // retires exactly the previous holder when it is unverified.
   {
     auto retire = (*connection)->prepare(
-        "UPDATE reverify_records SET retired = 1 WHERE verified = 0 AND id = "
-        "(SELECT record_id FROM reverify_code_slots WHERE slot = ?1)",
-        op);
+        "UPDATE reverify_records SET retired = 1 WHERE slot = ?1 AND id <> ?2 AND verified = 0 AND retired = 0", op);
     if (!retire) return fail(retire.error());
-    if (auto done = retire->bind(1, slot).run(); !done) return fail(done.error());
-  }
-  {
-    auto hold = (*connection)->prepare(
-        "INSERT INTO reverify_code_slots (slot, record_id, expires_at) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (slot) DO UPDATE SET record_id = excluded.record_id, "
-        "expires_at = max(expires_at, excluded.expires_at)",
-        op);
-    if (!hold) return fail(hold.error());
-    if (auto done = hold->bind(1, slot).bind(2, record.id).bind(3, to_unix_ms(record.expires_at)).run(); !done) {
-      return fail(done.error());
-    }
+    if (auto done = retire->bind(1, slot).bind(2, record.id).run(); !done) return fail(done.error());
   }
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
   return true;
@@ -348,11 +342,9 @@ Result<std::size_t> SqliteStore::purge_expired(Timestamp now, std::size_t limit)
   if (!connection) return fail(connection.error());
   // Each statement deletes at most the remaining budget, so one call does bounded work and
   // holds the write lock only briefly.
-  static constexpr std::array<const char*, 4> statements = {
+  static constexpr std::array<const char*, 3> statements = {
       "DELETE FROM reverify_records WHERE rowid IN "
       "(SELECT rowid FROM reverify_records WHERE expires_at <= ?1 LIMIT ?2)",
-      "DELETE FROM reverify_code_slots WHERE rowid IN "
-      "(SELECT rowid FROM reverify_code_slots WHERE expires_at <= ?1 LIMIT ?2)",
       "DELETE FROM reverify_window_events WHERE rowid IN "
       "(SELECT rowid FROM reverify_window_events WHERE expires_at <= ?1 LIMIT ?2)",
       "DELETE FROM reverify_blocks WHERE rowid IN "
