@@ -103,20 +103,28 @@ const std::array<StatementSource, statement_count> sources = {{
     {"reverify_unblock",
      "WITH b AS (DELETE FROM :\"schema\".blocks WHERE key = $1) DELETE FROM :\"schema\".windows WHERE key = $1", 1,
      {text_oid}},
-    // Bounded: each table gets what the previous ones left of the budget; rows in use are skipped.
+    // Bounded: records first, then window events (a window row whose events exceed what is left
+    // of the budget loses only its oldest events), then blocks; rows in use are skipped. Code
+    // slots are bookkeeping, deleted alongside (at most `limit`) but not counted as items.
     {"reverify_purge_expired",
      "WITH r AS (DELETE FROM :\"schema\".records WHERE id IN (SELECT id FROM :\"schema\".records "
      "  WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1), "
+     "rc AS (SELECT $2 - count(*) AS left_over FROM r), "
+     "wl AS (SELECT key, cardinality(events)::bigint AS n FROM :\"schema\".windows WHERE expires_at <= $1 "
+     "  ORDER BY key LIMIT (SELECT left_over FROM rc) FOR UPDATE SKIP LOCKED), "
+     "ws AS (SELECT key, n, sum(n) OVER (ORDER BY key) AS cum FROM wl), "
+     "wd AS (DELETE FROM :\"schema\".windows w USING ws WHERE w.key = ws.key "
+     "  AND ws.cum <= (SELECT left_over FROM rc) RETURNING ws.n), "
+     "wt AS (UPDATE :\"schema\".windows w "
+     "  SET events = w.events[((SELECT left_over FROM rc) - (ws.cum - ws.n) + 1)::integer:] FROM ws "
+     "  WHERE w.key = ws.key AND ws.cum > (SELECT left_over FROM rc) AND ws.cum - ws.n < (SELECT left_over FROM rc) "
+     "  RETURNING (SELECT left_over FROM rc) - (ws.cum - ws.n) AS n), "
+     "wc AS (SELECT coalesce((SELECT sum(n) FROM wd), 0) + coalesce((SELECT sum(n) FROM wt), 0) AS n), "
+     "b AS (DELETE FROM :\"schema\".blocks WHERE key IN (SELECT key FROM :\"schema\".blocks WHERE until <= $1 "
+     "  LIMIT GREATEST((SELECT left_over FROM rc) - (SELECT n FROM wc), 0) FOR UPDATE SKIP LOCKED) RETURNING 1), "
      "s AS (DELETE FROM :\"schema\".code_slots WHERE slot IN (SELECT slot FROM :\"schema\".code_slots "
-     "  WHERE expires_at <= $1 LIMIT GREATEST($2 - (SELECT count(*) FROM r), 0) FOR UPDATE SKIP LOCKED) RETURNING 1), "
-     "w AS (DELETE FROM :\"schema\".windows WHERE key IN (SELECT key FROM :\"schema\".windows "
-     "  WHERE expires_at <= $1 LIMIT GREATEST($2 - (SELECT count(*) FROM r) - (SELECT count(*) FROM s), 0) "
-     "  FOR UPDATE SKIP LOCKED) RETURNING 1), "
-     "b AS (DELETE FROM :\"schema\".blocks WHERE key IN (SELECT key FROM :\"schema\".blocks "
-     "  WHERE until <= $1 LIMIT GREATEST($2 - (SELECT count(*) FROM r) - (SELECT count(*) FROM s) "
-     "  - (SELECT count(*) FROM w), 0) FOR UPDATE SKIP LOCKED) RETURNING 1) "
-     "SELECT (SELECT count(*) FROM r) + (SELECT count(*) FROM s) + (SELECT count(*) FROM w) + "
-     "(SELECT count(*) FROM b)",
+     "  WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)) "
+     "SELECT $2 - (SELECT left_over FROM rc) + (SELECT n FROM wc) + (SELECT count(*) FROM b)",
      2,
      {int8_oid, int8_oid}},
 }};

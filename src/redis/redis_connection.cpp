@@ -118,6 +118,16 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire(std::string_view operation
   return Result<Lease>(tl::in_place, *this, std::move(*connection));
 }
 
+void ConnectionPool::drop_idle() noexcept {
+  std::vector<std::unique_ptr<Connection>> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    dropped.swap(idle_);
+    open_ -= dropped.size();
+  }
+  available_.notify_all();
+}
+
 void ConnectionPool::release(std::unique_ptr<Connection> connection) noexcept {
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -91,6 +91,8 @@ class ConnectionPool {
   };
 
   [[nodiscard]] Result<Lease> acquire(std::string_view operation);
+  /// Closes every idle connection (after a server restart they are all dead).
+  void drop_idle() noexcept;
 
  private:
   void release(std::unique_ptr<Connection> connection) noexcept;

@@ -89,7 +89,9 @@ struct RedisStore::Impl {
       if (!lease) return fail(lease.error());
       const bool reused = (*lease)->reused();
       auto reply = (*lease)->run(command, operation);
-      if (reply || !reused || round > 0) return reply;
+      if (reply || !(*lease)->broken()) return reply;
+      pool.drop_idle();
+      if (!reused || round > 0) return reply;
     }
   }
 
