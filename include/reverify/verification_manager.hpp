@@ -105,8 +105,8 @@ class VerificationManager {
   /// Errors: `Errc::invalid_configuration` naming the problem.
   [[nodiscard]] static Result<VerificationManager> create(Policy policy, Dependencies deps);
 
-  VerificationManager(VerificationManager&&) noexcept;
-  VerificationManager& operator=(VerificationManager&&) noexcept;
+  VerificationManager(VerificationManager&& other) noexcept;
+  VerificationManager& operator=(VerificationManager&& other) noexcept;
   ~VerificationManager();
 
   /// Verifies the user's current password and opens a verified `Password` record.

@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 #include <fstream>
 #include <mutex>
 
@@ -29,7 +29,7 @@ Result<std::shared_ptr<OutboxSender>> OutboxSender::open_file(const std::string&
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
     return fail(Errc::invalid_configuration,
-                std::string("cannot open outbox file ") + path + ": " + std::strerror(errno));
+                "cannot open outbox file " + path + ": " + std::generic_category().message(errno));
   }
   ::close(fd);
   auto impl = std::make_unique<Impl>();

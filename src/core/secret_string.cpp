@@ -18,9 +18,12 @@ void wipe(std::string& s) noexcept {
 
 SecretString::SecretString(std::string_view secret) : value_(secret) {}
 
-SecretString::SecretString(std::string&& secret) : value_(std::move(secret)) { wipe(secret); }
+// The moved-from string may still hold the bytes in its small buffer: wiping it is the point.
+SecretString::SecretString(std::string&& secret) : value_(std::move(secret)) {
+  wipe(secret);  // NOLINT(bugprone-use-after-move,clang-analyzer-cplusplus.Move)
+}
 
-SecretString::SecretString(const SecretString& other) : value_(other.value_) {}
+SecretString::SecretString(const SecretString& other) = default;
 
 // A moved-from std::string keeps its small-buffer bytes; clear() wipes them.
 SecretString::SecretString(SecretString&& other) noexcept : value_(std::move(other.value_)) { other.clear(); }

@@ -77,7 +77,7 @@ struct VerificationManager::Impl {
     return call_collaborator(Errc::store_unavailable, what, [&] { return f(*deps.store); });
   }
 
-  void emit(Event event) const {
+  void emit(const Event& event) const {
     if (!deps.events) return;
     try {
       deps.events->on_event(event);
