@@ -51,6 +51,7 @@ TEST_CASE("every store operation failing, one at a time, never yields verified o
       } else {
         CHECK(is_typed_failure(verified.error()));
       }
+      faulty->reset_calls();
       const auto authorized = f.manager.authorize(AuthorizeRequest{password_record, "u1", std::nullopt});
       if (authorized) {
         CHECK(faulty->calls(op) == 0);
