@@ -8,7 +8,7 @@
 #   scripts/services.sh restart [redis|postgres|all]
 #   scripts/services.sh status                       exit 0 when both answer
 #   scripts/services.sh env                          print the exports the tests read
-#   scripts/services.sh clean                        stop and delete the data folder
+#   scripts/services.sh clean [redis|postgres|all]   stop and delete the data folder
 #
 # Settings (environment): REVERIFY_SERVICES_DIR (default /tmp/reverify-services),
 # REVERIFY_REDIS_PORT (16379), REVERIFY_PG_PORT (15432), REVERIFY_PG_BIN (newest
@@ -73,13 +73,13 @@ start_postgres() {
   if [[ ! -f "$DIR/pg/PG_VERSION" ]]; then
     rm -rf "$DIR/pg"
     mkdir -p "$DIR/pg"
-    [[ "$(id -u)" -eq 0 ]] && chown "$PG_USER:" "$DIR/pg"
+    if [[ "$(id -u)" -eq 0 ]]; then chown "$PG_USER:" "$DIR/pg"; fi
     chmod 700 "$DIR/pg"
     as_pg "$bin/initdb" -D "$DIR/pg" -U "$PG_USER" --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
       || die "initdb failed (see $DIR/initdb.log)"
   fi
   mkdir -p "$DIR/pg-run"
-  [[ "$(id -u)" -eq 0 ]] && chown "$PG_USER:" "$DIR/pg-run"
+  if [[ "$(id -u)" -eq 0 ]]; then chown "$PG_USER:" "$DIR/pg-run"; fi
   as_pg "$bin/pg_ctl" -D "$DIR/pg" -l "$DIR/pg-run/postgres.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $DIR/pg-run -c max_connections=200" start >/dev/null \
     || die "PostgreSQL did not start (see $DIR/pg-run/postgres.log)"
@@ -112,17 +112,17 @@ want() { [[ "$what" == all || "$what" == "$1" ]]; }
 
 case "$action" in
   start)
-    want redis && start_redis
-    want postgres && start_postgres
+    if want redis; then start_redis; fi
+    if want postgres; then start_postgres; fi
     print_env >&2
     ;;
   stop)
-    want redis && stop_redis
-    want postgres && stop_postgres
+    if want redis; then stop_redis; fi
+    if want postgres; then stop_postgres; fi
     ;;
   restart)
-    want redis && { stop_redis; start_redis; }
-    want postgres && { stop_postgres; start_postgres; }
+    if want redis; then stop_redis; start_redis; fi
+    if want postgres; then stop_postgres; start_postgres; fi
     ;;
   status)
     ok=0
@@ -132,8 +132,8 @@ case "$action" in
     ;;
   env) print_env ;;
   clean)
-    stop_redis
-    stop_postgres
+    if want redis; then stop_redis; fi
+    if want postgres; then stop_postgres; fi
     rm -rf "$DIR"
     ;;
   *) die "usage: $0 start|stop|restart|status|env|clean [redis|postgres|all]" ;;
