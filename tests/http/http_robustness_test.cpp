@@ -1,0 +1,261 @@
+// Bad input, oversized bodies, raw HTTP, signals and the command line.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include <catch2/catch.hpp>
+
+#include "reverify/argon2id_hasher.hpp"
+#include "test_flows.hpp"
+
+using namespace reverify::http_test;
+
+namespace {
+
+std::uint16_t port_of(const ServerProcess& server) {
+  const std::string& url = server.base_url();
+  return static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+}
+
+// Sends raw bytes on a fresh connection and reads until the server closes it (or a timeout).
+std::string raw_exchange(const ServerProcess& server, const std::string& bytes, bool half_close = false) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port_of(server));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may answer and stop reading early
+    sent += static_cast<std::size_t>(n);
+  }
+  if (half_close) ::shutdown(fd, SHUT_WR);
+  std::string received;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd poll_fd{fd, POLLIN, 0};
+    if (::poll(&poll_fd, 1, 100) <= 0) continue;
+    char buffer[4096];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    received.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return received;
+}
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
+  return count;
+}
+
+void check_usage_error(const std::vector<std::string>& args, const std::string& mentions) {
+  const CommandResult result = run_server_command(args);
+  INFO("args: " << Catch::Detail::stringify(args) << "\nstderr: " << result.err);
+  CHECK(result.exit_code == 2);
+  CHECK(result.out.empty());
+  CHECK(count_of(result.err, "\n") == 1);
+  CHECK(result.err.rfind("reverify-server: ", 0) == 0);
+  CHECK(result.err.find(mentions) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("malformed bodies answer guard.invalid_input and the server keeps serving", "[http][robustness]") {
+  ServerProcess server;
+  HttpClient client(server.base_url());
+  const std::string path = "/api/verifications/password";
+  const std::vector<std::string> bad = {
+      "{",
+      "{\"password\":}",
+      "not json",
+      "[]",
+      "\"a string\"",
+      "42",
+      "null",
+      "{\"password\":\"x\"} trailing",
+      "{\"password\":\"\xff\xfe\"}",                           // invalid UTF-8
+      std::string(10'000, '[') + std::string(10'000, ']'),   // deep nesting
+      "{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}",
+  };
+  for (const auto& body : bad) {
+    INFO(body.substr(0, 40));
+    CHECK_ERROR(client.post(path, body, {bearer("tok-alice")}), 400, "guard.invalid_input");
+  }
+  // An empty body counts as {} (as in Logto): the password is missing.
+  CHECK_ERROR(client.request("POST", path, std::nullopt, {bearer("tok-alice")}), 400, "guard.invalid_input");
+  // Unknown fields are ignored.
+  CHECK(client.post(path, Json{{"password", alice_password}, {"extra", {1, 2}}}, {bearer("tok-alice")}).status == 201);
+}
+
+TEST_CASE("a body over 64 KiB answers 413 request.payload_too_large and the server keeps serving",
+          "[http][robustness][limits]") {
+  ServerProcess server;
+  const std::string path = "/api/verifications/verification-code";
+  // {"identifier":0,"pad":"xxx…"} of an exact total size.
+  auto body_of_size = [](std::size_t size) {
+    const std::string head = "{\"identifier\":0,\"pad\":\"";
+    const std::string tail = "\"}";
+    return head + std::string(size - head.size() - tail.size(), 'x') + tail;
+  };
+
+  HttpClient client(server.base_url());
+  CHECK_ERROR(client.post(path, body_of_size(64 * 1024), {bearer("tok-alice")}), 400, "guard.invalid_input");
+  CHECK_ERROR(client.post(path, body_of_size(64 * 1024 + 1), {bearer("tok-alice")}), 413, "request.payload_too_large");
+  CHECK_ERROR(client.post(path, body_of_size(1024 * 1024), {bearer("tok-alice")}), 413, "request.payload_too_large");
+  // With "Expect: 100-continue" the body is refused before it is sent.
+  CHECK_ERROR(client.request("POST", path, body_of_size(200 * 1024), {bearer("tok-alice")}, /*expect_100=*/true), 413,
+              "request.payload_too_large");
+  // A small body with Expect gets its 100 Continue and is served.
+  CHECK(client.request("POST", "/api/verifications/password", Json{{"password", alice_password}}.dump(),
+                       {bearer("tok-alice")}, /*expect_100=*/true)
+            .status == 201);
+
+  // Chunked bodies are limited as they arrive.
+  std::string chunked = "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-alice\r\n"
+                        "Transfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 20; ++i) chunked += "1000\r\n" + std::string(4096, 'x') + "\r\n";
+  chunked += "0\r\n\r\n";
+  const std::string answer = raw_exchange(server, chunked);
+  CHECK(answer.rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(answer.find("request.payload_too_large") != std::string::npos);
+
+  HttpClient after(server.base_url());
+  CHECK(after.get("/health").status == 200);
+}
+
+TEST_CASE("raw HTTP: pipelining, HTTP/1.0, garbage", "[http][robustness]") {
+  ServerProcess server;
+  const std::string get = "GET /api/my-account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-alice\r\n\r\n";
+  const std::string last =
+      "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::string pipelined = raw_exchange(server, get + get + last);
+  CHECK(count_of(pipelined, "HTTP/1.1 200 OK") == 3);
+  CHECK(count_of(pipelined, "\"id\":\"u-alice\"") == 2);
+
+  const std::string old = raw_exchange(server, "GET /health HTTP/1.0\r\n\r\n");
+  CHECK(old.rfind("HTTP/1.0 200", 0) == 0);
+
+  const std::string garbage = raw_exchange(server, "HELLO THERE\r\n\r\n");
+  CHECK(garbage.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK(garbage.find("request.bad_request") != std::string::npos);
+
+  const std::string huge_header = raw_exchange(
+      server, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(32 * 1024, 'a') + "\r\n\r\n");
+  CHECK(huge_header.rfind("HTTP/1.1 431", 0) == 0);
+
+  HttpClient after(server.base_url());
+  CHECK(after.get("/health").status == 200);
+}
+
+TEST_CASE("SIGTERM and SIGINT stop the server cleanly with exit code 0", "[http][robustness][signals]") {
+  const int signal = GENERATE(SIGTERM, SIGINT);
+  ServerProcess server;
+  HttpClient client(server.base_url());
+  // An idle keep-alive connection must not hold the shutdown up.
+  REQUIRE(client.get("/api/my-account", {bearer("tok-alice")}).status == 200);
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(server.stop(signal) == 0);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+}
+
+TEST_CASE("bad command lines: one line on stderr and exit code 2", "[http][robustness][cli]") {
+  TempDir dir;
+  const std::string users = dir.write("users.json", default_users_json());
+  const std::vector<std::string> ok = {"--listen", "127.0.0.1:0", "--users", users, "--outbox", dir.path() + "/o"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = ok;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+
+  check_usage_error(with({"--bogus"}), "--bogus");
+  check_usage_error(with({"stray"}), "stray");
+  check_usage_error(with({"--code-ttl"}), "--code-ttl");
+  check_usage_error(with({"--code-ttl", "0"}), "--code-ttl");
+  check_usage_error(with({"--code-ttl", "90000"}), "--code-ttl");
+  check_usage_error(with({"--code-attempts", "0"}), "--code-attempts");
+  check_usage_error(with({"--send-limit", "ten"}), "--send-limit");
+  check_usage_error(with({"--lockout-window=-5"}), "--lockout-window");
+  check_usage_error(with({"--lockout-duration", "700000"}), "--lockout-duration");
+  check_usage_error(with({"--record-ttl", "1.5"}), "--record-ttl");
+  check_usage_error(with({"--code-ttl", "5", "--code-ttl", "6"}), "--code-ttl");
+  check_usage_error({"--listen", "nohostport"}, "--listen");
+  check_usage_error({"--listen", "127.0.0.1:99999"}, "--listen");
+  check_usage_error(with({"--store", "mongodb://x"}), "--store");
+  check_usage_error(with({"--store", "redis://127.0.0.1:1"}), "--pepper-file");
+  check_usage_error(with({"--pepper-file", dir.path() + "/missing"}), "pepper");
+  check_usage_error(with({"--pepper-file", dir.write("short.key", std::string(31, 'k'))}), "pepper");
+  check_usage_error(with({"--pepper-file", dir.write("badhex.key", std::string(63, 'a') + "g\n")}), "pepper");
+
+  check_usage_error({"--listen", "127.0.0.1:0", "--users", dir.path() + "/missing.json"}, "missing.json");
+  const std::vector<std::pair<std::string, std::string>> bad_users = {
+      {"not json", "not valid JSON"},
+      {R"({"people":[]})", "users"},
+      {R"({"users":[{"id":"u1"}]})", "accessToken"},
+      {R"({"users":[{"id":"","accessToken":"t"}]})", "id"},
+      {R"({"users":[{"id":"u1","accessToken":"t"},{"id":"u2","accessToken":"t"}]})", "duplicate accessToken"},
+      {R"({"users":[{"id":"u1","accessToken":"t"},{"id":"u1","accessToken":"s"}]})", "duplicate id"},
+      {R"({"users":[{"id":"u1","accessToken":"t","primaryEmail":"nope"}]})", "primaryEmail"},
+      {R"({"users":[{"id":"u1","accessToken":"t","primaryPhone":"call me"}]})", "primaryPhone"},
+      {R"({"users":[{"id":"u1","accessToken":"t","primaryEmail":"a@b.co"},
+                    {"id":"u2","accessToken":"s","primaryEmail":"A@B.CO"}]})", "primaryEmail"},
+      {R"({"users":[{"id":"u1","accessToken":"t","pasword":"typo-in-the-key"}]})", "pasword"},
+      {R"({"users":[{"id":"u1","accessToken":"t","password":"p","passwordHash":"$argon2id$x"}]})", "passwordHash"},
+      {R"({"users":[{"id":"u1","accessToken":"t","passwordHash":"plain-text"}]})", "passwordHash"},
+      {R"({"users":[{"id":"u1","accessToken":"t","password":7}]})", "password"},
+  };
+  for (const auto& [content, mentions] : bad_users) {
+    const std::string file = dir.write("bad-users.json", content);
+    check_usage_error({"--listen", "127.0.0.1:0", "--users", file}, mentions);
+  }
+  // A password never appears in an error.
+  const CommandResult typo = run_server_command(
+      {"--users", dir.write("typo.json", R"({"users":[{"id":"u1","accessToken":"t","pasword":"typo-in-the-key"}]})")});
+  CHECK(typo.err.find("typo-in-the-key") == std::string::npos);
+
+  const CommandResult help = run_server_command({"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("--lockout-failures") != std::string::npos);
+}
+
+TEST_CASE("pepper files: 64 hex characters with a newline, or 32 raw bytes", "[http][robustness][cli]") {
+  TempDir keys;
+  const std::string hex = keys.write("hex.key", std::string(64, 'a') + "\n");
+  const std::string raw = keys.write("raw.key", std::string(32, '\x07'));
+  for (const auto& file : {hex, raw}) {
+    ServerProcess server({"--pepper-file", file});
+    HttpClient client(server.base_url());
+    const auto sent = send_code(client, server, "tok-bob", "email", "bob@example.com");
+    CHECK(verify_code(client, "tok-bob", "email", "bob@example.com", sent.record_id, sent.code).status == 200);
+  }
+}
+
+TEST_CASE("users file: a passwordHash (PHC string) verifies like a password", "[http][robustness][users]") {
+  reverify::Argon2idParams cheap;
+  cheap.ops_limit = 1;
+  cheap.mem_limit = 8 * 1024 * 1024;
+  auto hasher = reverify::Argon2idHasher::create(cheap);
+  REQUIRE(hasher);
+  auto hash = (*hasher)->hash(reverify::SecretString(std::string_view("hashed-password-9")));
+  REQUIRE(hash);
+  const Json users = {{"users", {{{"id", "u-erin"}, {"accessToken", "tok-erin"}, {"passwordHash", *hash}}}}};
+  ServerProcess server({}, users.dump());
+  HttpClient client(server.base_url());
+  CHECK(client.get("/api/my-account", {bearer("tok-erin")}).json().at("hasPassword") == true);
+  CHECK_FALSE(password_record(client, "tok-erin", "hashed-password-9").empty());
+  // The weaker hash was upgraded in memory; the password still works.
+  CHECK_FALSE(password_record(client, "tok-erin", "hashed-password-9").empty());
+  CHECK_ERROR(client.post("/api/verifications/password", Json{{"password", "wrong"}}, {bearer("tok-erin")}), 422,
+              "session.invalid_credentials");
+}
