@@ -36,16 +36,28 @@ bool read_optional(const Json& object, const char* key, std::optional<std::strin
 
 tl::expected<std::string, std::string> stored_hash_of(const std::optional<std::string>& method,
                                                       const std::string& hash) {
+#ifdef REVERIFY_SERVER_HAS_LEGACY
+  // Without a method, a PHC string says what it is (Logto's default method is Argon2i).
+  std::string_view logto_method;
+  if (method) {
+    logto_method = *method;
+  } else if (starts_with(hash, "$argon2")) {
+    logto_method = "Argon2i";
+  } else if (starts_with(hash, "$2a$") || starts_with(hash, "$2b$") || starts_with(hash, "$2y$")) {
+    logto_method = "Bcrypt";
+  } else {
+    return tl::unexpected(std::string("passwordHash must be an Argon2 or bcrypt string, "
+                                      "or come with passwordEncryptionMethod"));
+  }
+  auto stored = reverify::legacy::to_stored_hash(logto_method, hash);
+  if (!stored) return tl::unexpected("passwordHash/passwordEncryptionMethod: " + stored.error().message());
+  return *stored;
+#else
   if (!method) {
     if (starts_with(hash, "$argon2id$") || starts_with(hash, "$argon2i$")) return hash;
     return tl::unexpected(std::string("passwordHash must be an Argon2 PHC string ($argon2id$… or $argon2i$…), "
                                       "or come with passwordEncryptionMethod"));
   }
-#ifdef REVERIFY_SERVER_HAS_LEGACY
-  auto stored = reverify::legacy::to_stored_hash(*method, hash);
-  if (!stored) return tl::unexpected("passwordEncryptionMethod/passwordHash: " + stored.error().message());
-  return *stored;
-#else
   if ((*method == "Argon2i" && starts_with(hash, "$argon2i$")) ||
       (*method == "Argon2id" && starts_with(hash, "$argon2id$"))) {
     return hash;

@@ -259,3 +259,35 @@ TEST_CASE("users file: a passwordHash (PHC string) verifies like a password", "[
   CHECK_ERROR(client.post("/api/verifications/password", Json{{"password", "wrong"}}, {bearer("tok-erin")}), 422,
               "session.invalid_credentials");
 }
+
+#ifdef REVERIFY_HTTP_TESTS_HAVE_LEGACY
+TEST_CASE("users file: Logto's legacy password formats verify, then upgrade", "[http][robustness][users][legacy]") {
+  // Hex digests of "legacy-password-1" (SHA256) and "legacy-password-2" (MD5), as Logto stores them.
+  const Json users = {
+      {"users",
+       {{{"id", "u-sha"},
+         {"accessToken", "tok-sha"},
+         {"passwordEncryptionMethod", "SHA256"},
+         {"passwordHash", "57240048fb2acc89f15580a6b8543674ce5afa34395a2977a235e8a98e730e64"}},
+        {{"id", "u-md5"},
+         {"accessToken", "tok-md5"},
+         {"passwordEncryptionMethod", "MD5"},
+         {"passwordHash", "bbc9aa5280756ca042d8502807e5e516"}}}}};
+  ServerProcess server({}, users.dump());
+  HttpClient client(server.base_url());
+  CHECK_ERROR(client.post("/api/verifications/password", Json{{"password", "legacy-password-2"}}, {bearer("tok-sha")}),
+              422, "session.invalid_credentials");
+  CHECK_FALSE(password_record(client, "tok-sha", "legacy-password-1").empty());
+  // Upgraded to Argon2id in memory on that success; the password keeps working.
+  CHECK_FALSE(password_record(client, "tok-sha", "legacy-password-1").empty());
+  CHECK_FALSE(password_record(client, "tok-md5", "legacy-password-2").empty());
+
+  TempDir dir;
+  const CommandResult unknown = run_server_command(
+      {"--listen", "127.0.0.1:0", "--users",
+       dir.write("u.json", R"({"users":[{"id":"u1","accessToken":"t","passwordEncryptionMethod":"ROT13",
+                                         "passwordHash":"abc"}]})")});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("passwordEncryptionMethod") != std::string::npos);
+}
+#endif
