@@ -113,7 +113,7 @@ class RecordTable {
 
   void insert(std::uint64_t hash, PackedRecord::Ptr record) {
     table_.insert(RecordEntry{hash, record.get()});
-    record.release();
+    static_cast<void>(record.release());  // owned by the table from here on
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return table_.size(); }
@@ -170,7 +170,9 @@ std::size_t round_shards(std::size_t wanted) {
   return shards;
 }
 
-std::int64_t to_ms(std::chrono::milliseconds d) noexcept { return d.count(); }
+std::int64_t to_ms(std::chrono::milliseconds d) noexcept {
+  return d.count();
+}
 
 }  // namespace
 
@@ -208,7 +210,7 @@ struct MemoryStore::Impl {
 
   /// Deletes expired records of a locked shard; remembers the slot entries they held.
   std::size_t purge_records(Shard& s, std::int64_t now_ms, std::size_t slots, std::size_t budget,
-                            std::vector<SlotRef>& stale_slots) {
+                            std::vector<SlotRef>& stale_slots) const {
     return s.records.purge(now_ms, slots, budget, [&](std::uint64_t id_hash, const PackedRecord& record) {
       if (record.is_code()) stale_slots.push_back(SlotRef{slot_hash(record), id_hash});
     });

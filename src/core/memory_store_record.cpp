@@ -42,15 +42,14 @@ Result<PackedRecord::Ptr> PackedRecord::pack(const VerificationRecord& record) {
   if (record.identifier_key.size() > max_string_length) too_long = "identifier key";
   if (record.purpose.size() > max_string_length) too_long = "purpose";
   if (too_long != nullptr) {
-    return fail(Errc::store_unavailable, std::string("memory store insert: ") + too_long +
-                                             " is longer than the memory store holds");
+    return fail(Errc::store_unavailable,
+                std::string("memory store insert: ") + too_long + " is longer than the memory store holds");
   }
 
   const bool key_is_identifier = record.identifier_key == record.identifier;
   const std::size_t variable = record.id.size() + record.user_id.size() + record.identifier.size() +
                                (key_is_identifier ? 0 : record.identifier_key.size()) + record.purpose.size() +
-                               (record.binding_digest ? sizeof(Digest) : 0) +
-                               (record.code_digest ? sizeof(Digest) : 0);
+                               (record.binding_digest ? sizeof(Digest) : 0) + (record.code_digest ? sizeof(Digest) : 0);
   void* memory = ::operator new(sizeof(PackedRecord) + variable);
   Ptr packed(new (memory) PackedRecord());
   PackedRecord& p = *packed;

@@ -32,9 +32,7 @@ class PackedRecord {
 
   [[nodiscard]] std::string_view id() const noexcept { return {tail(), id_len_}; }
   [[nodiscard]] std::string_view user_id() const noexcept { return {tail() + id_len_, user_len_}; }
-  [[nodiscard]] std::string_view identifier() const noexcept {
-    return {tail() + id_len_ + user_len_, identifier_len_};
-  }
+  [[nodiscard]] std::string_view identifier() const noexcept { return {tail() + id_len_ + user_len_, identifier_len_}; }
   [[nodiscard]] std::string_view identifier_key() const noexcept;
   [[nodiscard]] RecordKind kind() const noexcept { return static_cast<RecordKind>(kind_); }
   [[nodiscard]] TemplateType template_type() const noexcept { return static_cast<TemplateType>(template_); }

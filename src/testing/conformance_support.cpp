@@ -18,7 +18,9 @@ std::string hex(const Digest& digest) {
   return out;
 }
 
-std::string describe(const std::optional<Digest>& digest) { return digest ? hex(*digest) : "none"; }
+std::string describe(const std::optional<Digest>& digest) {
+  return digest ? hex(*digest) : "none";
+}
 
 }  // namespace
 

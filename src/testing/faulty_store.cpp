@@ -8,26 +8,35 @@ namespace reverify::testing {
 
 std::string_view to_string(StoreOp op) noexcept {
   switch (op) {
-    case StoreOp::insert: return "insert";
-    case StoreOp::find: return "find";
-    case StoreOp::spend_attempt: return "spend_attempt";
-    case StoreOp::mark_verified: return "mark_verified";
-    case StoreOp::use: return "use";
-    case StoreOp::retire: return "retire";
-    case StoreOp::window_add: return "window_add";
-    case StoreOp::window_remove: return "window_remove";
-    case StoreOp::block: return "block";
-    case StoreOp::blocked_until: return "blocked_until";
-    case StoreOp::unblock: return "unblock";
-    case StoreOp::purge_expired: return "purge_expired";
+    case StoreOp::insert:
+      return "insert";
+    case StoreOp::find:
+      return "find";
+    case StoreOp::spend_attempt:
+      return "spend_attempt";
+    case StoreOp::mark_verified:
+      return "mark_verified";
+    case StoreOp::use:
+      return "use";
+    case StoreOp::retire:
+      return "retire";
+    case StoreOp::window_add:
+      return "window_add";
+    case StoreOp::window_remove:
+      return "window_remove";
+    case StoreOp::block:
+      return "block";
+    case StoreOp::blocked_until:
+      return "blocked_until";
+    case StoreOp::unblock:
+      return "unblock";
+    case StoreOp::purge_expired:
+      return "purge_expired";
   }
   return "unknown";
 }
 
-FaultyStore::FaultyStore(std::shared_ptr<Store> target) : StoreWrapper(std::move(target)) {
-  for (auto& fault : faults_) fault.store(FaultMode::none);
-  for (auto& count : calls_) count.store(0);
-}
+FaultyStore::FaultyStore(std::shared_ptr<Store> target) : StoreWrapper(std::move(target)) {}
 
 void FaultyStore::set_fault(StoreOp op, FaultMode mode) noexcept {
   faults_[static_cast<std::size_t>(op)].store(mode);
@@ -37,9 +46,13 @@ void FaultyStore::clear_faults() noexcept {
   for (auto& fault : faults_) fault.store(FaultMode::none);
 }
 
-FaultMode FaultyStore::fault(StoreOp op) const noexcept { return faults_[static_cast<std::size_t>(op)].load(); }
+FaultMode FaultyStore::fault(StoreOp op) const noexcept {
+  return faults_[static_cast<std::size_t>(op)].load();
+}
 
-std::size_t FaultyStore::calls(StoreOp op) const noexcept { return calls_[static_cast<std::size_t>(op)].load(); }
+std::size_t FaultyStore::calls(StoreOp op) const noexcept {
+  return calls_[static_cast<std::size_t>(op)].load();
+}
 
 void FaultyStore::reset_calls() noexcept {
   for (auto& count : calls_) count.store(0);
@@ -48,7 +61,8 @@ void FaultyStore::reset_calls() noexcept {
 std::optional<Error> FaultyStore::enter(StoreOp op) {
   calls_[static_cast<std::size_t>(op)].fetch_add(1);
   switch (fault(op)) {
-    case FaultMode::none: return std::nullopt;
+    case FaultMode::none:
+      return std::nullopt;
     case FaultMode::error:
       return Error(Errc::store_unavailable, "faulty store: injected failure of " + std::string(to_string(op)));
     case FaultMode::throw_exception:

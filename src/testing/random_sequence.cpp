@@ -46,8 +46,8 @@ constexpr std::array<IdentifierChoice, 5> identifiers = {{
     {RecordKind::phone_verification_code, "15550199", "15550199"},
 }};
 constexpr std::array<const char*, 3> users = {"user-1", "user-2", "user-3"};
-constexpr std::array<TemplateType, 3> templates = {
-    TemplateType::user_permission_validation, TemplateType::bind_new_identifier, TemplateType::bind_mfa};
+constexpr std::array<TemplateType, 3> templates = {TemplateType::user_permission_validation,
+                                                   TemplateType::bind_new_identifier, TemplateType::bind_mfa};
 
 struct WindowKey {
   const char* key;
@@ -138,8 +138,7 @@ void run_random_sequence(Store& store, const StoreCapabilities& capabilities, st
     if (pace >= 30) now += rng.below(pace < 95 ? 400 : 4000);
     const Timestamp at = from_unix_ms(now);
     const std::uint32_t op = rng.below(100);
-    INFO("seed " << seed << ", step " << step << ", op " << op << ", now = t0 + " << (now - to_unix_ms(t0))
-                 << " ms");
+    INFO("seed " << seed << ", step " << step << ", op " << op << ", now = t0 + " << (now - to_unix_ms(t0)) << " ms");
 
     if (op < 25) {
       const VerificationRecord record = random_record(rng, test_id(next_id++), now);

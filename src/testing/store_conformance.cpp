@@ -39,7 +39,9 @@ VerificationRecord get(Store& store, const std::string& id, Timestamp now = t0) 
   return std::move(*found);
 }
 
-unsigned thread_count(const StoreCapabilities& capabilities) { return std::max(2u, capabilities.concurrency_threads); }
+unsigned thread_count(const StoreCapabilities& capabilities) {
+  return std::max(2u, capabilities.concurrency_threads);
+}
 
 void round_trip_clauses(const StoreFactory& factory) {
   SECTION("insert then find returns every field as written") {
@@ -210,7 +212,11 @@ void attempt_clauses(const StoreFactory& factory, const StoreCapabilities& capab
       const unsigned calls_per_thread = std::max(3u, 2 * max_attempts / threads + 1);
 
       std::vector<std::atomic<unsigned>> spent_with_count(max_attempts + 2);
-      std::atomic<unsigned> spent{0}, exhausted{0}, other{0}, errors{0}, bad_digest{0};
+      std::atomic<unsigned> spent{0};
+      std::atomic<unsigned> exhausted{0};
+      std::atomic<unsigned> other{0};
+      std::atomic<unsigned> errors{0};
+      std::atomic<unsigned> bad_digest{0};
       const unsigned thrown = run_threads(threads, [&](unsigned) {
         for (unsigned i = 0; i < calls_per_thread; ++i) {
           auto result = store->spend_attempt(record.id, max_attempts, t0);
@@ -246,12 +252,15 @@ void verify_and_use_clauses(const StoreFactory& factory, const StoreCapabilities
     auto store = fresh(factory);
     const VerificationRecord record = code_record(test_id(1), "user-1");
     REQUIRE(ok(store->insert(record, false), "insert"));
-    std::atomic<unsigned> wins{0}, errors{0};
+    std::atomic<unsigned> wins{0};
+    std::atomic<unsigned> errors{0};
     const unsigned thrown = run_threads(thread_count(capabilities), [&](unsigned) {
       for (int i = 0; i < 2; ++i) {
         auto result = store->mark_verified(record.id, t0);
-        if (!result) errors.fetch_add(1);
-        else if (*result) wins.fetch_add(1);
+        if (!result)
+          errors.fetch_add(1);
+        else if (*result)
+          wins.fetch_add(1);
       }
     });
     REQUIRE(thrown == 0);
@@ -287,7 +296,9 @@ void verify_and_use_clauses(const StoreFactory& factory, const StoreCapabilities
     const unsigned threads = thread_count(capabilities);
     constexpr std::uint32_t max_uses = 5;
     constexpr unsigned calls_per_thread = 3;
-    std::atomic<unsigned> limited_ok{0}, unlimited_ok{0}, errors{0};
+    std::atomic<unsigned> limited_ok{0};
+    std::atomic<unsigned> unlimited_ok{0};
+    std::atomic<unsigned> errors{0};
     const unsigned thrown = run_threads(threads, [&](unsigned) {
       for (unsigned i = 0; i < calls_per_thread; ++i) {
         auto a = store->use(limited.id, max_uses, t0);
@@ -428,12 +439,15 @@ void retire_previous_clauses(const StoreFactory& factory, const StoreCapabilitie
     auto store = fresh(factory);
     const unsigned threads = thread_count(capabilities);
     constexpr unsigned per_thread = 4;
-    std::atomic<unsigned> inserted{0}, errors{0};
+    std::atomic<unsigned> inserted{0};
+    std::atomic<unsigned> errors{0};
     const unsigned thrown = run_threads(threads, [&](unsigned t) {
       for (unsigned i = 0; i < per_thread; ++i) {
         auto result = store->insert(code_record(test_id(100 + t * per_thread + i), "user-1"), true);
-        if (!result) errors.fetch_add(1);
-        else if (*result) inserted.fetch_add(1);
+        if (!result)
+          errors.fetch_add(1);
+        else if (*result)
+          inserted.fetch_add(1);
       }
     });
     REQUIRE(thrown == 0);
@@ -448,12 +462,15 @@ void retire_previous_clauses(const StoreFactory& factory, const StoreCapabilitie
 
   SECTION("concurrent inserts of one id: exactly one succeeds") {
     auto store = fresh(factory);
-    std::atomic<unsigned> inserted{0}, errors{0};
+    std::atomic<unsigned> inserted{0};
+    std::atomic<unsigned> errors{0};
     const unsigned thrown = run_threads(thread_count(capabilities), [&](unsigned t) {
       VerificationRecord record = code_record(test_id(1), "user-" + std::to_string(t));
       auto result = store->insert(record, true);
-      if (!result) errors.fetch_add(1);
-      else if (*result) inserted.fetch_add(1);
+      if (!result)
+        errors.fetch_add(1);
+      else if (*result)
+        inserted.fetch_add(1);
     });
     REQUIRE(thrown == 0);
     REQUIRE(errors.load() == 0);
@@ -532,7 +549,10 @@ void window_clauses(const StoreFactory& factory, const StoreCapabilities& capabi
     constexpr std::uint32_t limit = 7;
     constexpr unsigned calls_per_thread = 3;
     std::vector<std::atomic<unsigned>> counted_with(limit + 2);
-    std::atomic<unsigned> counted{0}, refused_at_limit{0}, other{0}, errors{0};
+    std::atomic<unsigned> counted{0};
+    std::atomic<unsigned> refused_at_limit{0};
+    std::atomic<unsigned> other{0};
+    std::atomic<unsigned> errors{0};
     const unsigned thrown = run_threads(threads, [&](unsigned) {
       for (unsigned i = 0; i < calls_per_thread; ++i) {
         auto r = store->window_add("lockout:shared", 1h, limit, t0);

@@ -31,18 +31,30 @@ reverify::VerificationRecord sample() {
 /// Calls `op` once; returns whether it succeeded (an error result is false; exceptions propagate).
 bool call(FaultyStore& store, StoreOp op) {
   switch (op) {
-    case StoreOp::insert: return store.insert(sample(), true).has_value();
-    case StoreOp::find: return store.find(sample().id, t0).has_value();
-    case StoreOp::spend_attempt: return store.spend_attempt(sample().id, 5, t0).has_value();
-    case StoreOp::mark_verified: return store.mark_verified(sample().id, t0).has_value();
-    case StoreOp::use: return store.use(sample().id, 0, t0).has_value();
-    case StoreOp::retire: return store.retire("absent").has_value();
-    case StoreOp::window_add: return store.window_add("k", 1s, 5, t0).has_value();
-    case StoreOp::window_remove: return store.window_remove("k", t0).has_value();
-    case StoreOp::block: return store.block("k", t0 + 1s).has_value();
-    case StoreOp::blocked_until: return store.blocked_until("k", t0).has_value();
-    case StoreOp::unblock: return store.unblock("k").has_value();
-    case StoreOp::purge_expired: return store.purge_expired(t0, 10).has_value();
+    case StoreOp::insert:
+      return store.insert(sample(), true).has_value();
+    case StoreOp::find:
+      return store.find(sample().id, t0).has_value();
+    case StoreOp::spend_attempt:
+      return store.spend_attempt(sample().id, 5, t0).has_value();
+    case StoreOp::mark_verified:
+      return store.mark_verified(sample().id, t0).has_value();
+    case StoreOp::use:
+      return store.use(sample().id, 0, t0).has_value();
+    case StoreOp::retire:
+      return store.retire("absent").has_value();
+    case StoreOp::window_add:
+      return store.window_add("k", 1s, 5, t0).has_value();
+    case StoreOp::window_remove:
+      return store.window_remove("k", t0).has_value();
+    case StoreOp::block:
+      return store.block("k", t0 + 1s).has_value();
+    case StoreOp::blocked_until:
+      return store.blocked_until("k", t0).has_value();
+    case StoreOp::unblock:
+      return store.unblock("k").has_value();
+    case StoreOp::purge_expired:
+      return store.purge_expired(t0, 10).has_value();
   }
   return false;
 }

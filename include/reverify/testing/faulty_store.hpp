@@ -48,9 +48,9 @@ class FaultyStore final : public StoreWrapper {
  public:
   /// Every operation, in declaration order: loop over it to fail each in turn.
   static constexpr StoreOp all_ops[] = {
-      StoreOp::insert,        StoreOp::find,   StoreOp::spend_attempt, StoreOp::mark_verified,
-      StoreOp::use,           StoreOp::retire, StoreOp::window_add,    StoreOp::window_remove,
-      StoreOp::block,         StoreOp::blocked_until, StoreOp::unblock, StoreOp::purge_expired,
+      StoreOp::insert, StoreOp::find,          StoreOp::spend_attempt, StoreOp::mark_verified,
+      StoreOp::use,    StoreOp::retire,        StoreOp::window_add,    StoreOp::window_remove,
+      StoreOp::block,  StoreOp::blocked_until, StoreOp::unblock,       StoreOp::purge_expired,
   };
   static constexpr std::size_t op_count = sizeof(all_ops) / sizeof(all_ops[0]);
 
@@ -88,8 +88,8 @@ class FaultyStore final : public StoreWrapper {
   /// nothing when the call should go through.
   [[nodiscard]] std::optional<Error> enter(StoreOp op);
 
-  std::array<std::atomic<FaultMode>, op_count> faults_;
-  std::array<std::atomic<std::size_t>, op_count> calls_;
+  std::array<std::atomic<FaultMode>, op_count> faults_{};  // value-initialised: all FaultMode::none
+  std::array<std::atomic<std::size_t>, op_count> calls_{};
 };
 
 }  // namespace reverify::testing
