@@ -6,12 +6,13 @@
 #include <cstddef>
 #include <memory>
 
+#include "reverify/export.hpp"
 #include "reverify/password_hasher.hpp"
 
 namespace reverify {
 
 /// Cost parameters. Defaults are libsodium's INTERACTIVE limits (ops 2, 64 MiB).
-struct Argon2idParams {
+struct REVERIFY_API Argon2idParams {
   unsigned long long ops_limit = 2;             ///< crypto_pwhash_OPSLIMIT_INTERACTIVE
   std::size_t mem_limit = 67'108'864;           ///< crypto_pwhash_MEMLIMIT_INTERACTIVE (bytes)
   std::size_t max_concurrent = 4;               ///< hashes computed at once; more callers wait
@@ -23,7 +24,7 @@ struct Argon2idParams {
 /// `malformed`. A user with no hash, or a malformed one, costs one decoy verify at current
 /// parameters. `needs_rehash` is set for argon2i hashes and for argon2id at other parameters.
 /// Thread-safe; at most `max_concurrent` hashes run at once, so a burst cannot exhaust memory.
-class Argon2idHasher final : public PasswordHasher {
+class REVERIFY_API Argon2idHasher final : public PasswordHasher {
  public:
   /// Errors: `Errc::invalid_configuration` for parameters outside libsodium's bounds, or
   /// max_concurrent == 0.

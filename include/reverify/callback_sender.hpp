@@ -6,12 +6,13 @@
 #include <utility>
 
 #include "reverify/code_sender.hpp"
+#include "reverify/export.hpp"
 
 namespace reverify {
 
 /// Calls `callback` for each message; the callback's Result (or exception) is the send's outcome.
 /// Thread-safe if the callback is.
-class CallbackSender final : public CodeSender {
+class REVERIFY_API CallbackSender final : public CodeSender {
  public:
   using Callback = std::function<Result<void>(const CodeMessage&)>;
   explicit CallbackSender(Callback callback) : callback_(std::move(callback)) {}

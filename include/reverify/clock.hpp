@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "reverify/export.hpp"
+
 namespace reverify {
 
 /// Milliseconds since the Unix epoch, UTC. Every stored time has this resolution.
@@ -19,11 +21,11 @@ using Timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono
 }
 
 /// ISO-8601 UTC with milliseconds and `Z`, e.g. "2026-08-21T12:10:00.000Z" (Logto's expiresAt).
-[[nodiscard]] std::string to_iso8601(Timestamp t);
+[[nodiscard]] REVERIFY_API std::string to_iso8601(Timestamp t);
 
 /// Where the manager gets the time. Implementations must be thread-safe. `now()` may throw;
 /// the manager turns that into `Errc::clock_unavailable`, never into a verified answer.
-class Clock {
+class REVERIFY_API Clock {
  public:
   Clock() = default;
   Clock(const Clock&) = delete;
@@ -35,13 +37,13 @@ class Clock {
 };
 
 /// `std::chrono::system_clock`, truncated to milliseconds. Thread-safe.
-class SystemClock final : public Clock {
+class REVERIFY_API SystemClock final : public Clock {
  public:
   [[nodiscard]] Timestamp now() override;
 };
 
 /// A clock that moves only when told: for tests and simulations. Thread-safe.
-class ManualClock final : public Clock {
+class REVERIFY_API ManualClock final : public Clock {
  public:
   explicit ManualClock(Timestamp start = from_unix_ms(1'700'000'000'000)) noexcept : now_ms_(to_unix_ms(start)) {}
   [[nodiscard]] Timestamp now() override;

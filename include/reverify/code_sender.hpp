@@ -5,6 +5,7 @@
 #include <string>
 
 #include "reverify/clock.hpp"
+#include "reverify/export.hpp"
 #include "reverify/identifier.hpp"
 #include "reverify/record.hpp"
 #include "reverify/result.hpp"
@@ -13,7 +14,7 @@
 namespace reverify {
 
 /// One code to deliver. `code` is the only secret; senders must not log it.
-struct CodeMessage {
+struct REVERIFY_API CodeMessage {
   IdentifierType channel = IdentifierType::email;  ///< email, or phone (SMS)
   std::string to;                 ///< the identifier exactly as the caller gave it
   SecretString code;              ///< the one-time code
@@ -28,7 +29,7 @@ struct CodeMessage {
 /// failed: the manager then leaves no usable record and does not count the send.
 /// `Errc::connector_not_found` says no channel is configured for this kind of identifier;
 /// anything else is reported as `Errc::sender_unavailable`.
-class CodeSender {
+class REVERIFY_API CodeSender {
  public:
   CodeSender() = default;
   CodeSender(const CodeSender&) = delete;

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "reverify/export.hpp"
+
 namespace reverify {
 
 /// Every way a public call can fail. Stable: values are never renumbered.
@@ -35,20 +37,20 @@ enum class Errc : std::uint8_t {
 };
 
 /// The `std::error_code` category of `Errc` ("reverify").
-[[nodiscard]] const std::error_category& error_category() noexcept;
+[[nodiscard]] REVERIFY_API const std::error_category& error_category() noexcept;
 
 /// Bridges `Errc` to `std::error_code`.
-[[nodiscard]] std::error_code make_error_code(Errc code) noexcept;
+[[nodiscard]] REVERIFY_API std::error_code make_error_code(Errc code) noexcept;
 
 /// The stable Logto-style string code, e.g. "verification_code.code_mismatch".
-[[nodiscard]] std::string_view string_code(Errc code) noexcept;
+[[nodiscard]] REVERIFY_API std::string_view string_code(Errc code) noexcept;
 
 /// The HTTP status a server should answer with, e.g. 400.
-[[nodiscard]] int http_status(Errc code) noexcept;
+[[nodiscard]] REVERIFY_API int http_status(Errc code) noexcept;
 
 /// A failed call: a code plus a human message. The message never contains a code, password,
 /// pepper or stored hash; it may name user ids and record ids. Cheap to copy.
-class Error {
+class REVERIFY_API Error {
  public:
   /// An error with the code's default message.
   explicit Error(Errc code);

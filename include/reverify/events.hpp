@@ -10,6 +10,7 @@
 
 #include "reverify/clock.hpp"
 #include "reverify/error.hpp"
+#include "reverify/export.hpp"
 #include "reverify/record.hpp"
 
 namespace reverify {
@@ -28,10 +29,10 @@ enum class EventType : std::uint8_t {
 };
 
 /// "record_created", "verified", ...
-[[nodiscard]] std::string_view to_string(EventType type) noexcept;
+[[nodiscard]] REVERIFY_API std::string_view to_string(EventType type) noexcept;
 
 /// One event. Contains ids, kinds and reasons only.
-struct Event {
+struct REVERIFY_API Event {
   EventType type = EventType::record_created;
   Timestamp at{};
   std::string user_id;
@@ -43,11 +44,11 @@ struct Event {
 };
 
 /// One line describing the event, e.g. for a log.
-[[nodiscard]] std::string to_string(const Event& event);
+[[nodiscard]] REVERIFY_API std::string to_string(const Event& event);
 
 /// Receives events. Called synchronously on the thread of the manager call; must be thread-safe
 /// and fast. Exceptions it throws are swallowed: auditing never changes an answer.
-class EventSink {
+class REVERIFY_API EventSink {
  public:
   EventSink() = default;
   EventSink(const EventSink&) = delete;
@@ -58,7 +59,7 @@ class EventSink {
 };
 
 /// An EventSink that calls a function.
-class CallbackEventSink final : public EventSink {
+class REVERIFY_API CallbackEventSink final : public EventSink {
  public:
   explicit CallbackEventSink(std::function<void(const Event&)> callback) : callback_(std::move(callback)) {}
   void on_event(const Event& event) override {

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "reverify/export.hpp"
 #include "reverify/result.hpp"
 
 namespace reverify {
@@ -15,7 +16,7 @@ enum class IdentifierType : std::uint8_t { email = 1, phone = 2 };
 
 /// An identifier as the caller gave it. Codes are sent to `value` exactly as given; every
 /// comparison, limit and lockout uses `normalize_identifier(*this)`.
-struct Identifier {
+struct REVERIFY_API Identifier {
   IdentifierType type = IdentifierType::email;
   std::string value;
 
@@ -28,9 +29,9 @@ struct Identifier {
 ///   (no white space inside, exactly one `@`, a dot in the domain) and be at most 256 bytes.
 /// - phone: a leading `+`, spaces and dashes are stripped; what remains must be 1 to 20 digits.
 /// Errors: `Errc::invalid_input` naming the rule broken (never echoing the value).
-[[nodiscard]] Result<std::string> normalize_identifier(const Identifier& identifier);
+[[nodiscard]] REVERIFY_API Result<std::string> normalize_identifier(const Identifier& identifier);
 
 /// "email" or "phone".
-[[nodiscard]] std::string_view to_string(IdentifierType type) noexcept;
+[[nodiscard]] REVERIFY_API std::string_view to_string(IdentifierType type) noexcept;
 
 }  // namespace reverify

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "reverify/export.hpp"
 #include "reverify/store.hpp"
 
 namespace reverify {
@@ -12,7 +13,7 @@ namespace reverify {
 /// A thread-safe, sharded in-memory `Store`. State lives as long as the object and is not shared
 /// between processes. Records are kept compactly (see docs/backends.md for bytes per record);
 /// expired state is purged by `purge_expired` and, in bounded steps, during inserts.
-class MemoryStore final : public Store {
+class REVERIFY_API MemoryStore final : public Store {
  public:
   /// `shards` independent locks (rounded up to a power of two, at least 1).
   explicit MemoryStore(std::size_t shards = 16);

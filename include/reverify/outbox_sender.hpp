@@ -7,6 +7,7 @@
 #include <string>
 
 #include "reverify/code_sender.hpp"
+#include "reverify/export.hpp"
 
 namespace reverify {
 
@@ -14,7 +15,7 @@ namespace reverify {
 /// `{"channel":"email"|"sms","to":…,"code":…,"template":…,"verificationRecordId":…,"sentAt":…}`
 /// (`sentAt` ISO-8601 UTC with milliseconds). FOR DEVELOPMENT ONLY: the outbox holds codes in
 /// clear. Thread-safe (one lock per sender).
-class OutboxSender final : public CodeSender {
+class REVERIFY_API OutboxSender final : public CodeSender {
  public:
   /// Appends to the file at `path` (created if missing, mode 0600).
   /// Errors: `Errc::invalid_configuration` when it cannot be opened.

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "reverify/export.hpp"
 #include "reverify/result.hpp"
 #include "reverify/secret_string.hpp"
 
@@ -21,7 +22,7 @@ enum class PasswordMatch : std::uint8_t {
 };
 
 /// The answer of `PasswordHasher::verify`.
-struct PasswordCheck {
+struct REVERIFY_API PasswordCheck {
   PasswordMatch result = PasswordMatch::mismatch;
   /// With `match`: the stored hash is weaker than (or differs from) current parameters; the
   /// manager then asks `hash()` for a replacement and hands it to the host.
@@ -34,7 +35,7 @@ struct PasswordCheck {
 /// for `mismatch`, `no_hash` and `malformed` as for a wrong password against a current hash
 /// (invariant 5), and must never put a password or hash into an error message.
 /// Methods may throw; the manager converts that to `Errc::hasher_unavailable`.
-class PasswordHasher {
+class REVERIFY_API PasswordHasher {
  public:
   PasswordHasher() = default;
   PasswordHasher(const PasswordHasher&) = delete;

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reverify/export.hpp"
 #include "reverify/result.hpp"
 
 namespace reverify {
@@ -14,7 +15,7 @@ namespace reverify {
 /// A 32-byte secret key, with an id stored beside each digest so peppers can rotate: new codes
 /// use the newest pepper, live codes keep verifying with the one they were made with. The key is
 /// wiped on destruction and never printed.
-class Pepper {
+class REVERIFY_API Pepper {
  public:
   static constexpr std::size_t size = 32;
 
@@ -38,7 +39,7 @@ class Pepper {
 };
 
 /// The peppers a manager knows: `current` keys new digests; `previous` ones still verify.
-struct PepperRing {
+struct REVERIFY_API PepperRing {
   std::vector<Pepper> peppers;  ///< peppers[0] is current; ids must be unique
 };
 

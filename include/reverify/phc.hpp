@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reverify/export.hpp"
 #include "reverify/result.hpp"
 
 namespace reverify {
@@ -19,7 +20,7 @@ enum class Argon2Variant : std::uint8_t {
 };
 
 /// A decoded Argon2 PHC string. Holds a salt and a tag: treat it as a secret (never log it).
-struct Argon2Phc {
+struct REVERIFY_API Argon2Phc {
   Argon2Variant variant = Argon2Variant::argon2id;
   std::uint32_t version = 0x13;       ///< 0x13 (`v=19`) or 0x10 (`v=16`, or no `v=` at all)
   std::uint32_t memory_kib = 0;       ///< `m=`: memory in KiB, at least 8 × parallelism
@@ -37,13 +38,13 @@ struct Argon2Phc {
 /// with salt, tag and data capped at 1024 bytes and the whole string at 4096 characters.
 /// Errors: `Errc::invalid_input` whose message names the part that is wrong, never its content.
 /// Thread-safe (pure function).
-[[nodiscard]] Result<Argon2Phc> parse_argon2_phc(std::string_view text);
+[[nodiscard]] REVERIFY_API Result<Argon2Phc> parse_argon2_phc(std::string_view text);
 
 /// Encodes `phc` in canonical form: `$<variant>$v=<16|19>$m=…,t=…,p=…$<salt>$<tag>` with
 /// unpadded base64; `v=` is always written. `keyid`/`data` are not written. Thread-safe.
-[[nodiscard]] std::string to_phc_string(const Argon2Phc& phc);
+[[nodiscard]] REVERIFY_API std::string to_phc_string(const Argon2Phc& phc);
 
 /// The PHC identifier of a variant: "argon2d", "argon2i" or "argon2id".
-[[nodiscard]] std::string_view argon2_variant_name(Argon2Variant variant) noexcept;
+[[nodiscard]] REVERIFY_API std::string_view argon2_variant_name(Argon2Variant variant) noexcept;
 
 }  // namespace reverify

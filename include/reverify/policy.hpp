@@ -5,13 +5,14 @@
 #include <chrono>
 #include <cstdint>
 
+#include "reverify/export.hpp"
 #include "reverify/result.hpp"
 
 namespace reverify {
 
 /// Limits and lifetimes. Validated by `VerificationManager::create`: durations 1 s..24 h
 /// (lockout_duration up to 7 days), counts >= 1, code_length 4..12.
-struct Policy {
+struct REVERIFY_API Policy {
   std::uint32_t code_length = 6;                  ///< digits per code
   std::chrono::seconds code_ttl{600};             ///< a code answers `code_expired` after this
   std::uint32_t max_code_attempts = 10;           ///< comparisons per code; the next try is exceed_max_try

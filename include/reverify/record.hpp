@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "reverify/clock.hpp"
+#include "reverify/export.hpp"
 #include "reverify/identifier.hpp"
 
 namespace reverify {
@@ -28,12 +29,12 @@ enum class TemplateType : std::uint8_t {
 };
 
 /// Logto's names: "Password", "EmailVerificationCode", "PhoneVerificationCode".
-[[nodiscard]] std::string_view to_string(RecordKind kind) noexcept;
+[[nodiscard]] REVERIFY_API std::string_view to_string(RecordKind kind) noexcept;
 /// Logto's names: "UserPermissionValidation", "BindNewIdentifier", "BindMfa".
-[[nodiscard]] std::string_view to_string(TemplateType type) noexcept;
+[[nodiscard]] REVERIFY_API std::string_view to_string(TemplateType type) noexcept;
 /// Parses Logto's names; `std::nullopt` for anything else (case-sensitive).
-[[nodiscard]] std::optional<RecordKind> parse_record_kind(std::string_view name) noexcept;
-[[nodiscard]] std::optional<TemplateType> parse_template_type(std::string_view name) noexcept;
+[[nodiscard]] REVERIFY_API std::optional<RecordKind> parse_record_kind(std::string_view name) noexcept;
+[[nodiscard]] REVERIFY_API std::optional<TemplateType> parse_template_type(std::string_view name) noexcept;
 
 /// A 32-byte keyed BLAKE2b digest (of a code, or of a purpose binding).
 using Digest = std::array<unsigned char, 32>;
@@ -43,7 +44,7 @@ inline constexpr std::size_t record_id_length = 21;
 
 /// One verification record as stores keep it. Holds no secret: a code is present only as
 /// `code_digest`, keyed with the pepper `pepper_id`. Printing it (to_string, fmt) omits digests.
-struct VerificationRecord {
+struct REVERIFY_API VerificationRecord {
   std::string id;               ///< record_id_length characters from [0-9a-z]
   std::string user_id;          ///< the owner; every use and verify must come from this user
   RecordKind kind = RecordKind::password;
@@ -73,6 +74,6 @@ struct VerificationRecord {
 };
 
 /// One line describing the record without any digest, e.g. for logs.
-[[nodiscard]] std::string to_string(const VerificationRecord& record);
+[[nodiscard]] REVERIFY_API std::string to_string(const VerificationRecord& record);
 
 }  // namespace reverify

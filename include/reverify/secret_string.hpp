@@ -6,12 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "reverify/export.hpp"
+
 namespace reverify {
 
 /// Owns a secret. Its bytes are wiped (sodium_memzero) when it is destroyed, moved from or
 /// reassigned. It has no stream operator and formats as "[redacted]" (reverify/fmt.hpp), so a
 /// stray log line cannot print it. Read it only through `reveal()`. Not thread-safe to mutate.
-class SecretString {
+class REVERIFY_API SecretString {
  public:
   SecretString() = default;
   /// Copies the secret in. Wipe your own copy when you can.

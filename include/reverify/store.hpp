@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "reverify/clock.hpp"
+#include "reverify/export.hpp"
 #include "reverify/record.hpp"
 #include "reverify/result.hpp"
 
@@ -23,7 +24,7 @@ enum class AttemptStatus : std::uint8_t {
 };
 
 /// The answer of `Store::spend_attempt`.
-struct AttemptResult {
+struct REVERIFY_API AttemptResult {
   AttemptStatus status = AttemptStatus::not_found;
   std::uint32_t attempts = 0;  ///< the count after this call
   std::optional<Digest> code_digest;  ///< the stored digest when status == spent
@@ -31,7 +32,7 @@ struct AttemptResult {
 };
 
 /// The answer of `Store::window_add`.
-struct WindowResult {
+struct REVERIFY_API WindowResult {
   bool counted = false;     ///< the event was added (count was below the limit)
   std::uint32_t count = 0;  ///< events in the window after this call
   Timestamp oldest{};       ///< the oldest event still in the window (for a retry hint); epoch if none
@@ -51,7 +52,7 @@ struct WindowResult {
 ///   and the cause, never record contents. "Not found" is a normal answer, not an error.
 ///   Methods may throw; the manager converts any exception to `store_unavailable`.
 /// - Secrets: a store only ever sees digests, never codes or passwords.
-class Store {
+class REVERIFY_API Store {
  public:
   Store() = default;
   Store(const Store&) = delete;

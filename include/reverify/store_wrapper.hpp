@@ -6,12 +6,13 @@
 #include <memory>
 #include <utility>
 
+#include "reverify/export.hpp"
 #include "reverify/store.hpp"
 
 namespace reverify {
 
 /// Forwards each operation to `target`. Override the ones you decorate.
-class StoreWrapper : public Store {
+class REVERIFY_API StoreWrapper : public Store {
  public:
   explicit StoreWrapper(std::shared_ptr<Store> target) : target_(std::move(target)) {}
 

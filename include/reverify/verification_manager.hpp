@@ -10,6 +10,7 @@
 #include "reverify/clock.hpp"
 #include "reverify/code_sender.hpp"
 #include "reverify/events.hpp"
+#include "reverify/export.hpp"
 #include "reverify/identifier.hpp"
 #include "reverify/password_hasher.hpp"
 #include "reverify/pepper.hpp"
@@ -22,7 +23,7 @@
 namespace reverify {
 
 /// The collaborators a manager uses. All but `events` are required.
-struct Dependencies {
+struct REVERIFY_API Dependencies {
   std::shared_ptr<Store> store;
   std::shared_ptr<PasswordHasher> hasher;
   std::shared_ptr<CodeSender> sender;
@@ -33,13 +34,13 @@ struct Dependencies {
 
 /// Optional binding of a record to one action (beyond Logto): a record opened for purpose
 /// "payment" with binding "payee=…;amount=…" authorizes only a request naming the same two.
-struct ActionBinding {
+struct REVERIFY_API ActionBinding {
   std::string purpose;  ///< free text, compared exactly; empty = none
   std::string binding;  ///< canonical bytes of what is approved; only its keyed digest is stored
 };
 
 /// Input of `verify_password`.
-struct PasswordVerificationRequest {
+struct REVERIFY_API PasswordVerificationRequest {
   std::string user_id;
   SecretString password;
   std::optional<std::string> stored_hash;  ///< the host's stored hash; nullopt = user has none
@@ -47,7 +48,7 @@ struct PasswordVerificationRequest {
 };
 
 /// A record opened by `verify_password`.
-struct PasswordVerification {
+struct REVERIFY_API PasswordVerification {
   std::string record_id;
   Timestamp expires_at{};
   /// Set when the stored hash should be upgraded: store this instead.
@@ -55,7 +56,7 @@ struct PasswordVerification {
 };
 
 /// Input of `send_code`.
-struct SendCodeRequest {
+struct REVERIFY_API SendCodeRequest {
   std::string user_id;
   Identifier identifier;                       ///< where to send; the value is sent to as given
   std::optional<TemplateType> template_type;   ///< user_permission_validation (default) or bind_mfa
@@ -64,7 +65,7 @@ struct SendCodeRequest {
 };
 
 /// A record opened by `send_code`.
-struct CodeSent {
+struct REVERIFY_API CodeSent {
   std::string record_id;
   Timestamp expires_at{};       ///< the record's expiry (what Logto answers)
   Timestamp code_expires_at{};  ///< the code's own expiry (never after expires_at in effect)
@@ -72,7 +73,7 @@ struct CodeSent {
 };
 
 /// Input of `verify_code`.
-struct VerifyCodeRequest {
+struct REVERIFY_API VerifyCodeRequest {
   std::string record_id;
   Identifier identifier;  ///< must match the one the code was sent to (normalised comparison)
   SecretString code;
@@ -80,14 +81,14 @@ struct VerifyCodeRequest {
 };
 
 /// Input of `authorize` and `check_identifier_record`.
-struct AuthorizeRequest {
+struct REVERIFY_API AuthorizeRequest {
   std::string record_id;
   std::string user_id;                      ///< the caller; must own the record
   std::optional<ActionBinding> action;      ///< when set, the record must carry the same purpose and binding
 };
 
 /// What an accepted record proved.
-struct Authorization {
+struct REVERIFY_API Authorization {
   std::string record_id;
   RecordKind kind = RecordKind::password;
   TemplateType template_type = TemplateType::user_permission_validation;
@@ -99,7 +100,7 @@ struct Authorization {
 /// record authorizes a sensitive action. Thread-safe: one instance serves all threads. Every call
 /// returns a `Result`; no exception escapes, and a failing store, hasher, clock or sender never
 /// yields a verified or authorized answer. Movable, not copyable.
-class VerificationManager {
+class REVERIFY_API VerificationManager {
  public:
   /// Validates `policy` and `deps` (no null collaborators, at least one pepper, unique pepper ids).
   /// Errors: `Errc::invalid_configuration` naming the problem.

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "reverify/argon2id_hasher.hpp"
+#include "reverify/export.hpp"
 #include "reverify/password_hasher.hpp"
 #include "reverify/result.hpp"
 
@@ -29,7 +30,7 @@ namespace reverify::legacy {
 /// parameters, bcrypt shape and cost, hex length, tuple structure, digest names, KDF limits).
 /// Errors: `Errc::invalid_input` for an unknown method or a value that can never verify; the
 /// message names the problem, never the value. Thread-safe (pure function).
-[[nodiscard]] Result<std::string> to_stored_hash(std::string_view logto_method, std::string_view password_hash);
+[[nodiscard]] REVERIFY_API Result<std::string> to_stored_hash(std::string_view logto_method, std::string_view password_hash);
 
 /// A `PasswordHasher` that verifies every format `to_stored_hash` produces (and any Argon2 PHC
 /// or bcrypt string given directly), and hashes new passwords with the wrapped `Argon2idHasher`.
@@ -49,7 +50,7 @@ namespace reverify::legacy {
 ///
 /// Thread-safe. Legacy computations share a limit of the wrapped hasher's `max_concurrent`
 /// (waiting at most its `max_wait`, then `Errc::hasher_unavailable`).
-class LegacyHasher final : public reverify::PasswordHasher {
+class REVERIFY_API LegacyHasher final : public reverify::PasswordHasher {
  public:
   /// Errors: `Errc::invalid_configuration` if `current` is null. Shares ownership of `current`.
   [[nodiscard]] static Result<std::shared_ptr<LegacyHasher>> create(std::shared_ptr<reverify::Argon2idHasher> current);

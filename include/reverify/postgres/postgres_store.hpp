@@ -8,12 +8,13 @@
 #include <memory>
 #include <string>
 
+#include "reverify/export.hpp"
 #include "reverify/store.hpp"
 
 namespace reverify::postgres {
 
 /// Tuning of a `PostgresStore`.
-struct PostgresOptions {
+struct REVERIFY_API PostgresOptions {
   /// The schema holding the store's tables: 1..63 characters from [a-z0-9_], not starting with a
   /// digit. One schema per application or tenant.
   std::string schema = "reverify";
@@ -48,7 +49,7 @@ struct PostgresOptions {
 /// connection is retried once on a fresh one.
 /// Errors: every libpq or server failure is `Errc::store_unavailable` naming the operation and
 /// the server's primary message (never parameter values).
-class PostgresStore final : public Store {
+class REVERIFY_API PostgresStore final : public Store {
  public:
   /// The schema version this build writes and reads.
   static constexpr int schema_version = 1;

@@ -8,12 +8,13 @@
 #include <memory>
 #include <string>
 
+#include "reverify/export.hpp"
 #include "reverify/store.hpp"
 
 namespace reverify::redis {
 
 /// Tuning of a `RedisStore`.
-struct RedisOptions {
+struct REVERIFY_API RedisOptions {
   /// Every key this store touches starts with this (e.g. one prefix per application or tenant).
   std::string key_prefix = "reverify:";
   /// Connections kept open; calls beyond this many at once wait for a free one. At least 1.
@@ -40,7 +41,7 @@ struct RedisOptions {
 /// on a fresh one (a repeated write can only count more, never verify more).
 /// Errors: connection, timeout, protocol and script failures are `Errc::store_unavailable` naming
 /// the operation and the cause.
-class RedisStore final : public Store {
+class REVERIFY_API RedisStore final : public Store {
  public:
   /// Connects one pooled connection to `url` (`redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`, port
   /// 6379 and database 0 by default) and loads the scripts. Errors: `invalid_configuration` (bad

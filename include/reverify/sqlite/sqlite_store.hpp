@@ -8,12 +8,13 @@
 #include <memory>
 #include <string>
 
+#include "reverify/export.hpp"
 #include "reverify/store.hpp"
 
 namespace reverify::sqlite {
 
 /// Tuning of a `SqliteStore`.
-struct SqliteOptions {
+struct REVERIFY_API SqliteOptions {
   /// How long a writer waits for another connection or process holding the write lock before
   /// the call fails with `Errc::store_unavailable`.
   std::chrono::milliseconds busy_timeout{5000};
@@ -35,7 +36,7 @@ struct SqliteOptions {
 /// `pool_size` connections (an SQLite handle is never used by two threads at once).
 /// Errors: every SQLite failure (including a write lock not obtained within `busy_timeout`) is
 /// `Errc::store_unavailable` naming the operation and SQLite's message.
-class SqliteStore final : public Store {
+class REVERIFY_API SqliteStore final : public Store {
  public:
   /// The schema version this build writes and reads.
   static constexpr int schema_version = 1;

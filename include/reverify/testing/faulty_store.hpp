@@ -11,6 +11,7 @@
 #include <optional>
 #include <string_view>
 
+#include "reverify/export.hpp"
 #include "reverify/store_wrapper.hpp"
 
 namespace reverify::testing {
@@ -39,12 +40,12 @@ enum class FaultMode : std::uint8_t {
 };
 
 /// The operation's name as in `Store`, e.g. "spend_attempt".
-[[nodiscard]] std::string_view to_string(StoreOp op) noexcept;
+[[nodiscard]] REVERIFY_API std::string_view to_string(StoreOp op) noexcept;
 
 /// Forwards to a target store, except for operations switched to fail. Counts every call per
 /// operation (failed ones included). Thread-safe: switches and counters are atomic, so faults may
 /// be switched while other threads call the store. Shares ownership of the target.
-class FaultyStore final : public StoreWrapper {
+class REVERIFY_API FaultyStore final : public StoreWrapper {
  public:
   /// Every operation, in declaration order: loop over it to fail each in turn.
   static constexpr StoreOp all_ops[] = {

@@ -6,12 +6,13 @@
 #include <memory>
 #include <string>
 
+#include "reverify/export.hpp"
 #include "reverify/store.hpp"
 
 namespace reverify::testing {
 
 /// What a backend can be asked to prove.
-struct StoreCapabilities {
+struct REVERIFY_API StoreCapabilities {
   bool shared_between_processes = false;  ///< SQLite file, Redis, PostgreSQL
   bool native_expiry = false;             ///< purge_expired may return 0 (Redis TTLs)
   unsigned concurrency_threads = 16;      ///< threads for the concurrency clauses
@@ -34,6 +35,6 @@ using StoreFactory = std::function<std::shared_ptr<Store>()>;
 /// expired record, never mixes retire_previous values within one slot and uses one window length
 /// per key: those cases are left to the backend. Not thread-safe itself (Catch2 is not); it starts
 /// and joins its own threads.
-void store_conformance(const StoreFactory& factory, const StoreCapabilities& capabilities = {});
+REVERIFY_API void store_conformance(const StoreFactory& factory, const StoreCapabilities& capabilities = {});
 
 }  // namespace reverify::testing
