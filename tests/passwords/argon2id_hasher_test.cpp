@@ -184,7 +184,7 @@ TEST_CASE("Argon2idHasher rejects invalid parameters", "[passwords][argon2id]") 
   CHECK(defaults.mem_limit == 64U * 1024U * 1024U);
 }
 
-TEST_CASE("Argon2idHasher limits concurrent hashes; callers past max_wait get hasher_unavailable",
+TEST_CASE("Argon2idHasher limits concurrent hashes, callers past max_wait get hasher_unavailable",
           "[passwords][argon2id][concurrency]") {
   Argon2idParams p = small_params();
   p.ops_limit = 3;
