@@ -291,3 +291,49 @@ TEST_CASE("users file: Logto's legacy password formats verify, then upgrade", "[
   CHECK(unknown.err.find("passwordEncryptionMethod") != std::string::npos);
 }
 #endif
+
+#ifdef REVERIFY_HTTP_TESTS_HAVE_SQLITE
+TEST_CASE("sqlite store: codes survive a restart with the same pepper, not with another",
+          "[http][robustness][store]") {
+  TempDir dir;
+  const std::string store = "sqlite:" + dir.path() + "/reverify.db";
+  const std::string pepper = dir.write("pepper.key", std::string(64, 'b') + "\n");
+  const std::string other_pepper = dir.write("other.key", std::string(64, 'c') + "\n");
+  std::string record_id;
+  std::string code;
+  std::string second_record_id;
+  std::string second_code;
+  {
+    ServerProcess server({"--store", store, "--pepper-file", pepper});
+    HttpClient client(server.base_url());
+    const auto sent = send_code(client, server, "tok-bob", "email", "bob@example.com");
+    record_id = sent.record_id;
+    code = sent.code;
+    const auto second = send_code(client, server, "tok-bob", "phone", "15550002222");
+    second_record_id = second.record_id;
+    second_code = second.code;
+    CHECK(server.stop(SIGTERM) == 0);
+  }
+  {
+    // Another pepper: the stored digest no longer matches the right code.
+    ServerProcess server({"--store", store, "--pepper-file", other_pepper});
+    HttpClient client(server.base_url());
+    CHECK_ERROR(verify_code(client, "tok-bob", "phone", "15550002222", second_record_id, second_code), 400,
+                "verification_code.code_mismatch");
+    CHECK(server.stop(SIGTERM) == 0);
+  }
+  {
+    ServerProcess server({"--store", store, "--pepper-file", pepper});
+    HttpClient client(server.base_url());
+    const auto verified = verify_code(client, "tok-bob", "email", "bob@example.com", record_id, code);
+    CHECK(verified.status == 200);
+    CHECK(client.del("/api/my-account/primary-phone", {bearer("tok-bob"), step_up(record_id)}).status == 204);
+  }
+  // Unreachable store file: a runtime error at startup (exit 1), not a usage error.
+  const CommandResult missing_dir = run_server_command(
+      {"--listen", "127.0.0.1:0", "--users", dir.write("users.json", default_users_json()), "--store",
+       "sqlite:" + dir.path() + "/no/such/dir/x.db", "--pepper-file", pepper});
+  CHECK(missing_dir.exit_code == 1);
+  CHECK(missing_dir.err.rfind("reverify-server: ", 0) == 0);
+}
+#endif
