@@ -47,7 +47,8 @@ ApiResponse change_identifier(const ApiContext& ctx, const User& caller, const A
   if (!body) return invalid_input("expected a JSON object");
   std::string value;
   std::string record_id;
-  if (read_string(*body, field, value) != FieldState::ok) return invalid_input(std::string(field) + " must be a string");
+  if (read_string(*body, field, value) != FieldState::ok)
+    return invalid_input(std::string(field) + " must be a string");
   const reverify::Identifier identifier{type, value};
   auto key = reverify::normalize_identifier(identifier);
   if (!key) return invalid_input(email ? "email is not a valid email address" : "phone is not a valid phone number");

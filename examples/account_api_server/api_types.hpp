@@ -16,11 +16,11 @@ namespace reverify::server {
 /// One HTTP request as the routes see it. `body` may hold a password or a code, so it lives in a
 /// SecretString and is wiped when the request is destroyed.
 struct ApiRequest {
-  std::string method;                                ///< "GET", "POST", "DELETE", …
-  std::string path;                                  ///< the target without its query string
-  std::optional<std::string> authorization;          ///< the Authorization header, when present
-  std::optional<std::string> verification_id;        ///< the logto-verification-id header, when present
-  reverify::SecretString body;                       ///< the raw body (UTF-8 JSON expected)
+  std::string method;                          ///< "GET", "POST", "DELETE", …
+  std::string path;                            ///< the target without its query string
+  std::optional<std::string> authorization;    ///< the Authorization header, when present
+  std::optional<std::string> verification_id;  ///< the logto-verification-id header, when present
+  reverify::SecretString body;                 ///< the raw body (UTF-8 JSON expected)
 };
 
 /// One HTTP response. An empty `body` with status 204 has no content type.

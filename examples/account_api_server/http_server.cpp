@@ -47,7 +47,9 @@ tl::expected<tcp::endpoint, std::string> HttpServer::listen(const std::string& h
   return tl::unexpected("cannot listen on " + where + ": " + last_error);
 }
 
-void HttpServer::start() { asio::post(strand_, [this] { accept(); }); }
+void HttpServer::start() {
+  asio::post(strand_, [this] { accept(); });
+}
 
 void HttpServer::stop() {
   asio::post(strand_, [this] {

@@ -30,7 +30,7 @@ class HttpServer {
   /// Resolves `host` and binds and listens (backlog: the system maximum). Returns the bound
   /// endpoint (its real port when `port` is 0). Errors: one line naming the address.
   [[nodiscard]] tl::expected<boost::asio::ip::tcp::endpoint, std::string> listen(const std::string& host,
-                                                                               std::uint16_t port);
+                                                                                 std::uint16_t port);
   /// Starts accepting (the io_context must be run for anything to happen).
   void start();
   /// Closes the listening socket; open connections are left to the io_context's shutdown.

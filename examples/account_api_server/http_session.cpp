@@ -41,8 +41,8 @@ std::string path_of(beast::string_view target) {
 
 }  // namespace
 
-HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<const ApiRouter> router,
-                         asio::thread_pool& pool, SessionLimits limits)
+HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<const ApiRouter> router, asio::thread_pool& pool,
+                         SessionLimits limits)
     : stream_(std::move(socket)), router_(std::move(router)), pool_(pool), limits_(limits) {}
 
 void HttpSession::start() {
@@ -59,7 +59,8 @@ void HttpSession::read_header() {
 }
 
 void HttpSession::on_header(beast::error_code ec, std::size_t) {
-  if (ec == http::error::body_limit) return reject(413, "request.payload_too_large", "The request body is larger than 64 KiB.");
+  if (ec == http::error::body_limit)
+    return reject(413, "request.payload_too_large", "The request body is larger than 64 KiB.");
   if (ec == http::error::header_limit) {
     return reject(431, "request.header_too_large", "The request headers are too large.");
   }
@@ -100,7 +101,8 @@ void HttpSession::read_body() {
 }
 
 void HttpSession::on_body(beast::error_code ec, std::size_t) {
-  if (ec == http::error::body_limit) return reject(413, "request.payload_too_large", "The request body is larger than 64 KiB.");
+  if (ec == http::error::body_limit)
+    return reject(413, "request.payload_too_large", "The request body is larger than 64 KiB.");
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == http::error::end_of_stream ||
       ec == asio::error::eof || ec == asio::error::connection_reset) {
     return;

@@ -23,10 +23,10 @@ namespace reverify::server {
 
 /// Limits of one connection.
 struct SessionLimits {
-  std::size_t max_body = 64 * 1024;                  ///< larger bodies get 413 request.payload_too_large
-  std::uint32_t max_header = 16 * 1024;              ///< larger headers get 431
-  std::chrono::seconds idle_timeout{60};             ///< keep-alive connections idle longer are closed
-  std::chrono::seconds io_timeout{30};               ///< one read or write may take this long
+  std::size_t max_body = 64 * 1024;       ///< larger bodies get 413 request.payload_too_large
+  std::uint32_t max_header = 16 * 1024;   ///< larger headers get 431
+  std::chrono::seconds idle_timeout{60};  ///< keep-alive connections idle longer are closed
+  std::chrono::seconds io_timeout{30};    ///< one read or write may take this long
 };
 
 /// Serves one accepted connection with keep-alive. Handlers run on `pool` so slow password hashing

@@ -148,8 +148,7 @@ int run(int argc, char** argv) {
   server.start();
 
   // The listening socket is open: clients may connect from this line on.
-  std::cout << "reverify-server listening on http://" << format_host_port(options->host, endpoint->port())
-            << std::endl;
+  std::cout << "reverify-server listening on http://" << format_host_port(options->host, endpoint->port()) << std::endl;
   std::cerr << "reverify-server: " << directory->size() << " users from " << users_path << ", store "
             << (options->store_uri == "memory" ? "memory" : "durable") << ", outbox "
             << (options->outbox == "-" ? "stdout" : options->outbox) << '\n';

@@ -10,7 +10,8 @@ namespace reverify::server {
 [[nodiscard]] ApiResponse verify_password_route(const ApiContext& ctx, const User& caller, const ApiRequest& request);
 /// POST /api/verifications/verification-code `{identifier, templateType?}` → 201 `{verificationRecordId, expiresAt}`.
 [[nodiscard]] ApiResponse send_code_route(const ApiContext& ctx, const User& caller, const ApiRequest& request);
-/// POST /api/verifications/verification-code/verify `{identifier, verificationId, code}` → 200 `{verificationRecordId}`.
+/// POST /api/verifications/verification-code/verify `{identifier, verificationId, code}` → 200
+/// `{verificationRecordId}`.
 [[nodiscard]] ApiResponse verify_code_route(const ApiContext& ctx, const User& caller, const ApiRequest& request);
 
 /// GET /api/my-account → 200 `{id, username, primaryEmail, primaryPhone, hasPassword}`.

@@ -155,7 +155,8 @@ tl::expected<ServerOptions, std::string> parse_options(int argc, const char* con
       options.version = true;
       continue;
     }
-    if (arg.substr(0, 2) != "--") return tl::unexpected("unexpected argument \"" + std::string(arg) + "\" (see --help)");
+    if (arg.substr(0, 2) != "--")
+      return tl::unexpected("unexpected argument \"" + std::string(arg) + "\" (see --help)");
     const auto equals = arg.find('=');
     const std::string name(arg.substr(0, equals));
     const Flag* flag = nullptr;
@@ -176,14 +177,16 @@ tl::expected<ServerOptions, std::string> parse_options(int argc, const char* con
     if (!applied) return tl::unexpected(applied.error());
   }
   if (auto valid = options.policy.validate(); !valid) {
-    return tl::unexpected(flag_for_policy_message(valid.error().message()) + "invalid policy: " + valid.error().message());
+    return tl::unexpected(flag_for_policy_message(valid.error().message()) +
+                          "invalid policy: " + valid.error().message());
   }
   return options;
 }
 
 std::string usage_text() {
   return "usage: reverify-server [--listen HOST:PORT]      default 127.0.0.1:3001; port 0 picks a free port\n"
-         "                       [--users FILE]            JSON users file; default examples/account_api_server/demo-users.json\n"
+         "                       [--users FILE]            JSON users file; default "
+         "examples/account_api_server/demo-users.json\n"
          "                       [--store URI]             memory (default), sqlite:PATH, redis://…, postgresql://…\n"
          "                       [--outbox FILE|-]         development sender: one JSON line per message; default -\n"
          "                       [--pepper-file FILE]      32-byte pepper (raw, or 64 hex characters)\n"

@@ -17,10 +17,16 @@
 namespace reverify::server {
 namespace {
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
 
-bool is_sqlite(const std::string& uri) { return starts_with(uri, "sqlite:"); }
-bool is_redis(const std::string& uri) { return starts_with(uri, "redis://") || starts_with(uri, "rediss://"); }
+bool is_sqlite(const std::string& uri) {
+  return starts_with(uri, "sqlite:");
+}
+bool is_redis(const std::string& uri) {
+  return starts_with(uri, "redis://") || starts_with(uri, "rediss://");
+}
 bool is_postgres(const std::string& uri) {
   return starts_with(uri, "postgresql://") || starts_with(uri, "postgres://");
 }
@@ -28,7 +34,9 @@ bool is_postgres(const std::string& uri) {
 template <class T>
 tl::expected<std::shared_ptr<reverify::Store>, StoreError> runtime_result(const char* kind,
                                                                           reverify::Result<std::shared_ptr<T>> made) {
-  if (!made) return tl::unexpected(StoreError{false, std::string("cannot open the ") + kind + " store: " + made.error().message()});
+  if (!made)
+    return tl::unexpected(
+        StoreError{false, std::string("cannot open the ") + kind + " store: " + made.error().message()});
   return std::shared_ptr<reverify::Store>(std::move(*made));
 }
 
@@ -39,7 +47,9 @@ tl::expected<std::shared_ptr<reverify::Store>, StoreError> runtime_result(const 
 
 }  // namespace
 
-bool is_durable_store_uri(const std::string& uri) { return is_sqlite(uri) || is_redis(uri) || is_postgres(uri); }
+bool is_durable_store_uri(const std::string& uri) {
+  return is_sqlite(uri) || is_redis(uri) || is_postgres(uri);
+}
 
 tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(const std::string& uri) {
   if (uri == "memory") return std::shared_ptr<reverify::Store>(std::make_shared<reverify::MemoryStore>());
@@ -66,7 +76,8 @@ tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(const 
     return not_built("postgres");
 #endif
   }
-  return tl::unexpected(StoreError{true, "unknown --store URI (expected memory, sqlite:PATH, redis://… or postgresql://…)"});
+  return tl::unexpected(
+      StoreError{true, "unknown --store URI (expected memory, sqlite:PATH, redis://… or postgresql://…)"});
 }
 
 }  // namespace reverify::server

@@ -63,8 +63,7 @@ bool UserDirectory::set_password_hash(const std::string& user_id, std::string ha
   return true;
 }
 
-bool UserDirectory::upgrade_password_hash(const std::string& user_id, const std::string& expected,
-                                          std::string hash) {
+bool UserDirectory::upgrade_password_hash(const std::string& user_id, const std::string& expected, std::string hash) {
   const std::lock_guard<std::mutex> lock(mutex_);
   Entry* entry = entry_locked(user_id);
   if (entry == nullptr || entry->user.password_hash != expected) return false;

@@ -17,9 +17,9 @@ struct User {
   std::string id;
   std::string access_token;
   std::optional<std::string> username;
-  std::optional<std::string> primary_email;   ///< as given; compared normalised
-  std::optional<std::string> primary_phone;   ///< as given; compared normalised
-  std::optional<std::string> password_hash;   ///< the stored hash (PHC string or legacy form)
+  std::optional<std::string> primary_email;  ///< as given; compared normalised
+  std::optional<std::string> primary_phone;  ///< as given; compared normalised
+  std::optional<std::string> password_hash;  ///< the stored hash (PHC string or legacy form)
 
   /// True when the user has a password, an email or a phone: then every change needs step-up.
   [[nodiscard]] bool has_credential() const noexcept {
@@ -31,8 +31,8 @@ struct User {
 enum class ChangeOutcome {
   done,
   no_such_user,
-  already_in_use,         ///< another user holds the same normalised value
-  last_sign_in_method,    ///< removing it would leave the user with no username, email or phone
+  already_in_use,       ///< another user holds the same normalised value
+  last_sign_in_method,  ///< removing it would leave the user with no username, email or phone
 };
 
 /// The users of the process, in memory for its lifetime. Every method is thread-safe (one mutex);

@@ -46,8 +46,9 @@ tl::expected<std::string, std::string> stored_hash_of(const std::optional<std::s
   } else if (starts_with(hash, "$2a$") || starts_with(hash, "$2b$") || starts_with(hash, "$2y$")) {
     logto_method = "Bcrypt";
   } else {
-    return tl::unexpected(std::string("passwordHash must be an Argon2 or bcrypt string, "
-                                      "or come with passwordEncryptionMethod"));
+    return tl::unexpected(
+        std::string("passwordHash must be an Argon2 or bcrypt string, "
+                    "or come with passwordEncryptionMethod"));
   }
   auto stored = reverify::legacy::to_stored_hash(logto_method, hash);
   if (!stored) return tl::unexpected("passwordHash/passwordEncryptionMethod: " + stored.error().message());
@@ -55,8 +56,9 @@ tl::expected<std::string, std::string> stored_hash_of(const std::optional<std::s
 #else
   if (!method) {
     if (starts_with(hash, "$argon2id$") || starts_with(hash, "$argon2i$")) return hash;
-    return tl::unexpected(std::string("passwordHash must be an Argon2 PHC string ($argon2id$… or $argon2i$…), "
-                                      "or come with passwordEncryptionMethod"));
+    return tl::unexpected(
+        std::string("passwordHash must be an Argon2 PHC string ($argon2id$… or $argon2i$…), "
+                    "or come with passwordEncryptionMethod"));
   }
   if ((*method == "Argon2i" && starts_with(hash, "$argon2i$")) ||
       (*method == "Argon2id" && starts_with(hash, "$argon2id$"))) {
@@ -122,8 +124,7 @@ tl::expected<User, std::string> parse_user(Json& entry, reverify::PasswordHasher
 
 }  // namespace
 
-tl::expected<std::vector<User>, std::string> parse_users_json(std::string_view text,
-                                                              reverify::PasswordHasher& hasher) {
+tl::expected<std::vector<User>, std::string> parse_users_json(std::string_view text, reverify::PasswordHasher& hasher) {
   Json root = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return tl::unexpected(std::string("not valid JSON"));
   if (!root.is_object() || !root.contains("users") || !root["users"].is_array()) {

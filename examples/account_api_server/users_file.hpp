@@ -22,10 +22,10 @@ namespace reverify::server {
 ///   misspelt field does not silently leave a user without a password.
 /// Errors: one line naming the user and the field; never a password or hash.
 [[nodiscard]] tl::expected<std::vector<User>, std::string> parse_users_json(std::string_view text,
-                                                                          reverify::PasswordHasher& hasher);
+                                                                            reverify::PasswordHasher& hasher);
 
 /// Reads and parses the file at `path`. Errors as `parse_users_json`, prefixed with the path.
 [[nodiscard]] tl::expected<std::vector<User>, std::string> load_users_file(const std::string& path,
-                                                                         reverify::PasswordHasher& hasher);
+                                                                           reverify::PasswordHasher& hasher);
 
 }  // namespace reverify::server

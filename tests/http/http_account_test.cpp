@@ -14,9 +14,10 @@ TEST_CASE("changing the primary email needs step-up and a verified record for th
   const std::string new_record = verified_code_record(client, server, "tok-bob", "email", "Bob.New@Example.com");
   const auto with_step_up = std::vector<std::string>{bearer("tok-bob"), step_up(header_record)};
 
-  CHECK_ERROR(client.post(path, Json{{"email", "bob.new@example.com"}, {"newIdentifierVerificationRecordId", new_record}},
-                          {bearer("tok-bob")}),
-              401, "verification_record.permission_denied");
+  CHECK_ERROR(
+      client.post(path, Json{{"email", "bob.new@example.com"}, {"newIdentifierVerificationRecordId", new_record}},
+                  {bearer("tok-bob")}),
+      401, "verification_record.permission_denied");
   // The new-identifier record must be for this address...
   CHECK_ERROR(client.post(path, Json{{"email", "other@example.com"}, {"newIdentifierVerificationRecordId", new_record}},
                           with_step_up),
@@ -26,17 +27,18 @@ TEST_CASE("changing the primary email needs step-up and a verified record for th
               400, "verification_record.not_found");
   // ... and verified.
   const auto unverified = send_code(client, server, "tok-bob", "email", "bob.other@example.com");
-  CHECK_ERROR(client.post(path,
-                          Json{{"email", "bob.other@example.com"}, {"newIdentifierVerificationRecordId", unverified.record_id}},
-                          with_step_up),
-              400, "verification_record.not_found");
+  CHECK_ERROR(
+      client.post(path,
+                  Json{{"email", "bob.other@example.com"}, {"newIdentifierVerificationRecordId", unverified.record_id}},
+                  with_step_up),
+      400, "verification_record.not_found");
   // Body errors.
   CHECK_ERROR(client.post(path, Json{{"email", "bob.new@example.com"}}, with_step_up), 400, "guard.invalid_input");
   CHECK_ERROR(client.post(path, Json{{"email", "not an email"}, {"newIdentifierVerificationRecordId", new_record}},
                           with_step_up),
               400, "guard.invalid_input");
-  CHECK_ERROR(client.post(path, Json{{"email", 7}, {"newIdentifierVerificationRecordId", new_record}}, with_step_up), 400,
-              "guard.invalid_input");
+  CHECK_ERROR(client.post(path, Json{{"email", 7}, {"newIdentifierVerificationRecordId", new_record}}, with_step_up),
+              400, "guard.invalid_input");
 
   // Normalised comparison: the record was sent to "Bob.New@Example.com".
   const auto changed = client.post(
@@ -76,15 +78,16 @@ TEST_CASE("changing the primary phone needs step-up and a verified record for th
                           with_step_up),
               400, "guard.invalid_input");
 
-  CHECK(client.post(path, Json{{"phone", "15550003333"}, {"newIdentifierVerificationRecordId", new_record}}, with_step_up)
-            .status == 204);
+  CHECK(
+      client.post(path, Json{{"phone", "15550003333"}, {"newIdentifierVerificationRecordId", new_record}}, with_step_up)
+          .status == 204);
   CHECK(client.get("/api/my-account", {bearer("tok-alice")}).json().at("primaryPhone") == "15550003333");
 
   // Bob's number, written another way, is in use.
   const std::string bobs = verified_code_record(client, server, "tok-alice", "phone", "+1-555-000-2222");
-  CHECK_ERROR(client.post(path, Json{{"phone", "+1-555-000-2222"}, {"newIdentifierVerificationRecordId", bobs}},
-                          with_step_up),
-              422, "user.phone_already_in_use");
+  CHECK_ERROR(
+      client.post(path, Json{{"phone", "+1-555-000-2222"}, {"newIdentifierVerificationRecordId", bobs}}, with_step_up),
+      422, "user.phone_already_in_use");
 }
 
 TEST_CASE("removing the primary email or phone needs step-up and keeps the last identifier",
@@ -113,8 +116,9 @@ TEST_CASE("removing the primary email or phone needs step-up and keeps the last 
   // A freed address can be taken by another user.
   const std::string alice_header = password_record(client, "tok-alice", alice_password);
   const std::string freed = verified_code_record(client, server, "tok-alice", "email", "bob@example.com");
-  CHECK(client.post("/api/my-account/primary-email",
-                    Json{{"email", "bob@example.com"}, {"newIdentifierVerificationRecordId", freed}},
-                    {bearer("tok-alice"), step_up(alice_header)})
+  CHECK(client
+            .post("/api/my-account/primary-email",
+                  Json{{"email", "bob@example.com"}, {"newIdentifierVerificationRecordId", freed}},
+                  {bearer("tok-alice"), step_up(alice_header)})
             .status == 204);
 }

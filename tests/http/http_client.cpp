@@ -61,7 +61,9 @@ HttpClient::HttpClient(std::string base_url) : base_url_(std::move(base_url)) {
   if (curl_ == nullptr) throw std::runtime_error("curl_easy_init failed");
 }
 
-HttpClient::~HttpClient() { curl_easy_cleanup(curl_); }
+HttpClient::~HttpClient() {
+  curl_easy_cleanup(curl_);
+}
 
 HttpResponse HttpClient::request(const std::string& method, const std::string& path,
                                  const std::optional<std::string>& body, const std::vector<std::string>& headers,
@@ -109,7 +111,11 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& p
   return response;
 }
 
-std::string bearer(const std::string& token) { return "Authorization: Bearer " + token; }
-std::string step_up(const std::string& record_id) { return "logto-verification-id: " + record_id; }
+std::string bearer(const std::string& token) {
+  return "Authorization: Bearer " + token;
+}
+std::string step_up(const std::string& record_id) {
+  return "logto-verification-id: " + record_id;
+}
 
 }  // namespace reverify::http_test

@@ -15,7 +15,7 @@ namespace reverify::http_test {
 using Json = nlohmann::json;
 
 struct HttpResponse {
-  long status = 0;                             // 0 when the transfer failed
+  long status = 0;  // 0 when the transfer failed
   std::string body;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string transfer_error;                  // curl's error text when status == 0

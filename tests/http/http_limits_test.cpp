@@ -27,15 +27,15 @@ TEST_CASE("lockout: failures lock the target, then even the right answer is refu
   }
   SECTION("codes lock the identifier, across records") {
     const auto first = send_code(client, server, "tok-bob", "email", "bob@example.com");
-    CHECK_ERROR(verify_code(client, "tok-bob", "email", "bob@example.com", first.record_id, wrong_code(first.code)), 400,
-                "verification_code.code_mismatch");
-    CHECK_ERROR(verify_code(client, "tok-bob", "email", "bob@example.com", first.record_id, wrong_code(first.code)), 400,
-                "verification_code.code_mismatch");
+    CHECK_ERROR(verify_code(client, "tok-bob", "email", "bob@example.com", first.record_id, wrong_code(first.code)),
+                400, "verification_code.code_mismatch");
+    CHECK_ERROR(verify_code(client, "tok-bob", "email", "bob@example.com", first.record_id, wrong_code(first.code)),
+                400, "verification_code.code_mismatch");
     const auto second = send_code(client, server, "tok-bob", "phone", "15550002222");
     CHECK(verify_code(client, "tok-bob", "phone", "15550002222", second.record_id, second.code).status == 200);
     const auto third = send_code(client, server, "tok-bob", "email", "BOB@example.com");
-    CHECK_ERROR(verify_code(client, "tok-bob", "email", "bob@example.com", third.record_id, wrong_code(third.code)), 400,
-                "session.verification_blocked_too_many_attempts");
+    CHECK_ERROR(verify_code(client, "tok-bob", "email", "bob@example.com", third.record_id, wrong_code(third.code)),
+                400, "session.verification_blocked_too_many_attempts");
     CHECK_ERROR(verify_code(client, "tok-bob", "email", "bob@example.com", third.record_id, third.code), 400,
                 "session.verification_blocked_too_many_attempts");
   }

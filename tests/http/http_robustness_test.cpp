@@ -84,8 +84,8 @@ TEST_CASE("malformed bodies answer guard.invalid_input and the server keeps serv
       "42",
       "null",
       "{\"password\":\"x\"} trailing",
-      "{\"password\":\"\xff\xfe\"}",                           // invalid UTF-8
-      std::string(10'000, '[') + std::string(10'000, ']'),   // deep nesting
+      "{\"password\":\"\xff\xfe\"}",                        // invalid UTF-8
+      std::string(10'000, '[') + std::string(10'000, ']'),  // deep nesting
       "{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}",
   };
   for (const auto& body : bad) {
@@ -117,12 +117,14 @@ TEST_CASE("a body over 64 KiB answers 413 request.payload_too_large and the serv
   CHECK_ERROR(client.request("POST", path, body_of_size(200 * 1024), {bearer("tok-alice")}, /*expect_100=*/true), 413,
               "request.payload_too_large");
   // A small body with Expect gets its 100 Continue and is served.
-  CHECK(client.request("POST", "/api/verifications/password", Json{{"password", alice_password}}.dump(),
-                       {bearer("tok-alice")}, /*expect_100=*/true)
+  CHECK(client
+            .request("POST", "/api/verifications/password", Json{{"password", alice_password}}.dump(),
+                     {bearer("tok-alice")}, /*expect_100=*/true)
             .status == 201);
 
   // Chunked bodies are limited as they arrive.
-  std::string chunked = "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-alice\r\n"
+  std::string chunked = "POST " + path +
+                        " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-alice\r\n"
                         "Transfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 20; ++i) chunked += "1000\r\n" + std::string(4096, 'x') + "\r\n";
   chunked += "0\r\n\r\n";
@@ -137,8 +139,7 @@ TEST_CASE("a body over 64 KiB answers 413 request.payload_too_large and the serv
 TEST_CASE("raw HTTP: pipelining, HTTP/1.0, garbage", "[http][robustness]") {
   ServerProcess server;
   const std::string get = "GET /api/my-account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-alice\r\n\r\n";
-  const std::string last =
-      "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::string last = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   const std::string pipelined = raw_exchange(server, get + get + last);
   CHECK(count_of(pipelined, "HTTP/1.1 200 OK") == 3);
   CHECK(count_of(pipelined, "\"id\":\"u-alice\"") == 2);
@@ -150,8 +151,8 @@ TEST_CASE("raw HTTP: pipelining, HTTP/1.0, garbage", "[http][robustness]") {
   CHECK(garbage.rfind("HTTP/1.1 400", 0) == 0);
   CHECK(garbage.find("request.bad_request") != std::string::npos);
 
-  const std::string huge_header = raw_exchange(
-      server, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(32 * 1024, 'a') + "\r\n\r\n");
+  const std::string huge_header =
+      raw_exchange(server, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(32 * 1024, 'a') + "\r\n\r\n");
   CHECK(huge_header.rfind("HTTP/1.1 431", 0) == 0);
 
   HttpClient after(server.base_url());
@@ -209,7 +210,8 @@ TEST_CASE("bad command lines: one line on stderr and exit code 2", "[http][robus
       {R"({"users":[{"id":"u1","accessToken":"t","primaryEmail":"nope"}]})", "primaryEmail"},
       {R"({"users":[{"id":"u1","accessToken":"t","primaryPhone":"call me"}]})", "primaryPhone"},
       {R"({"users":[{"id":"u1","accessToken":"t","primaryEmail":"a@b.co"},
-                    {"id":"u2","accessToken":"s","primaryEmail":"A@B.CO"}]})", "primaryEmail"},
+                    {"id":"u2","accessToken":"s","primaryEmail":"A@B.CO"}]})",
+       "primaryEmail"},
       {R"({"users":[{"id":"u1","accessToken":"t","pasword":"typo-in-the-key"}]})", "pasword"},
       {R"({"users":[{"id":"u1","accessToken":"t","password":"p","passwordHash":"$argon2id$x"}]})", "passwordHash"},
       {R"({"users":[{"id":"u1","accessToken":"t","passwordHash":"plain-text"}]})", "passwordHash"},
@@ -263,16 +265,15 @@ TEST_CASE("users file: a passwordHash (PHC string) verifies like a password", "[
 #ifdef REVERIFY_HTTP_TESTS_HAVE_LEGACY
 TEST_CASE("users file: Logto's legacy password formats verify, then upgrade", "[http][robustness][users][legacy]") {
   // Hex digests of "legacy-password-1" (SHA256) and "legacy-password-2" (MD5), as Logto stores them.
-  const Json users = {
-      {"users",
-       {{{"id", "u-sha"},
-         {"accessToken", "tok-sha"},
-         {"passwordEncryptionMethod", "SHA256"},
-         {"passwordHash", "57240048fb2acc89f15580a6b8543674ce5afa34395a2977a235e8a98e730e64"}},
-        {{"id", "u-md5"},
-         {"accessToken", "tok-md5"},
-         {"passwordEncryptionMethod", "MD5"},
-         {"passwordHash", "bbc9aa5280756ca042d8502807e5e516"}}}}};
+  const Json users = {{"users",
+                       {{{"id", "u-sha"},
+                         {"accessToken", "tok-sha"},
+                         {"passwordEncryptionMethod", "SHA256"},
+                         {"passwordHash", "57240048fb2acc89f15580a6b8543674ce5afa34395a2977a235e8a98e730e64"}},
+                        {{"id", "u-md5"},
+                         {"accessToken", "tok-md5"},
+                         {"passwordEncryptionMethod", "MD5"},
+                         {"passwordHash", "bbc9aa5280756ca042d8502807e5e516"}}}}};
   ServerProcess server({}, users.dump());
   HttpClient client(server.base_url());
   CHECK_ERROR(client.post("/api/verifications/password", Json{{"password", "legacy-password-2"}}, {bearer("tok-sha")}),
@@ -293,8 +294,7 @@ TEST_CASE("users file: Logto's legacy password formats verify, then upgrade", "[
 #endif
 
 #ifdef REVERIFY_HTTP_TESTS_HAVE_SQLITE
-TEST_CASE("sqlite store: codes survive a restart with the same pepper, not with another",
-          "[http][robustness][store]") {
+TEST_CASE("sqlite store: codes survive a restart with the same pepper, not with another", "[http][robustness][store]") {
   TempDir dir;
   const std::string store = "sqlite:" + dir.path() + "/reverify.db";
   const std::string pepper = dir.write("pepper.key", std::string(64, 'b') + "\n");
@@ -330,9 +330,9 @@ TEST_CASE("sqlite store: codes survive a restart with the same pepper, not with 
     CHECK(client.del("/api/my-account/primary-phone", {bearer("tok-bob"), step_up(record_id)}).status == 204);
   }
   // Unreachable store file: a runtime error at startup (exit 1), not a usage error.
-  const CommandResult missing_dir = run_server_command(
-      {"--listen", "127.0.0.1:0", "--users", dir.write("users.json", default_users_json()), "--store",
-       "sqlite:" + dir.path() + "/no/such/dir/x.db", "--pepper-file", pepper});
+  const CommandResult missing_dir =
+      run_server_command({"--listen", "127.0.0.1:0", "--users", dir.write("users.json", default_users_json()),
+                          "--store", "sqlite:" + dir.path() + "/no/such/dir/x.db", "--pepper-file", pepper});
   CHECK(missing_dir.exit_code == 1);
   CHECK(missing_dir.err.rfind("reverify-server: ", 0) == 0);
 }

@@ -28,8 +28,8 @@ TEST_CASE("step-up with a password record: change the password", "[http][step-up
 
   CHECK_ERROR(client.post(set_password, Json{{"password", "short"}}, {bearer("tok-alice"), step_up(record)}), 422,
               "password.rejected");
-  CHECK_ERROR(client.post(set_password, Json{{"password", alice_password}}, {bearer("tok-alice"), step_up(record)}), 422,
-              "user.same_password");
+  CHECK_ERROR(client.post(set_password, Json{{"password", alice_password}}, {bearer("tok-alice"), step_up(record)}),
+              422, "user.same_password");
   CHECK_ERROR(client.post(set_password, Json{{"password", ""}}, {bearer("tok-alice"), step_up(record)}), 400,
               "guard.invalid_input");
   CHECK_ERROR(client.post(set_password, Json{{"password", 12345678}}, {bearer("tok-alice"), step_up(record)}), 400,
@@ -39,8 +39,8 @@ TEST_CASE("step-up with a password record: change the password", "[http][step-up
       client.post(set_password, Json{{"password", "a-new-password-2"}}, {bearer("tok-alice"), step_up(record)});
   CHECK(changed.status == 204);
   CHECK(changed.body.empty());
-  CHECK_ERROR(client.post("/api/verifications/password", Json{{"password", alice_password}}, {bearer("tok-alice")}), 422,
-              "session.invalid_credentials");
+  CHECK_ERROR(client.post("/api/verifications/password", Json{{"password", alice_password}}, {bearer("tok-alice")}),
+              422, "session.invalid_credentials");
   CHECK_FALSE(password_record(client, "tok-alice", "a-new-password-2").empty());
 }
 
@@ -61,8 +61,9 @@ TEST_CASE("step-up with a BindMfa code record is refused", "[http][step-up][code
   ServerProcess server;
   HttpClient client(server.base_url());
   const std::string record = verified_code_record(client, server, "tok-bob", "email", "bob@example.com", "BindMfa");
-  CHECK_ERROR(client.post(set_password, Json{{"password", "bobs-first-password"}}, {bearer("tok-bob"), step_up(record)}),
-              401, "verification_record.permission_denied");
+  CHECK_ERROR(
+      client.post(set_password, Json{{"password", "bobs-first-password"}}, {bearer("tok-bob"), step_up(record)}), 401,
+      "verification_record.permission_denied");
 }
 
 TEST_CASE("step-up with a BindNewIdentifier code record is refused", "[http][step-up][code]") {
@@ -70,8 +71,9 @@ TEST_CASE("step-up with a BindNewIdentifier code record is refused", "[http][ste
   HttpClient client(server.base_url());
   const std::string record = verified_code_record(client, server, "tok-bob", "email", "bob.new@example.com");
   CHECK(server.outbox().back().at("template") == "BindNewIdentifier");
-  CHECK_ERROR(client.post(set_password, Json{{"password", "bobs-first-password"}}, {bearer("tok-bob"), step_up(record)}),
-              401, "verification_record.permission_denied");
+  CHECK_ERROR(
+      client.post(set_password, Json{{"password", "bobs-first-password"}}, {bearer("tok-bob"), step_up(record)}), 401,
+      "verification_record.permission_denied");
 }
 
 TEST_CASE("step-up with an unverified code record is refused", "[http][step-up][code]") {

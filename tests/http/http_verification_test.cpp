@@ -135,15 +135,14 @@ TEST_CASE("verifying a code: the right one once, and every error", "[http][verif
               "verification_record.not_found");
   // Type errors in the body.
   const std::string path = "/api/verifications/verification-code/verify";
-  for (const Json& body : {Json{{"identifier", {{"type", "email"}, {"value", email}}}, {"code", sent.code}},
-                           Json{{"identifier", {{"type", "email"}, {"value", email}}}, {"verificationId", sent.record_id}},
-                           Json{{"verificationId", sent.record_id}, {"code", sent.code}},
-                           Json{{"identifier", {{"type", "email"}, {"value", email}}},
-                                {"verificationId", sent.record_id},
-                                {"code", 123456}},
-                           Json{{"identifier", {{"type", "email"}, {"value", email}}},
-                                {"verificationId", 5},
-                                {"code", sent.code}}}) {
+  for (const Json& body :
+       {Json{{"identifier", {{"type", "email"}, {"value", email}}}, {"code", sent.code}},
+        Json{{"identifier", {{"type", "email"}, {"value", email}}}, {"verificationId", sent.record_id}},
+        Json{{"verificationId", sent.record_id}, {"code", sent.code}},
+        Json{{"identifier", {{"type", "email"}, {"value", email}}},
+             {"verificationId", sent.record_id},
+             {"code", 123456}},
+        Json{{"identifier", {{"type", "email"}, {"value", email}}}, {"verificationId", 5}, {"code", sent.code}}}) {
     INFO(body.dump());
     CHECK_ERROR(client.post(path, body, {bearer("tok-bob")}), 400, "guard.invalid_input");
   }

@@ -63,7 +63,9 @@ std::vector<char*> argv_of(std::vector<std::string>& args) {
 
 }  // namespace
 
-std::string default_users_json() { return users_json; }
+std::string default_users_json() {
+  return users_json;
+}
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "reverify-http-XXXXXX").string();
@@ -87,8 +89,8 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, const std::str
   const std::string users_file = dir_.write("users.json", users);
   const std::string outbox_file = dir_.path() + "/outbox.jsonl";
   const std::string stderr_file = dir_.path() + "/stderr.log";
-  std::vector<std::string> args = {REVERIFY_SERVER_PATH, "--listen", "127.0.0.1:0", "--users", users_file,
-                                   "--outbox", outbox_file};
+  std::vector<std::string> args = {REVERIFY_SERVER_PATH, "--listen", "127.0.0.1:0", "--users",
+                                   users_file,           "--outbox", outbox_file};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
 
   int out_pipe[2];
@@ -167,7 +169,9 @@ std::string ServerProcess::code_for(const std::string& record_id) const {
   return {};
 }
 
-std::string ServerProcess::stderr_text() const { return read_file(dir_.path() + "/stderr.log"); }
+std::string ServerProcess::stderr_text() const {
+  return read_file(dir_.path() + "/stderr.log");
+}
 
 CommandResult run_server_command(const std::vector<std::string>& args, std::chrono::seconds timeout) {
   TempDir dir;

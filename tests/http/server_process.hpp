@@ -34,7 +34,8 @@ class TempDir {
 // plus `extra_args`. The constructor returns once the listening line has been read.
 class ServerProcess {
  public:
-  explicit ServerProcess(std::vector<std::string> extra_args = {}, const std::string& users_json = default_users_json());
+  explicit ServerProcess(std::vector<std::string> extra_args = {},
+                         const std::string& users_json = default_users_json());
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

@@ -32,8 +32,8 @@ SentCode send_code(HttpClient& client, const ServerProcess& server, const std::s
   return sent;
 }
 
-HttpResponse verify_code(HttpClient& client, const std::string& token, const std::string& type, const std::string& value,
-                         const std::string& record_id, const std::string& code) {
+HttpResponse verify_code(HttpClient& client, const std::string& token, const std::string& type,
+                         const std::string& value, const std::string& record_id, const std::string& code) {
   const Json body = {{"identifier", {{"type", type}, {"value", value}}}, {"verificationId", record_id}, {"code", code}};
   return client.post("/api/verifications/verification-code/verify", body, {bearer(token)});
 }

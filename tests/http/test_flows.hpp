@@ -32,8 +32,9 @@ struct SentCode {
 [[nodiscard]] HttpResponse verify_code(HttpClient& client, const std::string& token, const std::string& type,
                                        const std::string& value, const std::string& record_id, const std::string& code);
 // send_code + verify_code (REQUIREs 200): a verified code record.
-[[nodiscard]] std::string verified_code_record(HttpClient& client, const ServerProcess& server, const std::string& token,
-                                               const std::string& type, const std::string& value,
+[[nodiscard]] std::string verified_code_record(HttpClient& client, const ServerProcess& server,
+                                               const std::string& token, const std::string& type,
+                                               const std::string& value,
                                                const std::optional<std::string>& template_type = std::nullopt);
 
 // A wrong code that differs from `right` in every position.
@@ -49,10 +50,10 @@ struct SentCode {
 }  // namespace reverify::http_test
 
 // CHECKs status and error code together, printing the body on failure.
-#define CHECK_ERROR(response, expected_status, expected_code)       \
-  do {                                                              \
-    const auto& check_response_ = (response);                       \
+#define CHECK_ERROR(response, expected_status, expected_code)                                  \
+  do {                                                                                         \
+    const auto& check_response_ = (response);                                                  \
     INFO("body: " << check_response_.body << " transfer: " << check_response_.transfer_error); \
-    CHECK(check_response_.status == (expected_status));             \
-    CHECK(check_response_.code() == (expected_code));               \
+    CHECK(check_response_.status == (expected_status));                                        \
+    CHECK(check_response_.code() == (expected_code));                                          \
   } while (false)
