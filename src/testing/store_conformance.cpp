@@ -435,15 +435,17 @@ void retire_previous_clauses(const StoreFactory& factory, const StoreCapabilitie
     CHECK(ok(store->spend_attempt(first.id, 10, t0), "spend_attempt").status == AttemptStatus::spent);
   }
 
-  SECTION("concurrent inserts into one slot leave exactly one live holder") {
+  SECTION("concurrent inserts into shared slots leave exactly one live holder per slot") {
     auto store = fresh(factory);
     const unsigned threads = thread_count(capabilities);
-    constexpr unsigned per_thread = 4;
+    constexpr unsigned per_thread = 12;
+    constexpr unsigned slots = 4;  // users; a thread walks them in its own order
     std::atomic<unsigned> inserted{0};
     std::atomic<unsigned> errors{0};
     const unsigned thrown = run_threads(threads, [&](unsigned t) {
       for (unsigned i = 0; i < per_thread; ++i) {
-        auto result = store->insert(code_record(test_id(100 + t * per_thread + i), "user-1"), true);
+        const unsigned n = t * per_thread + i;
+        auto result = store->insert(code_record(test_id(100 + n), "user-" + std::to_string((t + i) % slots)), true);
         if (!result)
           errors.fetch_add(1);
         else if (*result)
@@ -453,11 +455,16 @@ void retire_previous_clauses(const StoreFactory& factory, const StoreCapabilitie
     REQUIRE(thrown == 0);
     REQUIRE(errors.load() == 0);
     REQUIRE(inserted.load() == threads * per_thread);
-    unsigned live = 0;
-    for (unsigned n = 0; n < threads * per_thread; ++n) {
-      if (!get(*store, test_id(100 + n)).retired) ++live;
+    std::vector<unsigned> live(slots, 0);
+    for (unsigned t = 0; t < threads; ++t) {
+      for (unsigned i = 0; i < per_thread; ++i) {
+        if (!get(*store, test_id(100 + t * per_thread + i)).retired) ++live[(t + i) % slots];
+      }
     }
-    CHECK(live == 1);
+    for (unsigned slot = 0; slot < slots; ++slot) {
+      INFO("slot of user-" << slot);
+      CHECK(live[slot] == 1);
+    }
   }
 
   SECTION("concurrent inserts of one id: exactly one succeeds") {
