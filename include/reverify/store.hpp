@@ -60,7 +60,7 @@ class REVERIFY_API Store {
   virtual ~Store() = default;
 
   /// Inserts a new record (attempts, use_count, verified and retired as given, normally 0/false).
-  /// Returns false, changing nothing, if a record with that id exists. When `retire_previous` is
+  /// Returns false, changing nothing, if a record with that id exists (even expired, not yet purged). When `retire_previous` is
   /// set and the record is a code record, the record becomes the holder of its `code_slot()` and
   /// the previous holder, if still unverified, is marked retired — all in the same atomic step.
   [[nodiscard]] virtual Result<bool> insert(const VerificationRecord& record, bool retire_previous) = 0;
@@ -77,7 +77,7 @@ class REVERIFY_API Store {
   /// true. Exactly one of any number of concurrent callers gets true.
   [[nodiscard]] virtual Result<bool> mark_verified(std::string_view id, Timestamp now) = 0;
 
-  /// Atomically: if the record is live, verified and `use_count < max_uses` (0 = no limit),
+  /// Atomically: if the record is live, verified, not retired and `use_count < max_uses` (0 = no limit),
   /// increment use_count and return true; otherwise false.
   [[nodiscard]] virtual Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) = 0;
 
