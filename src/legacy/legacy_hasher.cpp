@@ -1,7 +1,11 @@
 #include "reverify/legacy/legacy_hasher.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "argon2_reference.hpp"
 #include "bcrypt.hpp"
@@ -82,8 +86,13 @@ Result<bool> compute(std::string_view password, const StoredValue& value) {
 
 }  // namespace
 
+using Clock = std::chrono::steady_clock;
+
 struct LegacyHasher::Impl {
-  explicit Impl(std::shared_ptr<Argon2idHasher> c) : current(std::move(c)), slots(current->params().max_concurrent) {}
+  Impl(std::shared_ptr<Argon2idHasher> c, LegacyTimingOptions t)
+      : current(std::move(c)), slots(current->params().max_concurrent), timing(std::move(t)) {
+    if (!timing.wait_until) timing.wait_until = [](Clock::time_point deadline) { std::this_thread::sleep_until(deadline); };
+  }
 
   // Argon2id exactly as the wrapped hasher writes it: that hasher verifies it.
   bool is_current(const Argon2Phc& phc) const {
@@ -93,10 +102,28 @@ struct LegacyHasher::Impl {
            phc.salt.size() == 16 && phc.tag.size() == 32 && phc.associated_data.empty() && !phc.has_key_id;
   }
 
-  // One decoy Argon2id verify at current parameters, then `result`.
-  Result<PasswordCheck> after_decoy(const SecretString& password, PasswordMatch result, std::string detail) {
-    auto decoy = current->verify(password, std::nullopt);
-    if (!decoy) return tl::unexpected<Error>(decoy.error());
+  // A verify by the wrapped hasher (a current hash, or its no-hash decoy); its wall time since
+  // `start` is what every other non-match is measured against, so it feeds the estimate.
+  Result<PasswordCheck> current_verify(const SecretString& password, std::optional<std::string_view> stored,
+                                       Clock::time_point start) {
+    auto check = current->verify(password, stored);
+    if (check) timing.estimate->record(Clock::now() - start);
+    return check;
+  }
+
+  // The format's own check (begun at `start`) said no. A cheap check is followed by a decoy,
+  // which costs exactly what the real thing does; a costly one is padded to the estimate,
+  // since check + decoy would overshoot it. The caller released its slot before this.
+  Result<PasswordCheck> non_match(const SecretString& password, PasswordMatch result, std::string detail,
+                                  Clock::time_point start) {
+    const VerifyTimeEstimate::Duration target = timing.estimate->target();
+    const auto elapsed = Clock::now() - start;
+    if (std::chrono::duration<double>(elapsed) < std::chrono::duration<double>(target) * timing.decoy_below) {
+      auto decoy = current_verify(password, std::nullopt, Clock::now());
+      if (!decoy) return tl::unexpected<Error>(decoy.error());
+    } else if (const Clock::time_point deadline = start + target; Clock::now() < deadline) {
+      timing.wait_until(deadline);
+    }
     PasswordCheck check;
     check.result = result;
     check.detail = std::move(detail);
@@ -105,24 +132,61 @@ struct LegacyHasher::Impl {
 
   std::shared_ptr<Argon2idHasher> current;
   ComputeSlots slots;
+  LegacyTimingOptions timing;
 };
 
 LegacyHasher::LegacyHasher(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
 LegacyHasher::~LegacyHasher() = default;
 
-Result<std::shared_ptr<LegacyHasher>> LegacyHasher::create(std::shared_ptr<Argon2idHasher> current) {
+namespace {
+
+constexpr int seed_decoys = 3;
+
+// Times a few decoys now: their median anchors the floor (half) and the ceiling (eight times)
+// of the estimate, and they are its first samples.
+Result<std::shared_ptr<VerifyTimeEstimate>> seeded_estimate(Argon2idHasher& current) {
+  const SecretString probe(std::string_view("reverify timing seed"));
+  std::vector<VerifyTimeEstimate::Duration> samples;
+  for (int i = 0; i < seed_decoys; ++i) {
+    const auto start = Clock::now();
+    auto decoy = current.verify(probe, std::nullopt);
+    if (!decoy) return tl::unexpected<Error>(decoy.error());
+    samples.push_back(std::chrono::duration_cast<VerifyTimeEstimate::Duration>(Clock::now() - start));
+  }
+  std::sort(samples.begin(), samples.end());
+  const VerifyTimeEstimate::Duration median = std::max(samples[samples.size() / 2], VerifyTimeEstimate::Duration(2));
+  auto estimate = VerifyTimeEstimate::create(median / 2, median * 8);
+  if (!estimate) return estimate;
+  for (const auto sample : samples) (*estimate)->record(sample);
+  return estimate;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<LegacyHasher>> LegacyHasher::create(std::shared_ptr<Argon2idHasher> current, LegacyTimingOptions timing) {
   if (!current) return fail(Errc::invalid_configuration, "LegacyHasher: the Argon2idHasher is null");
-  return std::make_shared<LegacyHasher>(std::make_unique<Impl>(std::move(current)));
+  if (!(timing.decoy_below >= 0.0 && timing.decoy_below <= 1.0)) {
+    return fail(Errc::invalid_configuration, "LegacyHasher: decoy_below outside [0, 1]");
+  }
+  if (!timing.estimate) {
+    auto estimate = seeded_estimate(*current);
+    if (!estimate) return tl::unexpected<Error>(estimate.error());
+    timing.estimate = std::move(*estimate);
+  }
+  return std::make_shared<LegacyHasher>(std::make_unique<Impl>(std::move(current), std::move(timing)));
 }
 
 Result<std::string> LegacyHasher::hash(const SecretString& password) { return impl_->current->hash(password); }
 
+const std::shared_ptr<VerifyTimeEstimate>& LegacyHasher::timing_estimate() const noexcept { return impl_->timing.estimate; }
+
 Result<PasswordCheck> LegacyHasher::verify(const SecretString& password, std::optional<std::string_view> stored_hash) {
-  if (!stored_hash) return impl_->current->verify(password, std::nullopt);
+  const Clock::time_point start = Clock::now();
+  if (!stored_hash) return impl_->current_verify(password, std::nullopt, start);
   const StoredValue value = classify_stored(*stored_hash);
   if (value.kind == StoredKind::argon2) {
     auto phc = parse_argon2_phc(value.body);
-    if (phc && impl_->is_current(*phc)) return impl_->current->verify(password, stored_hash);
+    if (phc && impl_->is_current(*phc)) return impl_->current_verify(password, stored_hash, start);
   }
   Result<bool> outcome = false;
   {
@@ -132,9 +196,9 @@ Result<PasswordCheck> LegacyHasher::verify(const SecretString& password, std::op
   }
   if (!outcome) {
     if (outcome.error() != Errc::invalid_input) return tl::unexpected<Error>(outcome.error());
-    return impl_->after_decoy(password, PasswordMatch::malformed, outcome.error().message());
+    return impl_->non_match(password, PasswordMatch::malformed, outcome.error().message(), start);
   }
-  if (!*outcome) return impl_->after_decoy(password, PasswordMatch::mismatch, {});
+  if (!*outcome) return impl_->non_match(password, PasswordMatch::mismatch, {}, start);
   PasswordCheck check;
   check.result = PasswordMatch::match;
   check.needs_rehash = true;
