@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "sender_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -124,39 +126,7 @@ bool is_plain_address(std::string_view address) {
   return local.size() <= 64 && is_dot_atom(local, false) && is_dot_atom(domain, true);
 }
 
-bool is_valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t extra = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      extra = 1;
-      cp = c & 0x1fu;
-    } else if ((c & 0xf0) == 0xe0) {
-      extra = 2;
-      cp = c & 0x0fu;
-    } else if ((c & 0xf8) == 0xf0) {
-      extra = 3;
-      cp = c & 0x07u;
-    } else {
-      return false;
-    }
-    if (i + extra >= text.size()) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3fu);
-    }
-    static constexpr std::array<std::uint32_t, 4> minimum = {0, 0x80, 0x800, 0x10000};
-    if (cp < minimum[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += extra + 1;
-  }
-  return true;
-}
+bool is_valid_utf8(std::string_view text) { return sender_text::is_valid_utf8(text); }
 
 bool has_control(std::string_view text, bool allow_line_ends) {
   for (const char ch : text) {

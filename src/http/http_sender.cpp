@@ -1,0 +1,213 @@
+#include "reverify/http/http_sender.hpp"
+
+#include <sodium.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <utility>
+
+#include "curl_support.hpp"
+#include "reverify/version.hpp"
+#include "sender_text.hpp"
+
+namespace reverify::http {
+namespace cs = reverify::curl_support;
+
+struct HttpSender::Impl {
+  HttpOptions options;
+  std::string url_path;  // path and query: redacted from error text (webhook URLs often hold tokens)
+};
+
+namespace {
+
+constexpr std::size_t min_hmac_secret_bytes = 16;
+
+bool has_control(std::string_view text) {
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+Result<std::string> check_options(const HttpOptions& options) {
+  auto url = cs::parse_url(options.url, "url");
+  if (!url) return fail(url.error());
+  if (url->scheme != "https" && !(url->scheme == "http" && cs::is_loopback_host(url->host))) {
+    return fail(Errc::invalid_configuration, "url must be https:// (http:// only for a loopback host)");
+  }
+  if (options.channels != ChannelFilter::both && options.channels != ChannelFilter::email_only &&
+      options.channels != ChannelFilter::sms_only) {
+    return fail(Errc::invalid_configuration, "channels is not a ChannelFilter value");
+  }
+  if (has_control(options.bearer_token.reveal()) || options.bearer_token.reveal().find(' ') != std::string_view::npos) {
+    return fail(Errc::invalid_configuration, "bearer_token must not contain spaces or control characters");
+  }
+  if (!options.hmac_secret.empty() && options.hmac_secret.size() < min_hmac_secret_bytes) {
+    return fail(Errc::invalid_configuration, "hmac_secret must be at least 16 bytes");
+  }
+  if (options.connect_timeout.count() <= 0 || options.total_timeout.count() <= 0) {
+    return fail(Errc::invalid_configuration, "connect_timeout and total_timeout must be positive");
+  }
+  if (!options.ca_bundle_path.empty() && ::access(options.ca_bundle_path.c_str(), R_OK) != 0) {
+    return fail(Errc::invalid_configuration, "ca_bundle_path is not a readable file: " + options.ca_bundle_path);
+  }
+  if (!options.proxy.empty()) {
+    auto proxy = cs::parse_url(options.proxy, "proxy");
+    if (!proxy) return fail(proxy.error());
+  }
+  const auto host_at = options.url.find(url->host);
+  const auto path_at = host_at == std::string::npos ? std::string::npos : options.url.find('/', host_at);
+  if (path_at == std::string::npos || options.url.size() - path_at <= 1) return std::string();
+  return options.url.substr(path_at);
+}
+
+bool accepts(ChannelFilter filter, IdentifierType channel) {
+  switch (filter) {
+    case ChannelFilter::email_only:
+      return channel == IdentifierType::email;
+    case ChannelFilter::sms_only:
+      return channel == IdentifierType::phone;
+    case ChannelFilter::both:
+    default:
+      return true;
+  }
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view timestamp, std::string_view body) {
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(timestamp.data()), timestamp.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>("."), 1);
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(body.data()), body.size());
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  sodium_memzero(&state, sizeof state);
+  std::array<char, crypto_auth_hmacsha256_BYTES * 2 + 1> hex{};
+  sodium_bin2hex(hex.data(), hex.size(), mac.data(), mac.size());
+  return std::string(hex.data());
+}
+
+// The response body is not used: 2xx is success. Reading it keeps the connection orderly.
+std::size_t discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
+
+// A header line holding a secret, wiped once curl has copied it into its list.
+bool append_secret_header(cs::List& headers, std::string_view name, std::string_view value) {
+  std::string line;
+  line.reserve(name.size() + 2 + value.size());
+  line.append(name).append(": ").append(value);
+  const bool ok = cs::append(headers, line.c_str());
+  sodium_memzero(line.data(), line.size());
+  return ok;
+}
+
+}  // namespace
+
+HttpSender::HttpSender(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+
+HttpSender::~HttpSender() = default;
+
+Result<std::shared_ptr<HttpSender>> HttpSender::create(HttpOptions options) {
+  if (sodium_init() < 0) return fail(Errc::internal, "libsodium could not be initialised");
+  auto path = check_options(options);
+  if (!path) return fail(path.error());
+  if (cs::global_init() != CURLE_OK) return fail(Errc::invalid_configuration, "curl_global_init failed");
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  if (info == nullptr || (info->features & CURL_VERSION_SSL) == 0) {
+    return fail(Errc::invalid_configuration, "this libcurl has no TLS support");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->url_path = std::move(*path);
+  if (!impl->options.clock) impl->options.clock = std::make_shared<SystemClock>();
+  return std::shared_ptr<HttpSender>(new HttpSender(std::move(impl)));
+}
+
+Result<SecretString> HttpSender::to_json(const CodeMessage& message) {
+  if (!sender_text::is_valid_utf8(message.to) || !sender_text::is_valid_utf8(message.record_id) ||
+      !sender_text::is_valid_utf8(message.code.reveal())) {
+    return fail(Errc::invalid_input, "a message field is not valid UTF-8");
+  }
+  std::string body = "{\"channel\":";
+  sender_text::append_json_string(body, message.channel == IdentifierType::phone ? "sms" : "email");
+  body += ",\"to\":";
+  sender_text::append_json_string(body, message.to);
+  body += ",\"code\":";
+  sender_text::append_json_string(body, message.code.reveal());
+  body += ",\"template\":";
+  sender_text::append_json_string(body, to_string(message.template_type));
+  body += ",\"verificationRecordId\":";
+  sender_text::append_json_string(body, message.record_id);
+  body += ",\"expiresAt\":";
+  sender_text::append_json_string(body, to_iso8601(message.code_expires_at));
+  body += '}';
+  return SecretString(std::move(body));
+}
+
+Result<void> HttpSender::send(const CodeMessage& message) {
+  const HttpOptions& options = impl_->options;
+  if (!accepts(options.channels, message.channel)) {
+    return fail(Errc::connector_not_found, std::string("the HTTP sender is not configured for ") +
+                                               (message.channel == IdentifierType::phone ? "SMS" : "email"));
+  }
+  auto body = to_json(message);
+  if (!body) return fail(body.error());
+
+  const cs::Easy handle(curl_easy_init());
+  if (!handle) return fail(Errc::sender_unavailable, "HTTP sender: curl_easy_init failed");
+
+  cs::List headers;
+  bool headers_ok = cs::append(headers, "Content-Type: application/json") && cs::append(headers, "Expect:");
+  if (!options.bearer_token.empty()) {
+    headers_ok = headers_ok && append_secret_header(headers, "Authorization", "Bearer " + std::string(options.bearer_token.reveal()));
+  }
+  if (!options.hmac_secret.empty()) {
+    const std::string timestamp = std::to_string(to_unix_ms(options.clock->now()) / 1000);
+    const std::string signature =
+        "v1=" + hmac_sha256_hex(options.hmac_secret.reveal(), timestamp, body->reveal());
+    headers_ok = headers_ok && cs::append(headers, ("X-Reverify-Timestamp: " + timestamp).c_str()) &&
+                 cs::append(headers, ("X-Reverify-Signature: " + signature).c_str());
+  }
+  if (!headers_ok) return fail(Errc::sender_unavailable, "HTTP sender: out of memory");
+
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  static const std::string user_agent = "reverify/" + std::to_string(REVERIFY_VERSION_MAJOR) + "." +
+                                        std::to_string(REVERIFY_VERSION_MINOR) + "." +
+                                        std::to_string(REVERIFY_VERSION_PATCH);
+  cs::Setter set(handle.get());
+  cs::apply_common(set, "http,https", options.ca_bundle_path);
+  set(CURLOPT_URL, options.url.c_str());
+  set(CURLOPT_PROXY, options.proxy.c_str());
+  set(CURLOPT_FOLLOWLOCATION, 0L);
+  set(CURLOPT_POST, 1L);
+  set(CURLOPT_POSTFIELDS, body->reveal().data());
+  set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+  set(CURLOPT_HTTPHEADER, headers.get());
+  set(CURLOPT_USERAGENT, user_agent.c_str());
+  set(CURLOPT_WRITEFUNCTION, &discard);
+  set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+  set(CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
+  set(CURLOPT_ERRORBUFFER, error_buffer);
+  if (!set.ok()) return fail(Errc::sender_unavailable, "HTTP sender: " + set.failure());
+
+  const CURLcode rc = curl_easy_perform(handle.get());
+  auto redacted = [&](std::string text) {
+    return cs::redact(std::move(text), {message.code.reveal(), options.bearer_token.reveal(),
+                                        options.hmac_secret.reveal(), impl_->url_path});
+  };
+  if (rc != CURLE_OK) {
+    std::string text = "HTTP sender: ";
+    text += cs::is_tls_failure(rc) ? "TLS failure: " : rc == CURLE_OPERATION_TIMEDOUT ? "timed out: " : "request failed: ";
+    text += cs::describe(rc, error_buffer);
+    return fail(Errc::sender_unavailable, redacted(std::move(text)));
+  }
+  long status = 0;
+  curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (status < 200 || status > 299) {
+    return fail(Errc::sender_unavailable, "HTTP sender: the gateway answered status " + std::to_string(status));
+  }
+  return {};
+}
+
+}  // namespace reverify::http
