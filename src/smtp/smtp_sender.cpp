@@ -120,7 +120,8 @@ Result<void> check_options(SmtpOptions& options) {
 }
 
 // Which SMTP command curl sent last: the stage a failure is reported at. Only the verb is kept,
-// never the rest of the line (AUTH continuation lines carry credentials).
+// never the rest of the line (AUTH continuation lines carry credentials). QUIT is not a stage:
+// curl sends it after the failure we want to name.
 struct StageTracker {
   const char* stage = "connect";
 };
@@ -133,7 +134,7 @@ int track_stage(CURL*, curl_infotype type, char* data, std::size_t size, void* u
     const std::string_view line(data, size);
     static constexpr std::pair<std::string_view, const char*> verbs[] = {
         {"EHLO", "EHLO"}, {"HELO", "HELO"},           {"STARTTLS", "STARTTLS"}, {"AUTH", "AUTH"},
-        {"MAIL", "MAIL FROM"}, {"RCPT", "RCPT TO"}, {"DATA", "DATA"},         {"QUIT", "QUIT"}};
+        {"MAIL", "MAIL FROM"}, {"RCPT", "RCPT TO"}, {"DATA", "DATA"}};
     for (const auto& [verb, stage] : verbs) {
       if (line.size() >= verb.size() && line.compare(0, verb.size(), verb) == 0) tracker->stage = stage;
     }
@@ -257,7 +258,14 @@ Result<void> SmtpSender::send(const CodeMessage& message) {
   long reply = 0;
   curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &reply);
   std::string stage = tracker.stage;
-  if (cs::is_tls_failure(rc)) stage = std::strcmp(tracker.stage, "connect") == 0 ? "TLS handshake" : "STARTTLS";
+  const bool before_any_reply = std::strcmp(tracker.stage, "connect") == 0;
+  curl_off_t connected_after = 0;
+  curl_easy_getinfo(handle.get(), CURLINFO_CONNECT_TIME_T, &connected_after);
+  if (cs::is_tls_failure(rc)) {
+    stage = before_any_reply ? "TLS handshake" : "STARTTLS";
+  } else if (before_any_reply && connected_after > 0) {
+    stage = "greeting";  // connected, but the server never greeted
+  }
   std::string text = "SMTP delivery failed at " + stage;
   if (reply != 0) text += " (server replied " + std::to_string(reply) + ")";
   text += ": " + cs::describe(rc, error_buffer);
