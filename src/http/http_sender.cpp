@@ -90,7 +90,9 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view timestamp, st
 }
 
 // The response body is not used: 2xx is success. Reading it keeps the connection orderly.
-std::size_t discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
+std::size_t discard(char*, std::size_t size, std::size_t count, void*) {
+  return size * count;
+}
 
 // A header line holding a secret, wiped once curl has copied it into its list.
 bool append_secret_header(cs::List& headers, std::string_view name, std::string_view value) {
@@ -160,12 +162,12 @@ Result<void> HttpSender::send(const CodeMessage& message) {
   cs::List headers;
   bool headers_ok = cs::append(headers, "Content-Type: application/json") && cs::append(headers, "Expect:");
   if (!options.bearer_token.empty()) {
-    headers_ok = headers_ok && append_secret_header(headers, "Authorization", "Bearer " + std::string(options.bearer_token.reveal()));
+    headers_ok = headers_ok &&
+                 append_secret_header(headers, "Authorization", "Bearer " + std::string(options.bearer_token.reveal()));
   }
   if (!options.hmac_secret.empty()) {
     const std::string timestamp = std::to_string(to_unix_ms(options.clock->now()) / 1000);
-    const std::string signature =
-        "v1=" + hmac_sha256_hex(options.hmac_secret.reveal(), timestamp, body->reveal());
+    const std::string signature = "v1=" + hmac_sha256_hex(options.hmac_secret.reveal(), timestamp, body->reveal());
     headers_ok = headers_ok && cs::append(headers, ("X-Reverify-Timestamp: " + timestamp).c_str()) &&
                  cs::append(headers, ("X-Reverify-Signature: " + signature).c_str());
   }
@@ -198,7 +200,9 @@ Result<void> HttpSender::send(const CodeMessage& message) {
   };
   if (rc != CURLE_OK) {
     std::string text = "HTTP sender: ";
-    text += cs::is_tls_failure(rc) ? "TLS failure: " : rc == CURLE_OPERATION_TIMEDOUT ? "timed out: " : "request failed: ";
+    text += cs::is_tls_failure(rc)           ? "TLS failure: "
+            : rc == CURLE_OPERATION_TIMEDOUT ? "timed out: "
+                                             : "request failed: ";
     text += cs::describe(rc, error_buffer);
     return fail(Errc::sender_unavailable, redacted(std::move(text)));
   }

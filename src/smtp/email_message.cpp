@@ -126,7 +126,9 @@ bool is_plain_address(std::string_view address) {
   return local.size() <= 64 && is_dot_atom(local, false) && is_dot_atom(domain, true);
 }
 
-bool is_valid_utf8(std::string_view text) { return sender_text::is_valid_utf8(text); }
+bool is_valid_utf8(std::string_view text) {
+  return sender_text::is_valid_utf8(text);
+}
 
 bool has_control(std::string_view text, bool allow_line_ends) {
   for (const char ch : text) {
@@ -181,9 +183,10 @@ std::string rfc5322_date(Timestamp t) {
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%s, %02d %s %04d %02d:%02d:%02d +0000", days.at(static_cast<std::size_t>(utc.tm_wday)),
-                utc.tm_mday, months.at(static_cast<std::size_t>(utc.tm_mon)), utc.tm_year + 1900, utc.tm_hour,
-                utc.tm_min, utc.tm_sec);
+  std::snprintf(buffer, sizeof buffer, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+                days.at(static_cast<std::size_t>(utc.tm_wday)), utc.tm_mday,
+                months.at(static_cast<std::size_t>(utc.tm_mon)), utc.tm_year + 1900, utc.tm_hour, utc.tm_min,
+                utc.tm_sec);
   return buffer;
 }
 

@@ -133,7 +133,7 @@ int track_stage(CURL*, curl_infotype type, char* data, std::size_t size, void* u
   } else if (type == CURLINFO_HEADER_OUT) {
     const std::string_view line(data, size);
     static constexpr std::pair<std::string_view, const char*> verbs[] = {
-        {"EHLO", "EHLO"}, {"HELO", "HELO"},           {"STARTTLS", "STARTTLS"}, {"AUTH", "AUTH"},
+        {"EHLO", "EHLO"},      {"HELO", "HELO"},    {"STARTTLS", "STARTTLS"}, {"AUTH", "AUTH"},
         {"MAIL", "MAIL FROM"}, {"RCPT", "RCPT TO"}, {"DATA", "DATA"}};
     for (const auto& [verb, stage] : verbs) {
       if (line.size() >= verb.size() && line.compare(0, verb.size(), verb) == 0) tracker->stage = stage;
@@ -201,9 +201,9 @@ Result<SecretString> SmtpSender::render(const CodeMessage& message) const {
   parts.to = message.to;
   parts.subject = subject.reveal();
   parts.body = body.reveal();
-  parts.date = to_unix_ms(message.sent_at) > 0 ? message.sent_at
-                                               : std::chrono::time_point_cast<std::chrono::milliseconds>(
-                                                     std::chrono::system_clock::now());
+  parts.date = to_unix_ms(message.sent_at) > 0
+                   ? message.sent_at
+                   : std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   return SecretString(detail::build_message(parts));
 }
 

@@ -135,8 +135,8 @@ TEST_CASE("HTTP: non-2xx answers are sender_unavailable naming the status, never
     CHECK(sent.error() == Errc::sender_unavailable);
     const auto& text = sent.error().message();
     CHECK(text.find(std::to_string(status)) != std::string::npos);
-    CHECK(test::free_of(text, {test::sample_code, "tok-7f3a9c", "shared-secret", "T0KEN-IN-PATH", "alice",
-                               "verificationRecordId"}));
+    CHECK(test::free_of(
+        text, {test::sample_code, "tok-7f3a9c", "shared-secret", "T0KEN-IN-PATH", "alice", "verificationRecordId"}));
     CHECK(server.requests().size() == 1);
   }
 }

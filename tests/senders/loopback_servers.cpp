@@ -51,8 +51,7 @@ LoopbackServer::LoopbackServer() {
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = 0;
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::listen(listen_fd_, 64) != 0) {
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listen_fd_, 64) != 0) {
     ::close(listen_fd_);
     throw std::runtime_error("bind/listen on 127.0.0.1 failed");
   }
@@ -65,7 +64,9 @@ LoopbackServer::~LoopbackServer() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
 }
 
-void LoopbackServer::start() { acceptor_ = std::thread([this] { accept_loop(); }); }
+void LoopbackServer::start() {
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
 
 void LoopbackServer::stop() {
   stopping_ = true;
@@ -139,9 +140,13 @@ void LoopbackServer::wait_for_stop() const {
 
 // ---------------------------------------------------------------------------------------------
 
-FakeSmtpServer::FakeSmtpServer(Config config) : config_(config) { start(); }
+FakeSmtpServer::FakeSmtpServer(Config config) : config_(config) {
+  start();
+}
 
-FakeSmtpServer::~FakeSmtpServer() { stop(); }
+FakeSmtpServer::~FakeSmtpServer() {
+  stop();
+}
 
 std::vector<SmtpEnvelope> FakeSmtpServer::envelopes() const {
   const std::lock_guard<std::mutex> lock(mutex_);
@@ -204,8 +209,8 @@ void FakeSmtpServer::serve(int fd) {
         envelope.auth_user = decoded.substr(first + 1, second - first - 1);
         envelope.auth_password = decoded.substr(second + 1);
       }
-      write_all(fd, config_.fail_at == Stage::auth ? "535 5.7.8 authentication failed\r\n"
-                                                   : "235 2.7.0 authenticated\r\n");
+      write_all(fd,
+                config_.fail_at == Stage::auth ? "535 5.7.8 authentication failed\r\n" : "235 2.7.0 authenticated\r\n");
     } else if (verb == "MAIL") {
       if (config_.fail_at == Stage::mail) {
         write_all(fd, failure(Stage::mail));
@@ -263,9 +268,13 @@ void FakeSmtpServer::serve(int fd) {
 
 // ---------------------------------------------------------------------------------------------
 
-FakeHttpServer::FakeHttpServer(Config config) : config_(config) { start(); }
+FakeHttpServer::FakeHttpServer(Config config) : config_(config) {
+  start();
+}
 
-FakeHttpServer::~FakeHttpServer() { stop(); }
+FakeHttpServer::~FakeHttpServer() {
+  stop();
+}
 
 std::vector<HttpRequest> FakeHttpServer::requests() const {
   const std::lock_guard<std::mutex> lock(mutex_);

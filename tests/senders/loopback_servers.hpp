@@ -57,10 +57,10 @@ class LoopbackServer {
 
 /// One SMTP transaction as the fake relay saw it.
 struct SmtpEnvelope {
-  std::string mail_from;                ///< the MAIL FROM argument, brackets included
-  std::vector<std::string> rcpt_to;     ///< each RCPT TO argument
-  std::string data;                     ///< the message, dot-unstuffed, CRLF line ends
-  std::string auth_user;                ///< from AUTH PLAIN, when sent
+  std::string mail_from;             ///< the MAIL FROM argument, brackets included
+  std::vector<std::string> rcpt_to;  ///< each RCPT TO argument
+  std::string data;                  ///< the message, dot-unstuffed, CRLF line ends
+  std::string auth_user;             ///< from AUTH PLAIN, when sent
   std::string auth_password;
 };
 
@@ -69,7 +69,7 @@ class FakeSmtpServer final : public LoopbackServer {
  public:
   enum class Stage { none, greeting, ehlo, auth, mail, rcpt, data, end_of_data };
   struct Config {
-    Stage fail_at = Stage::none;    ///< answer `fail_code` here (and close, at the greeting)
+    Stage fail_at = Stage::none;  ///< answer `fail_code` here (and close, at the greeting)
     int fail_code = 554;
     bool advertise_starttls = false;  ///< offers STARTTLS, answers 220 and then drops the connection
     bool silent = false;              ///< accepts and never says anything

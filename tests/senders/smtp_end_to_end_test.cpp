@@ -87,8 +87,7 @@ TEST_CASE("End to end: the emailed code verifies", "[senders][smtp][e2e]") {
   CHECK(*verified == sent->record_id);
 }
 
-TEST_CASE("End to end: a relay refusing the recipient fails the send without a usable record",
-          "[senders][smtp][e2e]") {
+TEST_CASE("End to end: a relay refusing the recipient fails the send without a usable record", "[senders][smtp][e2e]") {
   test::FakeSmtpServer::Config config;
   config.fail_at = test::FakeSmtpServer::Stage::rcpt;
   test::FakeSmtpServer server(config);

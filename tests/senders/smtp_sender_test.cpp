@@ -33,8 +33,12 @@ std::shared_ptr<smtp::SmtpSender> make_sender(smtp::SmtpOptions options) {
   return *sender;
 }
 
-std::string headers_of(const std::string& data) { return data.substr(0, data.find("\r\n\r\n") + 2); }
-std::string body_of(const std::string& data) { return data.substr(data.find("\r\n\r\n") + 4); }
+std::string headers_of(const std::string& data) {
+  return data.substr(0, data.find("\r\n\r\n") + 2);
+}
+std::string body_of(const std::string& data) {
+  return data.substr(data.find("\r\n\r\n") + 4);
+}
 
 }  // namespace
 
@@ -253,9 +257,8 @@ TEST_CASE("SMTP: a server error at each stage is sender_unavailable without code
           "[senders][smtp][security]") {
   using Stage = FakeSmtpServer::Stage;
   const std::vector<std::pair<Stage, std::string>> stages = {
-      {Stage::greeting, "greeting"}, {Stage::ehlo, "HELO"},   {Stage::auth, "AUTH"},
-      {Stage::mail, "MAIL FROM"},    {Stage::rcpt, "RCPT TO"}, {Stage::data, "DATA"},
-      {Stage::end_of_data, "message"}};
+      {Stage::greeting, "greeting"}, {Stage::ehlo, "HELO"}, {Stage::auth, "AUTH"},          {Stage::mail, "MAIL FROM"},
+      {Stage::rcpt, "RCPT TO"},      {Stage::data, "DATA"}, {Stage::end_of_data, "message"}};
   for (const auto& [stage, name] : stages) {
     CAPTURE(name);
     FakeSmtpServer::Config config;
