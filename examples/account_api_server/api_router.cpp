@@ -84,8 +84,10 @@ ApiResponse ApiRouter::route(const ApiRequest& request) const {
     return error_response(401, "auth.authorization_token_type_not_supported", "Authorization type is not supported.");
   }
   std::string_view token = header.substr(bearer.size());
+  // "Bearer" must be followed by a space: "Bearertok" names no token.
+  const bool separated = !token.empty() && token.front() == ' ';
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  const auto caller = token.empty() ? std::nullopt : context_.users->find_by_token(token);
+  const auto caller = !separated || token.empty() ? std::nullopt : context_.users->find_by_token(token);
   if (!caller) return error_response(401, "auth.unauthorized", "Unauthorized. Please check credentials and its scope.");
 
   for (const auto& candidate : routes) {

@@ -56,6 +56,10 @@ TEST_CASE("every api route checks the bearer token first", "[http][routes][auth]
                 "auth.authorization_token_type_not_supported");
     CHECK_ERROR(client.request(route.method, route.path, body, {bearer("tok-nobody")}), 401, "auth.unauthorized");
     CHECK_ERROR(client.request(route.method, route.path, body, {"Authorization: Bearer"}), 401, "auth.unauthorized");
+    CHECK_ERROR(client.request(route.method, route.path, body, {"Authorization: Bearertok-alice"}), 401,
+                "auth.unauthorized");
+    CHECK_ERROR(client.request(route.method, route.path, body, {"Authorization: bearer tok-alice"}), 401,
+                "auth.authorization_token_type_not_supported");
   }
 }
 
