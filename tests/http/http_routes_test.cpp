@@ -26,7 +26,7 @@ const RouteCase api_routes[] = {
 
 }  // namespace
 
-TEST_CASE("health needs no token; unknown routes answer a 404 JSON error after auth", "[http][routes]") {
+TEST_CASE("health needs no token, unknown routes answer a 404 JSON error after auth", "[http][routes]") {
   ServerProcess server;
   HttpClient client(server.base_url());
 
