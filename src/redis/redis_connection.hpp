@@ -4,13 +4,12 @@
 #include <hiredis/hiredis.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/connection_pool.hpp"
 #include "redis_url.hpp"
 #include "reverify/redis/redis_store.hpp"
 #include "reverify/result.hpp"
@@ -67,42 +66,6 @@ class Connection {
 };
 
 /// Up to `pool_size` connections, opened on demand; broken ones are dropped when returned.
-class ConnectionPool {
- public:
-  ConnectionPool(Endpoint endpoint, RedisOptions options)
-      : endpoint_(std::move(endpoint)), options_(std::move(options)) {}
-
-  /// A borrowed connection, given back (or dropped if broken) when the lease dies.
-  class Lease {
-   public:
-    Lease(ConnectionPool& pool, std::unique_ptr<Connection> connection) noexcept
-        : pool_(&pool), connection_(std::move(connection)) {}
-    Lease(Lease&&) noexcept = default;
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Lease& operator=(Lease&&) = delete;
-    ~Lease();
-    Connection* operator->() const noexcept { return connection_.get(); }
-    Connection& operator*() const noexcept { return *connection_; }
-
-   private:
-    ConnectionPool* pool_;
-    std::unique_ptr<Connection> connection_;
-  };
-
-  [[nodiscard]] Result<Lease> acquire(std::string_view operation);
-  /// Closes every idle connection (after a server restart they are all dead).
-  void drop_idle() noexcept;
-
- private:
-  void release(std::unique_ptr<Connection> connection) noexcept;
-
-  Endpoint endpoint_;
-  RedisOptions options_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  std::size_t open_ = 0;
-};
+using ConnectionPool = reverify::detail::ConnectionPool<Connection>;
 
 }  // namespace reverify::redis::detail

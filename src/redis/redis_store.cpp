@@ -65,7 +65,10 @@ std::string glob_escape(std::string_view text) {
 }  // namespace
 
 struct RedisStore::Impl {
-  Impl(detail::Endpoint endpoint, RedisOptions o) : options(o), pool(std::move(endpoint), std::move(o)) {}
+  Impl(detail::Endpoint endpoint, RedisOptions o)
+      : options(o),
+        pool("redis", o.pool_size, o.pool_wait_timeout,
+             [endpoint = std::move(endpoint), o] { return detail::Connection::open(endpoint, o); }) {}
 
   RedisOptions options;
   detail::ConnectionPool pool;
