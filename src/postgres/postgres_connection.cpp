@@ -92,68 +92,12 @@ Result<void> Connection::prepare_all(const std::string& schema) {
   return {};
 }
 
-ConnectionPool::Lease::~Lease() {
-  if (connection_) pool_->release(std::move(connection_));
-}
-
-Result<ConnectionPool::Lease> ConnectionPool::acquire(std::string_view operation, bool prepared) {
-  std::unique_ptr<Connection> connection;
-  {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (!available_.wait_for(lock, options_.pool_wait_timeout,
-                             [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
-      return fail(postgres_error(operation, "no free pooled connection within pool_wait_timeout"));
-    }
-    if (!idle_.empty()) {
-      connection = std::move(idle_.back());
-      idle_.pop_back();
-    } else {
-      ++open_;
-    }
-  }
-  if (!connection) {
-    auto opened = Connection::open(conninfo_, options_);
-    if (!opened) {
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        --open_;
-      }
-      available_.notify_one();
-      std::string message = opened.error().message();
-      message += " (during ";
-      message += operation;
-      message += ")";
-      return fail(Errc::store_unavailable, std::move(message));
-    }
-    connection = std::move(*opened);
-  }
-  Lease lease(*this, std::move(connection));
-  if (prepared) {
-    if (auto ready = lease->prepare_all(options_.schema); !ready) return fail(ready.error());
-  }
-  return Result<Lease>(std::move(lease));
-}
-
-void ConnectionPool::drop_idle() noexcept {
-  std::vector<std::unique_ptr<Connection>> dropped;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    dropped.swap(idle_);
-    open_ -= dropped.size();
-  }
-  available_.notify_all();
-}
-
-void ConnectionPool::release(std::unique_ptr<Connection> connection) noexcept {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (connection->broken()) {
-      --open_;
-    } else {
-      idle_.push_back(std::move(connection));
-    }
-  }
-  available_.notify_one();
+Result<ConnectionPool::Lease> acquire_prepared(ConnectionPool& pool, std::string_view operation,
+                                               const std::string& schema) {
+  auto lease = pool.acquire(operation);
+  if (!lease) return lease;
+  if (auto ready = (*lease)->prepare_all(schema); !ready) return fail(ready.error());
+  return lease;
 }
 
 }  // namespace reverify::postgres::detail

@@ -4,14 +4,13 @@
 #include <libpq-fe.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/connection_pool.hpp"
 #include "postgres_sql.hpp"
 #include "reverify/postgres/postgres_store.hpp"
 #include "reverify/result.hpp"
@@ -62,44 +61,13 @@ class Connection {
   bool prepared_ = false;
 };
 
-/// Up to `pool_size` connections, opened on demand. When a reused connection breaks, the idle
-/// ones are dropped too (after a server restart they are all dead).
-class ConnectionPool {
- public:
-  ConnectionPool(std::string conninfo, PostgresOptions options)
-      : conninfo_(std::move(conninfo)), options_(std::move(options)) {}
+/// Up to `pool_size` connections, opened on demand; broken ones are dropped when returned.
+using ConnectionPool = reverify::detail::ConnectionPool<Connection>;
 
-  class Lease {
-   public:
-    Lease(ConnectionPool& pool, std::unique_ptr<Connection> connection) noexcept
-        : pool_(&pool), connection_(std::move(connection)) {}
-    Lease(Lease&&) noexcept = default;
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Lease& operator=(Lease&&) = delete;
-    ~Lease();
-    Connection* operator->() const noexcept { return connection_.get(); }
-    Connection& operator*() const noexcept { return *connection_; }
-
-   private:
-    ConnectionPool* pool_;
-    std::unique_ptr<Connection> connection_;
-  };
-
-  /// A connection; with `prepared`, its statements are prepared (needs the schema to exist).
-  [[nodiscard]] Result<Lease> acquire(std::string_view operation, bool prepared = true);
-  /// Closes every idle connection.
-  void drop_idle() noexcept;
-
- private:
-  void release(std::unique_ptr<Connection> connection) noexcept;
-
-  std::string conninfo_;
-  PostgresOptions options_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  std::size_t open_ = 0;
-};
+/// A connection from `pool` with the store's statements prepared for `schema` (which must
+/// exist). Errors: those of `ConnectionPool::acquire` and of preparing; on a preparing failure
+/// the connection goes back to the pool.
+[[nodiscard]] Result<ConnectionPool::Lease> acquire_prepared(ConnectionPool& pool, std::string_view operation,
+                                                             const std::string& schema);
 
 }  // namespace reverify::postgres::detail

@@ -89,7 +89,10 @@ class Reader {
 }  // namespace
 
 struct PostgresStore::Impl {
-  Impl(const std::string& conninfo, PostgresOptions o) : options(o), pool(conninfo, std::move(o)) {}
+  Impl(const std::string& conninfo, PostgresOptions o)
+      : options(o),
+        pool("postgres", o.pool_size, o.pool_wait_timeout,
+             [conninfo, o] { return detail::Connection::open(conninfo, o); }) {}
 
   PostgresOptions options;
   detail::ConnectionPool pool;
@@ -99,7 +102,7 @@ struct PostgresStore::Impl {
   [[nodiscard]] Result<QueryResult> execute(StatementId id, const std::vector<Param>& params,
                                             std::string_view operation) {
     for (int round = 0;; ++round) {
-      auto lease = pool.acquire(operation);
+      auto lease = detail::acquire_prepared(pool, operation, options.schema);
       if (!lease) return fail(lease.error());
       const bool reused = (*lease)->reused();
       auto result = (*lease)->execute(id, params, operation);
@@ -111,7 +114,7 @@ struct PostgresStore::Impl {
 
   [[nodiscard]] Result<void> create_or_check_schema() {
     constexpr std::string_view op = "connect (schema)";
-    auto lease = pool.acquire(op, false);
+    auto lease = pool.acquire(op);
     if (!lease) return fail(lease.error());
     const std::string& schema = options.schema;
     if (options.create_schema) {
@@ -155,7 +158,8 @@ Result<std::shared_ptr<PostgresStore>> PostgresStore::connect(const std::string&
   auto impl = std::make_unique<Impl>(conninfo, std::move(options));
   if (auto ready = impl->create_or_check_schema(); !ready) return fail(ready.error());
   {
-    auto lease = impl->pool.acquire("connect");  // prepares the statements: fail now, not later
+    // Prepares the statements: fail now, not later.
+    auto lease = detail::acquire_prepared(impl->pool, "connect", impl->options.schema);
     if (!lease) return fail(lease.error());
   }
   return std::shared_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
@@ -326,7 +330,7 @@ Result<std::size_t> PostgresStore::purge_expired(Timestamp now, std::size_t limi
 
 Result<void> PostgresStore::drop_schema() {
   constexpr std::string_view op = "drop_schema";
-  auto lease = impl_->pool.acquire(op, false);
+  auto lease = impl_->pool.acquire(op);
   if (!lease) return fail(lease.error());
   auto dropped = (*lease)->run_script(detail::with_schema("DROP SCHEMA IF EXISTS :\"schema\" CASCADE", impl_->options.schema), op);
   if (!dropped) return fail(dropped.error());
