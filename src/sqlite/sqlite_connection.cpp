@@ -146,40 +146,4 @@ Result<void> ImmediateTransaction::commit() {
   return {};
 }
 
-ConnectionPool::Lease::~Lease() {
-  if (connection_) pool_->release(std::move(connection_));
-}
-
-Result<ConnectionPool::Lease> ConnectionPool::acquire(std::string_view operation) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  available_.wait(lock, [&] { return !idle_.empty() || open_ < options_.pool_size; });
-  if (!idle_.empty()) {
-    auto connection = std::move(idle_.back());
-    idle_.pop_back();
-    return Result<Lease>(tl::in_place, *this, std::move(connection));
-  }
-  ++open_;
-  lock.unlock();
-  auto connection = Connection::open(path_, options_);
-  if (!connection) {
-    std::lock_guard<std::mutex> relock(mutex_);
-    --open_;
-    available_.notify_one();
-    std::string message = connection.error().message();
-    message += " (during ";
-    message += operation;
-    message += ")";
-    return fail(Errc::store_unavailable, std::move(message));
-  }
-  return Result<Lease>(tl::in_place, *this, std::move(*connection));
-}
-
-void ConnectionPool::release(std::unique_ptr<Connection> connection) noexcept {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    idle_.push_back(std::move(connection));
-  }
-  available_.notify_one();
-}
-
 }  // namespace reverify::sqlite::detail

@@ -3,15 +3,14 @@
 
 #include <sqlite3.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "common/connection_pool.hpp"
 #include "reverify/result.hpp"
 #include "reverify/sqlite/sqlite_store.hpp"
 
@@ -72,6 +71,8 @@ class Connection {
   [[nodiscard]] Result<void> exec(const char* sql, std::string_view operation);
 
   [[nodiscard]] sqlite3* handle() const noexcept { return db_.get(); }
+  /// Never: an SQLite handle stays usable after a failed statement, so the pool keeps it.
+  [[nodiscard]] bool broken() const noexcept { return false; }
 
  private:
   explicit Connection(sqlite3* db) noexcept : db_(db) {}
@@ -97,40 +98,7 @@ class ImmediateTransaction {
   std::string_view operation_;
 };
 
-/// Up to `size` connections opened on demand; `acquire` blocks while all are lent out.
-class ConnectionPool {
- public:
-  ConnectionPool(std::string path, SqliteOptions options) : path_(std::move(path)), options_(options) {}
-
-  /// A connection returned to the pool when the lease dies.
-  class Lease {
-   public:
-    Lease(ConnectionPool& pool, std::unique_ptr<Connection> connection) noexcept
-        : pool_(&pool), connection_(std::move(connection)) {}
-    Lease(Lease&& other) noexcept = default;
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Lease& operator=(Lease&&) = delete;
-    ~Lease();
-    Connection& operator*() const noexcept { return *connection_; }
-    Connection* operator->() const noexcept { return connection_.get(); }
-
-   private:
-    ConnectionPool* pool_;
-    std::unique_ptr<Connection> connection_;
-  };
-
-  [[nodiscard]] Result<Lease> acquire(std::string_view operation);
-
- private:
-  void release(std::unique_ptr<Connection> connection) noexcept;
-
-  std::string path_;
-  SqliteOptions options_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  std::size_t open_ = 0;
-};
+/// Up to `pool_size` connections opened on demand; `acquire` blocks while all are lent out.
+using ConnectionPool = reverify::detail::ConnectionPool<Connection>;
 
 }  // namespace reverify::sqlite::detail

@@ -15,7 +15,8 @@ using detail::ImmediateTransaction;
 using detail::Statement;
 
 struct SqliteStore::Impl {
-  Impl(std::string p, SqliteOptions o) : path(std::move(p)), pool(path, o) {}
+  Impl(std::string p, SqliteOptions o)
+      : path(std::move(p)), pool("sqlite", o.pool_size, std::nullopt, [this, o] { return detail::Connection::open(path, o); }) {}
   std::string path;
   ConnectionPool pool;
 };
