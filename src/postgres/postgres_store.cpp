@@ -90,9 +90,9 @@ class Reader {
 
 struct PostgresStore::Impl {
   Impl(const std::string& conninfo, PostgresOptions o)
-      : options(o),
-        pool("postgres", o.pool_size, o.pool_wait_timeout,
-             [conninfo, o] { return detail::Connection::open(conninfo, o); }) {}
+      : options(o), pool("postgres", o.pool_size, o.pool_wait_timeout, [conninfo, o] {
+          return detail::Connection::open(conninfo, o);
+        }) {}
 
   PostgresOptions options;
   detail::ConnectionPool pool;

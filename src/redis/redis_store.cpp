@@ -66,9 +66,9 @@ std::string glob_escape(std::string_view text) {
 
 struct RedisStore::Impl {
   Impl(detail::Endpoint endpoint, RedisOptions o)
-      : options(o),
-        pool("redis", o.pool_size, o.pool_wait_timeout,
-             [endpoint = std::move(endpoint), o] { return detail::Connection::open(endpoint, o); }) {}
+      : options(o), pool("redis", o.pool_size, o.pool_wait_timeout, [endpoint = std::move(endpoint), o] {
+          return detail::Connection::open(endpoint, o);
+        }) {}
 
   RedisOptions options;
   detail::ConnectionPool pool;

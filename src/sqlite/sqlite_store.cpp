@@ -16,7 +16,8 @@ using detail::Statement;
 
 struct SqliteStore::Impl {
   Impl(std::string p, SqliteOptions o)
-      : path(std::move(p)), pool("sqlite", o.pool_size, std::nullopt, [this, o] { return detail::Connection::open(path, o); }) {}
+      : path(std::move(p)),
+        pool("sqlite", o.pool_size, std::nullopt, [this, o] { return detail::Connection::open(path, o); }) {}
   std::string path;
   ConnectionPool pool;
 };
