@@ -128,7 +128,8 @@ void run_cycles(benchmark::State& state, std::shared_ptr<Store> backend) {
     ++cycles;
   }
   if (cycles > 0) {
-    state.counters["store_calls"] = static_cast<double>(store->calls.load() - calls_before) / static_cast<double>(cycles);
+    state.counters["store_calls"] =
+        static_cast<double>(store->calls.load() - calls_before) / static_cast<double>(cycles);
   }
 }
 
@@ -161,8 +162,9 @@ void BM_SqliteRoundTrip(benchmark::State& state) {
   const std::string path = sqlite_path("reverify-bench-raw");
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                   "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL); INSERT INTO t VALUES (1, 0);",
+  sqlite3_exec(db,
+               "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+               "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL); INSERT INTO t VALUES (1, 0);",
                nullptr, nullptr, nullptr);
   sqlite3_stmt* update = nullptr;
   sqlite3_prepare_v2(db, "UPDATE t SET n = n + 1 WHERE id = ?1", -1, &update, nullptr);
@@ -182,7 +184,8 @@ BENCHMARK(BM_SqliteRoundTrip)->Unit(benchmark::kMicrosecond);
 void BM_RedisCycle(benchmark::State& state) {
   const char* url = env("REVERIFY_TEST_REDIS_URL");
   if (url == nullptr) {
-    state.SkipWithError("REVERIFY_TEST_REDIS_URL is not set (scripts/services.sh start; eval \"$(scripts/services.sh env)\")");
+    state.SkipWithError(
+        "REVERIFY_TEST_REDIS_URL is not set (scripts/services.sh start; eval \"$(scripts/services.sh env)\")");
     return;
   }
   redis::RedisOptions options;
@@ -213,7 +216,8 @@ void BM_RedisRoundTrip(benchmark::State& state) {
     state.SkipWithError("cannot connect to redis");
     return;
   }
-  auto* loaded = static_cast<redisReply*>(redisCommand(c, "SCRIPT LOAD %s", "return redis.call('HINCRBY', KEYS[1], 'n', 1)"));
+  auto* loaded =
+      static_cast<redisReply*>(redisCommand(c, "SCRIPT LOAD %s", "return redis.call('HINCRBY', KEYS[1], 'n', 1)"));
   const std::string sha(loaded->str, loaded->len);
   freeReplyObject(loaded);
   const std::string key = "reverify-bench-raw:" + token();
@@ -232,7 +236,8 @@ BENCHMARK(BM_RedisRoundTrip)->Unit(benchmark::kMicrosecond);
 void BM_PostgresCycle(benchmark::State& state) {
   const char* url = env("REVERIFY_TEST_PG_URL");
   if (url == nullptr) {
-    state.SkipWithError("REVERIFY_TEST_PG_URL is not set (scripts/services.sh start; eval \"$(scripts/services.sh env)\")");
+    state.SkipWithError(
+        "REVERIFY_TEST_PG_URL is not set (scripts/services.sh start; eval \"$(scripts/services.sh env)\")");
     return;
   }
   postgres::PostgresOptions options;
@@ -260,9 +265,11 @@ void BM_PostgresRoundTrip(benchmark::State& state) {
     return;
   }
   const std::string table = "reverify_bench_raw_" + token();
-  PQclear(PQexec(conn, ("CREATE TABLE " + table + " (id bigint PRIMARY KEY, n bigint NOT NULL); INSERT INTO " +
-                        table + " VALUES (1, 0)").c_str()));
-  PQclear(PQprepare(conn, "bump", ("UPDATE " + table + " SET n = n + 1 WHERE id = $1 RETURNING n").c_str(), 1, nullptr));
+  PQclear(PQexec(conn, ("CREATE TABLE " + table + " (id bigint PRIMARY KEY, n bigint NOT NULL); INSERT INTO " + table +
+                        " VALUES (1, 0)")
+                           .c_str()));
+  PQclear(
+      PQprepare(conn, "bump", ("UPDATE " + table + " SET n = n + 1 WHERE id = $1 RETURNING n").c_str(), 1, nullptr));
   const char* id = "1";
   for (auto _ : state) {
     PGresult* result = PQexecPrepared(conn, "bump", 1, &id, nullptr, nullptr, 0);

@@ -24,9 +24,7 @@ std::size_t utf8_length(std::string_view text) {
   return count;
 }
 
-ApiResponse permission_denied() {
-  return error_response(reverify::Error(reverify::Errc::permission_denied));
-}
+ApiResponse permission_denied() { return error_response(reverify::Error(reverify::Errc::permission_denied)); }
 
 // Step-up: the logto-verification-id header must name a record the library accepts.
 std::optional<ApiResponse> require_step_up(const ApiContext& ctx, const User& caller, const ApiRequest& request) {

@@ -35,13 +35,9 @@ bool under(std::string_view path, std::string_view prefix) {
 }
 
 // Logto answers any origin on these two prefixes.
-bool cors_path(std::string_view path) {
-  return under(path, "/api/my-account") || under(path, "/api/verifications");
-}
+bool cors_path(std::string_view path) { return under(path, "/api/my-account") || under(path, "/api/verifications"); }
 
-ApiResponse not_found() {
-  return error_response(404, "request.not_found", "No such route.");
-}
+ApiResponse not_found() { return error_response(404, "request.not_found", "No such route."); }
 
 }  // namespace
 

@@ -29,8 +29,6 @@ ApiResponse invalid_input(std::string_view what) {
   return error_response(400, "guard.invalid_input", message);
 }
 
-ApiResponse no_content() {
-  return ApiResponse{204, {}, {}};
-}
+ApiResponse no_content() { return ApiResponse{204, {}, {}}; }
 
 }  // namespace reverify::server

@@ -50,9 +50,7 @@ std::optional<Json> parse_object(std::string_view body) {
   return parsed;
 }
 
-std::string dump_json(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string dump_json(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 FieldState read_string(const Json& object, const char* key, std::string& out) {
   const auto it = object.find(key);

@@ -17,16 +17,10 @@
 namespace reverify::server {
 namespace {
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
-bool is_sqlite(const std::string& uri) {
-  return starts_with(uri, "sqlite:");
-}
-bool is_redis(const std::string& uri) {
-  return starts_with(uri, "redis://") || starts_with(uri, "rediss://");
-}
+bool is_sqlite(const std::string& uri) { return starts_with(uri, "sqlite:"); }
+bool is_redis(const std::string& uri) { return starts_with(uri, "redis://") || starts_with(uri, "rediss://"); }
 bool is_postgres(const std::string& uri) {
   return starts_with(uri, "postgresql://") || starts_with(uri, "postgres://");
 }
@@ -47,9 +41,7 @@ tl::expected<std::shared_ptr<reverify::Store>, StoreError> runtime_result(const 
 
 }  // namespace
 
-bool is_durable_store_uri(const std::string& uri) {
-  return is_sqlite(uri) || is_redis(uri) || is_postgres(uri);
-}
+bool is_durable_store_uri(const std::string& uri) { return is_sqlite(uri) || is_redis(uri) || is_postgres(uri); }
 
 tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(const std::string& uri) {
   if (uri == "memory") return std::shared_ptr<reverify::Store>(std::make_shared<reverify::MemoryStore>());

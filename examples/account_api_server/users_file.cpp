@@ -21,9 +21,7 @@ const std::set<std::string> known_keys = {"id",           "accessToken",  "usern
                                           "password",     "passwordHash", "passwordEncryptionMethod",
                                           "primaryEmail", "primaryPhone"};
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
 // A field that may be absent or null; a wrong type is an error.
 bool read_optional(const Json& object, const char* key, std::optional<std::string>& out) {

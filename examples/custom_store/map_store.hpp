@@ -96,8 +96,8 @@ class MapStore final : public reverify::Store {
                  events.end());
     WindowResult result;
     if (events.size() < limit) {
-      auto position = std::upper_bound(events.begin(), events.end(), now,
-                                       [](Timestamp t, const Event& e) { return t < e.at; });
+      auto position =
+          std::upper_bound(events.begin(), events.end(), now, [](Timestamp t, const Event& e) { return t < e.at; });
       events.insert(position, Event{now, now + window});
       result.counted = true;
     }

@@ -11,8 +11,7 @@
 namespace {
 
 int fail_with(const char* step, const reverify::Error& error) {
-  std::fprintf(stderr, "%s failed: %s (%s)\n", step, std::string(error.string_code()).c_str(),
-               error.message().c_str());
+  std::fprintf(stderr, "%s failed: %s (%s)\n", step, std::string(error.string_code()).c_str(), error.message().c_str());
   return 1;
 }
 

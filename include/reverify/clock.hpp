@@ -2,8 +2,8 @@
 /// @file
 /// Time: the one source of "now" for every expiry, window and lockout.
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 

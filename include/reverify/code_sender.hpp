@@ -16,13 +16,13 @@ namespace reverify {
 /// One code to deliver. `code` is the only secret; senders must not log it.
 struct REVERIFY_API CodeMessage {
   IdentifierType channel = IdentifierType::email;  ///< email, or phone (SMS)
-  std::string to;                 ///< the identifier exactly as the caller gave it
-  SecretString code;              ///< the one-time code
+  std::string to;                                  ///< the identifier exactly as the caller gave it
+  SecretString code;                               ///< the one-time code
   TemplateType template_type = TemplateType::user_permission_validation;
-  std::string record_id;          ///< the verification record the code belongs to
-  std::string user_id;            ///< who asked for it
-  Timestamp sent_at{};            ///< the manager's clock at send time
-  Timestamp code_expires_at{};    ///< when the code stops working
+  std::string record_id;        ///< the verification record the code belongs to
+  std::string user_id;          ///< who asked for it
+  Timestamp sent_at{};          ///< the manager's clock at send time
+  Timestamp code_expires_at{};  ///< when the code stops working
 };
 
 /// Delivers codes. Implementations must be thread-safe. Return an error (or throw) when delivery

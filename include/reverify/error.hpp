@@ -15,25 +15,25 @@ namespace reverify {
 
 /// Every way a public call can fail. Stable: values are never renumbered.
 enum class Errc : std::uint8_t {
-  invalid_credentials = 1,     ///< session.invalid_credentials (422)
-  verification_blocked,        ///< session.verification_blocked_too_many_attempts (400)
-  code_mismatch,               ///< verification_code.code_mismatch (400)
-  code_expired,                ///< verification_code.expired (400)
-  code_exceed_max_try,         ///< verification_code.exceed_max_try (400)
-  code_not_found,              ///< verification_code.not_found (400)
-  email_mismatch,              ///< verification_code.email_mismatch (400)
-  phone_mismatch,              ///< verification_code.phone_mismatch (400)
-  record_not_found,            ///< verification_record.not_found (400)
-  permission_denied,           ///< verification_record.permission_denied (401)
-  message_rate_limited,        ///< request.message_rate_limited (429)
-  invalid_input,               ///< guard.invalid_input (400)
-  connector_not_found,         ///< connector.not_found (501): no sender for the channel
-  store_unavailable,           ///< reverify.store_unavailable (503): the Store failed or threw
-  sender_unavailable,          ///< reverify.sender_unavailable (503): the CodeSender failed or threw
-  hasher_unavailable,          ///< reverify.hasher_unavailable (503): the PasswordHasher failed or threw
-  clock_unavailable,           ///< reverify.clock_unavailable (503): the Clock threw
-  invalid_configuration,       ///< reverify.invalid_configuration (500): bad Policy or Dependencies
-  internal,                    ///< reverify.internal_error (500): a broken invariant; a bug
+  invalid_credentials = 1,  ///< session.invalid_credentials (422)
+  verification_blocked,     ///< session.verification_blocked_too_many_attempts (400)
+  code_mismatch,            ///< verification_code.code_mismatch (400)
+  code_expired,             ///< verification_code.expired (400)
+  code_exceed_max_try,      ///< verification_code.exceed_max_try (400)
+  code_not_found,           ///< verification_code.not_found (400)
+  email_mismatch,           ///< verification_code.email_mismatch (400)
+  phone_mismatch,           ///< verification_code.phone_mismatch (400)
+  record_not_found,         ///< verification_record.not_found (400)
+  permission_denied,        ///< verification_record.permission_denied (401)
+  message_rate_limited,     ///< request.message_rate_limited (429)
+  invalid_input,            ///< guard.invalid_input (400)
+  connector_not_found,      ///< connector.not_found (501): no sender for the channel
+  store_unavailable,        ///< reverify.store_unavailable (503): the Store failed or threw
+  sender_unavailable,       ///< reverify.sender_unavailable (503): the CodeSender failed or threw
+  hasher_unavailable,       ///< reverify.hasher_unavailable (503): the PasswordHasher failed or threw
+  clock_unavailable,        ///< reverify.clock_unavailable (503): the Clock threw
+  invalid_configuration,    ///< reverify.invalid_configuration (500): bad Policy or Dependencies
+  internal,                 ///< reverify.internal_error (500): a broken invariant; a bug
 };
 
 /// The `std::error_code` category of `Errc` ("reverify").

@@ -17,14 +17,14 @@ namespace reverify {
 
 /// What an event reports.
 enum class EventType : std::uint8_t {
-  record_created = 1,  ///< a record was opened (password verified, or code sent)
-  verified,            ///< a code record became verified
-  failed,              ///< a wrong password, a wrong code, or a try on an exhausted code
-  locked,              ///< a target reached the failure limit and is blocked
-  unblocked,           ///< an operator lifted a block
-  rate_limited,        ///< a send was refused by the per-recipient limit
-  authorized,          ///< a sensitive action was allowed
-  denied,              ///< a sensitive action was refused
+  record_created = 1,       ///< a record was opened (password verified, or code sent)
+  verified,                 ///< a code record became verified
+  failed,                   ///< a wrong password, a wrong code, or a try on an exhausted code
+  locked,                   ///< a target reached the failure limit and is blocked
+  unblocked,                ///< an operator lifted a block
+  rate_limited,             ///< a send was refused by the per-recipient limit
+  authorized,               ///< a sensitive action was allowed
+  denied,                   ///< a sensitive action was refused
   password_hash_malformed,  ///< the host's stored hash could not be parsed (see `detail`)
 };
 
@@ -36,11 +36,11 @@ struct REVERIFY_API Event {
   EventType type = EventType::record_created;
   Timestamp at{};
   std::string user_id;
-  std::string record_id;              ///< empty when no record is involved
+  std::string record_id;  ///< empty when no record is involved
   std::optional<RecordKind> kind;
-  std::optional<Errc> reason;         ///< the error answered, for failures and denials
-  std::string target;                 ///< lockout/rate-limit target (user id or normalised identifier)
-  std::string detail;                 ///< extra secret-free text (e.g. why a stored hash is malformed)
+  std::optional<Errc> reason;  ///< the error answered, for failures and denials
+  std::string target;          ///< lockout/rate-limit target (user id or normalised identifier)
+  std::string detail;          ///< extra secret-free text (e.g. why a stored hash is malformed)
 };
 
 /// One line describing the event, e.g. for a log.

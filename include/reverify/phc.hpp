@@ -22,14 +22,14 @@ enum class Argon2Variant : std::uint8_t {
 /// A decoded Argon2 PHC string. Holds a salt and a tag: treat it as a secret (never log it).
 struct REVERIFY_API Argon2Phc {
   Argon2Variant variant = Argon2Variant::argon2id;
-  std::uint32_t version = 0x13;       ///< 0x13 (`v=19`) or 0x10 (`v=16`, or no `v=` at all)
-  std::uint32_t memory_kib = 0;       ///< `m=`: memory in KiB, at least 8 × parallelism
-  std::uint32_t iterations = 0;       ///< `t=`: passes, at least 1
-  std::uint32_t parallelism = 0;      ///< `p=`: lanes, 1 … 2^24 − 1
-  std::vector<std::uint8_t> salt;     ///< 8 … 1024 bytes
-  std::vector<std::uint8_t> tag;      ///< the hash output, 4 … 1024 bytes
+  std::uint32_t version = 0x13;               ///< 0x13 (`v=19`) or 0x10 (`v=16`, or no `v=` at all)
+  std::uint32_t memory_kib = 0;               ///< `m=`: memory in KiB, at least 8 × parallelism
+  std::uint32_t iterations = 0;               ///< `t=`: passes, at least 1
+  std::uint32_t parallelism = 0;              ///< `p=`: lanes, 1 … 2^24 − 1
+  std::vector<std::uint8_t> salt;             ///< 8 … 1024 bytes
+  std::vector<std::uint8_t> tag;              ///< the hash output, 4 … 1024 bytes
   std::vector<std::uint8_t> associated_data;  ///< `data=` (optional), at most 1024 bytes
-  bool has_key_id = false;            ///< `keyid=` present: the hash needs a secret key we do not have
+  bool has_key_id = false;                    ///< `keyid=` present: the hash needs a secret key we do not have
 };
 
 /// Decodes `$argon2{d,i,id}$[v=16|v=19$]<params>$<salt>$<tag>`. Parameters `m`, `t`, `p` (each

@@ -45,23 +45,23 @@ inline constexpr std::size_t record_id_length = 21;
 /// One verification record as stores keep it. Holds no secret: a code is present only as
 /// `code_digest`, keyed with the pepper `pepper_id`. Printing it (to_string, fmt) omits digests.
 struct REVERIFY_API VerificationRecord {
-  std::string id;               ///< record_id_length characters from [0-9a-z]
-  std::string user_id;          ///< the owner; every use and verify must come from this user
+  std::string id;       ///< record_id_length characters from [0-9a-z]
+  std::string user_id;  ///< the owner; every use and verify must come from this user
   RecordKind kind = RecordKind::password;
   TemplateType template_type = TemplateType::user_permission_validation;
-  std::string identifier;       ///< code records: the value the code was sent to, as given; else empty
-  std::string identifier_key;   ///< code records: normalize_identifier(identifier); else empty
-  std::string purpose;          ///< optional purpose the record was opened for (e.g. "payment"); may be empty
+  std::string identifier;                ///< code records: the value the code was sent to, as given; else empty
+  std::string identifier_key;            ///< code records: normalize_identifier(identifier); else empty
+  std::string purpose;                   ///< optional purpose the record was opened for (e.g. "payment"); may be empty
   std::optional<Digest> binding_digest;  ///< optional digest of what the action is bound to
   std::optional<Digest> code_digest;     ///< code records: keyed digest of (id, code)
-  std::uint32_t pepper_id = 0;  ///< which pepper keyed the digests
-  std::uint32_t attempts = 0;   ///< comparisons spent on the code
-  std::uint32_t use_count = 0;  ///< successful authorizations counted against Policy::max_record_uses
+  std::uint32_t pepper_id = 0;           ///< which pepper keyed the digests
+  std::uint32_t attempts = 0;            ///< comparisons spent on the code
+  std::uint32_t use_count = 0;           ///< successful authorizations counted against Policy::max_record_uses
   Timestamp created_at{};
   Timestamp expires_at{};       ///< the record is invisible from this instant on
   Timestamp code_expires_at{};  ///< code records: the code answers `code_expired` after this instant
   bool verified = false;
-  bool retired = false;         ///< replaced by a newer code for the same user, identifier and template
+  bool retired = false;  ///< replaced by a newer code for the same user, identifier and template
 
   /// True for the two code kinds.
   [[nodiscard]] bool is_code() const noexcept { return kind != RecordKind::password; }

@@ -26,7 +26,7 @@ enum class AttemptStatus : std::uint8_t {
 /// The answer of `Store::spend_attempt`.
 struct REVERIFY_API AttemptResult {
   AttemptStatus status = AttemptStatus::not_found;
-  std::uint32_t attempts = 0;  ///< the count after this call
+  std::uint32_t attempts = 0;         ///< the count after this call
   std::optional<Digest> code_digest;  ///< the stored digest when status == spent
   std::uint32_t pepper_id = 0;        ///< the pepper that keyed code_digest
 };
@@ -60,8 +60,8 @@ class REVERIFY_API Store {
   virtual ~Store() = default;
 
   /// Inserts a new record (attempts, use_count, verified and retired as given, normally 0/false).
-  /// Returns false, changing nothing, if a record with that id exists (even expired, not yet purged). When `retire_previous` is
-  /// set and the record is a code record, the record becomes the holder of its `code_slot()` and
+  /// Returns false, changing nothing, if a record with that id exists (even expired, not yet purged). When
+  /// `retire_previous` is set and the record is a code record, the record becomes the holder of its `code_slot()` and
   /// the previous holder, if still unverified, is marked retired — all in the same atomic step.
   [[nodiscard]] virtual Result<bool> insert(const VerificationRecord& record, bool retire_previous) = 0;
 

@@ -58,9 +58,9 @@ struct REVERIFY_API PasswordVerification {
 /// Input of `send_code`.
 struct REVERIFY_API SendCodeRequest {
   std::string user_id;
-  Identifier identifier;                       ///< where to send; the value is sent to as given
-  std::optional<TemplateType> template_type;   ///< user_permission_validation (default) or bind_mfa
-  std::vector<Identifier> owned_identifiers;   ///< the user's own email/phone; others force bind_new_identifier
+  Identifier identifier;                      ///< where to send; the value is sent to as given
+  std::optional<TemplateType> template_type;  ///< user_permission_validation (default) or bind_mfa
+  std::vector<Identifier> owned_identifiers;  ///< the user's own email/phone; others force bind_new_identifier
   ActionBinding action;
 };
 
@@ -77,14 +77,14 @@ struct REVERIFY_API VerifyCodeRequest {
   std::string record_id;
   Identifier identifier;  ///< must match the one the code was sent to (normalised comparison)
   SecretString code;
-  std::string user_id;    ///< the caller; must own the record
+  std::string user_id;  ///< the caller; must own the record
 };
 
 /// Input of `authorize` and `check_identifier_record`.
 struct REVERIFY_API AuthorizeRequest {
   std::string record_id;
-  std::string user_id;                      ///< the caller; must own the record
-  std::optional<ActionBinding> action;      ///< when set, the record must carry the same purpose and binding
+  std::string user_id;                  ///< the caller; must own the record
+  std::optional<ActionBinding> action;  ///< when set, the record must carry the same purpose and binding
 };
 
 /// What an accepted record proved.

@@ -26,8 +26,8 @@ int sodium_alg(Argon2Variant variant) {
 // libsodium's crypto_pwhash computes a subset of Argon2: version 0x13, one lane, a 16-byte salt,
 // at least 16 output bytes, and (argon2i) at least 3 passes. Anything else is not ours to verify.
 bool sodium_can_compute(const Argon2Phc& phc) {
-  if (phc.variant == Argon2Variant::argon2d || phc.version != 0x13 || phc.parallelism != 1 ||
-      phc.has_key_id || !phc.associated_data.empty()) {
+  if (phc.variant == Argon2Variant::argon2d || phc.version != 0x13 || phc.parallelism != 1 || phc.has_key_id ||
+      !phc.associated_data.empty()) {
     return false;
   }
   if (phc.salt.size() != crypto_pwhash_SALTBYTES || phc.tag.size() < crypto_pwhash_BYTES_MIN) return false;
@@ -66,8 +66,7 @@ class ComputeSlots {
 
 class SlotGuard {
  public:
-  SlotGuard(ComputeSlots& slots, std::chrono::milliseconds max_wait)
-      : slots_(slots), held_(slots.acquire(max_wait)) {}
+  SlotGuard(ComputeSlots& slots, std::chrono::milliseconds max_wait) : slots_(slots), held_(slots.acquire(max_wait)) {}
   SlotGuard(const SlotGuard&) = delete;
   SlotGuard& operator=(const SlotGuard&) = delete;
   ~SlotGuard() {
@@ -132,15 +131,17 @@ const Argon2idParams& Argon2idHasher::params() const noexcept { return impl_->pa
 
 Result<std::shared_ptr<Argon2idHasher>> Argon2idHasher::create(Argon2idParams params) {
   if (sodium_init() < 0) return fail(Errc::hasher_unavailable, "argon2id: libsodium failed to initialise");
-  if (params.ops_limit < crypto_pwhash_argon2id_OPSLIMIT_MIN || params.ops_limit > crypto_pwhash_argon2id_OPSLIMIT_MAX ||
-      params.ops_limit > max_stored_iterations) {
+  if (params.ops_limit < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
+      params.ops_limit > crypto_pwhash_argon2id_OPSLIMIT_MAX || params.ops_limit > max_stored_iterations) {
     return fail(Errc::invalid_configuration, "argon2id: ops_limit outside 1..1024");
   }
-  if (params.mem_limit < crypto_pwhash_argon2id_MEMLIMIT_MIN || params.mem_limit > crypto_pwhash_argon2id_MEMLIMIT_MAX ||
-      params.mem_limit / 1024U > max_stored_memory_kib || params.mem_limit % 1024U != 0) {
+  if (params.mem_limit < crypto_pwhash_argon2id_MEMLIMIT_MIN ||
+      params.mem_limit > crypto_pwhash_argon2id_MEMLIMIT_MAX || params.mem_limit / 1024U > max_stored_memory_kib ||
+      params.mem_limit % 1024U != 0) {
     return fail(Errc::invalid_configuration, "argon2id: mem_limit must be a multiple of 1024 between 8 KiB and 1 GiB");
   }
-  if (params.max_concurrent == 0) return fail(Errc::invalid_configuration, "argon2id: max_concurrent must be at least 1");
+  if (params.max_concurrent == 0)
+    return fail(Errc::invalid_configuration, "argon2id: max_concurrent must be at least 1");
   if (params.max_wait.count() < 0) return fail(Errc::invalid_configuration, "argon2id: max_wait must not be negative");
 
   auto impl = std::make_unique<Impl>(params);
@@ -170,7 +171,8 @@ Result<std::string> Argon2idHasher::hash(const SecretString& password) {
   return std::string(text.data());
 }
 
-Result<PasswordCheck> Argon2idHasher::verify(const SecretString& password, std::optional<std::string_view> stored_hash) {
+Result<PasswordCheck> Argon2idHasher::verify(const SecretString& password,
+                                             std::optional<std::string_view> stored_hash) {
   if (!stored_hash) return impl_->decoy(password, PasswordMatch::no_hash, {});
   auto phc = parse_argon2_phc(*stored_hash);
   if (!phc) return impl_->decoy(password, PasswordMatch::malformed, phc.error().message());

@@ -58,9 +58,7 @@ ErrcInfo info(Errc code) noexcept {
 class ReverifyCategory final : public std::error_category {
  public:
   const char* name() const noexcept override { return "reverify"; }
-  std::string message(int value) const override {
-    return std::string(info(static_cast<Errc>(value)).message);
-  }
+  std::string message(int value) const override { return std::string(info(static_cast<Errc>(value)).message); }
 };
 
 }  // namespace

@@ -69,8 +69,6 @@ Result<std::string> normalize_identifier(const Identifier& identifier) {
   return fail(Errc::invalid_input, "unknown identifier type");
 }
 
-std::string_view to_string(IdentifierType type) noexcept {
-  return type == IdentifierType::phone ? "phone" : "email";
-}
+std::string_view to_string(IdentifierType type) noexcept { return type == IdentifierType::phone ? "phone" : "email"; }
 
 }  // namespace reverify

@@ -170,9 +170,7 @@ std::size_t round_shards(std::size_t wanted) {
   return shards;
 }
 
-std::int64_t to_ms(std::chrono::milliseconds d) noexcept {
-  return d.count();
-}
+std::int64_t to_ms(std::chrono::milliseconds d) noexcept { return d.count(); }
 
 }  // namespace
 

@@ -12,9 +12,7 @@
 namespace reverify::detail {
 
 /// A hash as the table wants it: never 0, which marks an empty slot.
-[[nodiscard]] constexpr std::uint64_t table_hash(std::uint64_t hash) noexcept {
-  return hash == 0 ? 1 : hash;
-}
+[[nodiscard]] constexpr std::uint64_t table_hash(std::uint64_t hash) noexcept { return hash == 0 ? 1 : hash; }
 
 /// `Entry` must be trivially copyable, have a `std::uint64_t hash` member (0 = empty) and be
 /// value-initialisable to empty. Not thread-safe: the memory store guards each table with its

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <system_error>
 #include <fstream>
 #include <mutex>
+#include <system_error>
 
 #include "json_escape.hpp"
 
@@ -14,7 +14,7 @@ namespace reverify {
 
 struct OutboxSender::Impl {
   std::mutex mutex;
-  std::ofstream file;         // owned output, when opened from a path
+  std::ofstream file;  // owned output, when opened from a path
   std::ostream* out = nullptr;
 };
 

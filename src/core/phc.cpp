@@ -60,9 +60,12 @@ std::string_view next_field(std::string_view& rest) {
 
 std::string_view argon2_variant_name(Argon2Variant variant) noexcept {
   switch (variant) {
-    case Argon2Variant::argon2d: return "argon2d";
-    case Argon2Variant::argon2i: return "argon2i";
-    case Argon2Variant::argon2id: return "argon2id";
+    case Argon2Variant::argon2d:
+      return "argon2d";
+    case Argon2Variant::argon2i:
+      return "argon2i";
+    case Argon2Variant::argon2id:
+      return "argon2id";
   }
   return "argon2id";
 }

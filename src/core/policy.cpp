@@ -11,9 +11,8 @@ constexpr std::chrono::seconds max_lockout{7 * 24 * 3600};
 
 Result<void> check_duration(const char* name, std::chrono::seconds value, std::chrono::seconds max) {
   if (value < min_duration || value > max) {
-    return fail(Errc::invalid_configuration,
-                fmt::format("policy.{} must be between {} and {} seconds (got {})", name, min_duration.count(),
-                            max.count(), value.count()));
+    return fail(Errc::invalid_configuration, fmt::format("policy.{} must be between {} and {} seconds (got {})", name,
+                                                         min_duration.count(), max.count(), value.count()));
   }
   return {};
 }

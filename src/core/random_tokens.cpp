@@ -9,7 +9,7 @@ namespace {
 
 constexpr char id_alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 constexpr unsigned id_base = 36;
-constexpr unsigned id_limit = 252;   // 7 * 36: bytes below it map uniformly onto base 36
+constexpr unsigned id_limit = 252;    // 7 * 36: bytes below it map uniformly onto base 36
 constexpr unsigned code_limit = 250;  // 25 * 10
 
 // Refills the pool when it runs dry; with 64 bytes for at most 33 characters that is rare

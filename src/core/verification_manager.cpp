@@ -263,15 +263,14 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   if (request.template_type && *request.template_type == TemplateType::bind_new_identifier) {
     return fail(Errc::invalid_input, "templateType may be UserPermissionValidation or BindMfa");
   }
-  const bool owned = std::any_of(request.owned_identifiers.begin(), request.owned_identifiers.end(),
-                                 [&](const Identifier& own) {
-                                   if (own.type != request.identifier.type) return false;
-                                   auto own_key = normalize_identifier(own);
-                                   return own_key && *own_key == *key;
-                                 });
-  const TemplateType template_type =
-      owned ? request.template_type.value_or(TemplateType::user_permission_validation)
-            : TemplateType::bind_new_identifier;
+  const bool owned =
+      std::any_of(request.owned_identifiers.begin(), request.owned_identifiers.end(), [&](const Identifier& own) {
+        if (own.type != request.identifier.type) return false;
+        auto own_key = normalize_identifier(own);
+        return own_key && *own_key == *key;
+      });
+  const TemplateType template_type = owned ? request.template_type.value_or(TemplateType::user_permission_validation)
+                                           : TemplateType::bind_new_identifier;
 
   auto now = m.now();
   if (!now) return tl::unexpected(now.error());
@@ -282,9 +281,8 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   event.kind = kind;
   event.at = *now;
 
-  auto window = m.store("window_add", [&](Store& s) {
-    return s.window_add(send_key, m.policy.send_window, m.policy.send_limit, *now);
-  });
+  auto window = m.store(
+      "window_add", [&](Store& s) { return s.window_add(send_key, m.policy.send_window, m.policy.send_limit, *now); });
   if (!window) return tl::unexpected(window.error());
   if (!window->counted) {
     event.type = EventType::rate_limited;
@@ -392,8 +390,8 @@ Result<std::string> VerificationManager::verify_code(const VerifyCodeRequest& re
   }
 
   // Count before compare: the attempt is spent atomically in the store before any comparison.
-  auto spent = m.store("spend_attempt",
-                       [&](Store& s) { return s.spend_attempt(record.id, m.policy.max_code_attempts, *now); });
+  auto spent =
+      m.store("spend_attempt", [&](Store& s) { return s.spend_attempt(record.id, m.policy.max_code_attempts, *now); });
   if (!spent) return tl::unexpected(spent.error());
   switch (spent->status) {
     case AttemptStatus::exhausted:
@@ -448,8 +446,8 @@ Result<Authorization> VerificationManager::authorize(const AuthorizeRequest& req
   event.kind = record.kind;
   if (record.user_id != request.user_id) return deny("record of another user");
   if (!record.verified || record.retired) return deny("record not verified");
-  const bool accepted_kind = record.kind == RecordKind::password ||
-                             record.template_type == TemplateType::user_permission_validation;
+  const bool accepted_kind =
+      record.kind == RecordKind::password || record.template_type == TemplateType::user_permission_validation;
   if (!accepted_kind) return deny("record kind or template not accepted for step-up");
   if (!m.binding_matches(record, request.action)) return deny("purpose or binding differs");
   if (m.policy.max_record_uses > 0) {

@@ -16,9 +16,12 @@ constexpr std::uint32_t max_iterations = 1024;
 
 argon2_type to_type(Argon2Variant v) {
   switch (v) {
-    case Argon2Variant::argon2d: return Argon2_d;
-    case Argon2Variant::argon2i: return Argon2_i;
-    case Argon2Variant::argon2id: return Argon2_id;
+    case Argon2Variant::argon2d:
+      return Argon2_d;
+    case Argon2Variant::argon2i:
+      return Argon2_i;
+    case Argon2Variant::argon2id:
+      return Argon2_id;
   }
   return Argon2_id;
 }
@@ -58,7 +61,9 @@ Result<bool> argon2_matches(std::string_view password, const Argon2Phc& phc) {
   const int rc = argon2_ctx(&ctx, to_type(phc.variant));
   if (!pwd.empty()) sodium_memzero(pwd.data(), pwd.size());
   if (rc == ARGON2_MEMORY_ALLOCATION_ERROR) return fail(Errc::hasher_unavailable, "argon2: out of memory");
-  if (rc != ARGON2_OK) return fail(Errc::invalid_input, std::string("argon2: libargon2 refused the parameters: ") + argon2_error_message(rc));
+  if (rc != ARGON2_OK)
+    return fail(Errc::invalid_input,
+                std::string("argon2: libargon2 refused the parameters: ") + argon2_error_message(rc));
   const bool equal = sodium_memcmp(out.data(), phc.tag.data(), out.size()) == 0;
   sodium_memzero(out.data(), out.size());
   return equal;

@@ -27,7 +27,8 @@ Result<void> check_bcrypt(std::string_view s) {
       (s[2] != 'a' && s[2] != 'b' && s[2] != 'y')) {
     return fail(Errc::invalid_input, "bcrypt: not a $2a$/$2b$/$2y$ string of 60 characters");
   }
-  if (s[4] < '0' || s[4] > '9' || s[5] < '0' || s[5] > '9') return fail(Errc::invalid_input, "bcrypt: cost is not two digits");
+  if (s[4] < '0' || s[4] > '9' || s[5] < '0' || s[5] > '9')
+    return fail(Errc::invalid_input, "bcrypt: cost is not two digits");
   const int cost = (s[4] - '0') * 10 + (s[5] - '0');
   if (cost < 4 || cost > max_cost) return fail(Errc::invalid_input, "bcrypt: cost outside 4..16");
   for (std::size_t i = 7; i < s.size(); ++i) {

@@ -47,9 +47,8 @@ std::optional<std::vector<std::uint8_t>> from_hex(std::string_view hex) {
   std::vector<std::uint8_t> out(hex.size() / 2);
   std::size_t len = 0;
   const char* end = nullptr;
-  if (!hex.empty() &&
-      (sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, &end) != 0 ||
-       end != hex.data() + hex.size() || len != out.size())) {
+  if (!hex.empty() && (sodium_hex2bin(out.data(), out.size(), hex.data(), hex.size(), nullptr, &len, &end) != 0 ||
+                       end != hex.data() + hex.size() || len != out.size())) {
     return std::nullopt;
   }
   return out;
@@ -63,10 +62,10 @@ std::optional<std::vector<std::uint8_t>> from_base64(std::string_view text) {
   std::vector<std::uint8_t> out(text.size() * 3 / 4 + 1);
   std::size_t len = 0;
   const char* end = nullptr;
-  if (!text.empty() &&
-      (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, &end,
-                         url ? sodium_base64_VARIANT_URLSAFE_NO_PADDING : sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
-       end != text.data() + text.size())) {
+  if (!text.empty() && (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, &end,
+                                          url ? sodium_base64_VARIANT_URLSAFE_NO_PADDING
+                                              : sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
+                        end != text.data() + text.size())) {
     return std::nullopt;
   }
   out.resize(text.empty() ? 0 : len);
@@ -137,13 +136,15 @@ Result<LegacyPlan> plan_firebase(const LegacyTuple& t) {
   auto salt = from_base64(t.args[0]);
   auto signer = from_base64(t.args[1]);
   auto separator = from_base64(t.args[2]);
-  if (!salt || !signer || !separator || signer->empty()) return bad("firebase-scrypt salt, signer key or separator is not base64");
+  if (!salt || !signer || !separator || signer->empty())
+    return bad("firebase-scrypt salt, signer key or separator is not base64");
   auto rounds = decimal(t.args[3], 1, max_scrypt_rounds);
   auto mem_cost = decimal(t.args[4], 1, max_scrypt_mem_cost);
   if (!rounds || !mem_cost) return bad("firebase-scrypt rounds not in 1..64 or memCost not in 1..20");
   if (128ULL * *rounds * (1ULL << *mem_cost) > max_scrypt_bytes) return bad("firebase-scrypt needs more than 1 GiB");
   if (t.expected.size() != sodium_base64_ENCODED_LEN(signer->size(), sodium_base64_VARIANT_ORIGINAL) - 1 ||
-      t.expected.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != std::string::npos) {
+      t.expected.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
+          std::string::npos) {
     return bad("firebase-scrypt expected value is not base64 of the signer key's length");
   }
   p.salt_and_separator = std::move(*salt);
@@ -182,8 +183,9 @@ Result<bool> run(const Pbkdf2Plan& p, const std::string& expected, std::string_v
   if (!md) return fail(Errc::hasher_unavailable, "legacy: OpenSSL digest unavailable");
   if (password.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) return false;
   std::vector<unsigned char> out(p.key_length);
-  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), p.salt.data(), static_cast<int>(p.salt.size()),
-                        static_cast<int>(p.iterations), md.get(), static_cast<int>(out.size()), out.data()) != 1) {
+  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), p.salt.data(),
+                        static_cast<int>(p.salt.size()), static_cast<int>(p.iterations), md.get(),
+                        static_cast<int>(out.size()), out.data()) != 1) {
     return fail(Errc::hasher_unavailable, "legacy: PBKDF2 failed");
   }
   std::string hex = to_hex(out.data(), out.size());
@@ -206,9 +208,10 @@ Result<bool> run(const FirebaseScryptPlan& p, const std::string& expected, std::
   std::vector<unsigned char> out(p.signer_key.size() + 16);
   int len = 0;
   int final_len = 0;
-  const bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr, key, iv) == 1 &&
-                  EVP_EncryptUpdate(ctx.get(), out.data(), &len, p.signer_key.data(), static_cast<int>(p.signer_key.size())) == 1 &&
-                  EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &final_len) == 1;
+  const bool ok =
+      ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr, key, iv) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), out.data(), &len, p.signer_key.data(), static_cast<int>(p.signer_key.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &final_len) == 1;
   sodium_memzero(key, sizeof key);
   if (!ok) return fail(Errc::hasher_unavailable, "legacy: AES-256-CTR failed");
   const std::string b64 = to_base64(out.data(), static_cast<std::size_t>(len + final_len));
@@ -225,9 +228,11 @@ Result<std::string> hex_digest(const std::string& digest, const std::vector<std:
   Md md = fetch_digest(digest);
   if (!md) return fail(Errc::invalid_input, "legacy: digest unknown to OpenSSL");
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), md.get(), nullptr) != 1) return fail(Errc::hasher_unavailable, "legacy: digest init failed");
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), md.get(), nullptr) != 1)
+    return fail(Errc::hasher_unavailable, "legacy: digest init failed");
   for (const auto part : parts) {
-    if (EVP_DigestUpdate(ctx.get(), part.data(), part.size()) != 1) return fail(Errc::hasher_unavailable, "legacy: digest failed");
+    if (EVP_DigestUpdate(ctx.get(), part.data(), part.size()) != 1)
+      return fail(Errc::hasher_unavailable, "legacy: digest failed");
   }
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

@@ -41,9 +41,12 @@ struct UnsaltedDigest {
 
 UnsaltedDigest unsalted(StoredKind kind) {
   switch (kind) {
-    case StoredKind::md5: return {"MD5", 32};
-    case StoredKind::sha1: return {"SHA1", 40};
-    default: return {"SHA256", 64};
+    case StoredKind::md5:
+      return {"MD5", 32};
+    case StoredKind::sha1:
+      return {"SHA1", 40};
+    default:
+      return {"SHA256", 64};
   }
 }
 
@@ -69,7 +72,8 @@ Result<bool> compute(std::string_view password, const StoredValue& value) {
     case StoredKind::sha1:
     case StoredKind::sha256: {
       const UnsaltedDigest d = unsalted(value.kind);
-      if (!is_lower_hex(value.body, d.hex_length)) return fail(Errc::invalid_input, "digest: not lowercase hex of the digest's length");
+      if (!is_lower_hex(value.body, d.hex_length))
+        return fail(Errc::invalid_input, "digest: not lowercase hex of the digest's length");
       auto hex = hex_digest(d.digest, {password});
       if (!hex) return tl::unexpected<Error>(hex.error());
       return equal_constant_time(*hex, value.body);
@@ -79,7 +83,8 @@ Result<bool> compute(std::string_view password, const StoredValue& value) {
       if (!plan) return tl::unexpected<Error>(plan.error());
       return run_legacy(*plan, password);
     }
-    case StoredKind::unknown: break;
+    case StoredKind::unknown:
+      break;
   }
   return fail(Errc::invalid_input, "unrecognised stored hash format");
 }
@@ -91,7 +96,8 @@ using Clock = std::chrono::steady_clock;
 struct LegacyHasher::Impl {
   Impl(std::shared_ptr<Argon2idHasher> c, LegacyTimingOptions t)
       : current(std::move(c)), slots(current->params().max_concurrent), timing(std::move(t)) {
-    if (!timing.wait_until) timing.wait_until = [](Clock::time_point deadline) { std::this_thread::sleep_until(deadline); };
+    if (!timing.wait_until)
+      timing.wait_until = [](Clock::time_point deadline) { std::this_thread::sleep_until(deadline); };
   }
 
   // Argon2id exactly as the wrapped hasher writes it: that hasher verifies it.
@@ -163,7 +169,8 @@ Result<std::shared_ptr<VerifyTimeEstimate>> seeded_estimate(Argon2idHasher& curr
 
 }  // namespace
 
-Result<std::shared_ptr<LegacyHasher>> LegacyHasher::create(std::shared_ptr<Argon2idHasher> current, LegacyTimingOptions timing) {
+Result<std::shared_ptr<LegacyHasher>> LegacyHasher::create(std::shared_ptr<Argon2idHasher> current,
+                                                           LegacyTimingOptions timing) {
   if (!current) return fail(Errc::invalid_configuration, "LegacyHasher: the Argon2idHasher is null");
   if (!(timing.decoy_below >= 0.0 && timing.decoy_below <= 1.0)) {
     return fail(Errc::invalid_configuration, "LegacyHasher: decoy_below outside [0, 1]");
@@ -178,7 +185,9 @@ Result<std::shared_ptr<LegacyHasher>> LegacyHasher::create(std::shared_ptr<Argon
 
 Result<std::string> LegacyHasher::hash(const SecretString& password) { return impl_->current->hash(password); }
 
-const std::shared_ptr<VerifyTimeEstimate>& LegacyHasher::timing_estimate() const noexcept { return impl_->timing.estimate; }
+const std::shared_ptr<VerifyTimeEstimate>& LegacyHasher::timing_estimate() const noexcept {
+  return impl_->timing.estimate;
+}
 
 Result<PasswordCheck> LegacyHasher::verify(const SecretString& password, std::optional<std::string_view> stored_hash) {
   const Clock::time_point start = Clock::now();
@@ -206,7 +215,8 @@ Result<PasswordCheck> LegacyHasher::verify(const SecretString& password, std::op
 }
 
 Result<std::string> to_stored_hash(std::string_view method, std::string_view hash) {
-  if (equals_ignore_case(method, "Argon2i") || equals_ignore_case(method, "Argon2id") || equals_ignore_case(method, "Argon2d")) {
+  if (equals_ignore_case(method, "Argon2i") || equals_ignore_case(method, "Argon2id") ||
+      equals_ignore_case(method, "Argon2d")) {
     auto phc = parse_argon2_phc(hash);
     if (!phc) return tl::unexpected<Error>(phc.error());
     if (auto ok = check_argon2_cost(*phc); !ok) return tl::unexpected<Error>(ok.error());
@@ -221,7 +231,8 @@ Result<std::string> to_stored_hash(std::string_view method, std::string_view has
     std::string_view prefix;
     std::size_t hex_length;
   };
-  for (const Unsalted& u : {Unsalted{"MD5", md5_prefix, 32}, Unsalted{"SHA1", sha1_prefix, 40}, Unsalted{"SHA256", sha256_prefix, 64}}) {
+  for (const Unsalted& u :
+       {Unsalted{"MD5", md5_prefix, 32}, Unsalted{"SHA1", sha1_prefix, 40}, Unsalted{"SHA256", sha256_prefix, 64}}) {
     if (!equals_ignore_case(method, u.method)) continue;
     if (!is_lower_hex(hash, u.hex_length)) {
       return fail(Errc::invalid_input, std::string(u.method) + " hash is not lowercase hex of the digest's length");
@@ -233,7 +244,9 @@ Result<std::string> to_stored_hash(std::string_view method, std::string_view has
     if (!plan) return tl::unexpected<Error>(plan.error());
     return std::string(legacy_prefix) + std::string(hash);
   }
-  return fail(Errc::invalid_input, "unknown password encryption method (expected Argon2i, Argon2id, Argon2d, Bcrypt, MD5, SHA1, SHA256 or Legacy)");
+  return fail(
+      Errc::invalid_input,
+      "unknown password encryption method (expected Argon2i, Argon2id, Argon2d, Bcrypt, MD5, SHA1, SHA256 or Legacy)");
 }
 
 }  // namespace reverify::legacy

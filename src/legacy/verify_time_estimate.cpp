@@ -24,10 +24,12 @@ struct VerifyTimeEstimate::Impl {
 VerifyTimeEstimate::VerifyTimeEstimate(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
 VerifyTimeEstimate::~VerifyTimeEstimate() = default;
 
-Result<std::shared_ptr<VerifyTimeEstimate>> VerifyTimeEstimate::create(Duration floor, Duration ceiling, std::size_t window) {
+Result<std::shared_ptr<VerifyTimeEstimate>> VerifyTimeEstimate::create(Duration floor, Duration ceiling,
+                                                                       std::size_t window) {
   if (floor <= Duration::zero()) return fail(Errc::invalid_configuration, "VerifyTimeEstimate: floor must be positive");
   if (ceiling < floor) return fail(Errc::invalid_configuration, "VerifyTimeEstimate: ceiling below floor");
-  if (window == 0 || window > 1024) return fail(Errc::invalid_configuration, "VerifyTimeEstimate: window outside 1..1024");
+  if (window == 0 || window > 1024)
+    return fail(Errc::invalid_configuration, "VerifyTimeEstimate: window outside 1..1024");
   return std::make_shared<VerifyTimeEstimate>(std::make_unique<Impl>(floor, ceiling, window));
 }
 

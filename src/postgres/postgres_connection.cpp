@@ -20,10 +20,10 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo
   const auto connect_seconds = std::to_string(std::max<long long>(2, (options.connect_timeout.count() + 999) / 1000));
   const auto user_timeout = std::to_string(options.command_timeout.count());
   // Keywords are applied in order and the expanded conninfo comes last, so its own values win.
-  const std::array<const char*, 7> keywords = {"connect_timeout", "keepalives", "keepalives_idle", "tcp_user_timeout",
-                                               "application_name", "dbname", nullptr};
-  const std::array<const char*, 7> values = {connect_seconds.c_str(), "1", "30", user_timeout.c_str(), "reverify",
-                                             conninfo.c_str(), nullptr};
+  const std::array<const char*, 7> keywords = {
+      "connect_timeout", "keepalives", "keepalives_idle", "tcp_user_timeout", "application_name", "dbname", nullptr};
+  const std::array<const char*, 7> values = {connect_seconds.c_str(), "1",    "30", user_timeout.c_str(), "reverify",
+                                             conninfo.c_str(),        nullptr};
   PGconn* raw = PQconnectdbParams(keywords.data(), values.data(), 1);
   if (raw == nullptr) return fail(postgres_error("connect", "cannot allocate a connection"));
   std::unique_ptr<Connection> connection(new Connection(raw));
@@ -66,8 +66,8 @@ Result<QueryResult> Connection::execute(StatementId id, const std::vector<Param>
     }
   }
   used_ = true;
-  return check(PQexecPrepared(conn_.get(), source.name, static_cast<int>(params.size()), values.data(),
-                              lengths.data(), formats.data(), 0),
+  return check(PQexecPrepared(conn_.get(), source.name, static_cast<int>(params.size()), values.data(), lengths.data(),
+                              formats.data(), 0),
                operation);
 }
 
@@ -83,9 +83,9 @@ Result<void> Connection::prepare_all(const std::string& schema) {
     const std::string sql = with_schema(source.sql, schema);
     std::array<Oid, 18> types{};
     for (std::size_t p = 0; p < source.parameter_count; ++p) types[p] = source.parameter_types[p];
-    auto prepared = check(PQprepare(conn_.get(), source.name, sql.c_str(), static_cast<int>(source.parameter_count),
-                                    types.data()),
-                          "connect (prepare statements)");
+    auto prepared =
+        check(PQprepare(conn_.get(), source.name, sql.c_str(), static_cast<int>(source.parameter_count), types.data()),
+              "connect (prepare statements)");
     if (!prepared) return fail(prepared.error());
   }
   prepared_ = true;

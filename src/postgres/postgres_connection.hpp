@@ -36,7 +36,7 @@ class Connection {
  public:
   /// Connects, sets the session (statement_timeout, bytea_output) and prepares every statement.
   [[nodiscard]] static Result<std::unique_ptr<Connection>> open(const std::string& conninfo,
-                                                               const PostgresOptions& options);
+                                                                const PostgresOptions& options);
 
   /// Runs a prepared statement; the result is TUPLES_OK or COMMAND_OK, anything else an error.
   [[nodiscard]] Result<QueryResult> execute(StatementId id, const std::vector<Param>& params,

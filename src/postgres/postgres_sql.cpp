@@ -6,8 +6,9 @@ namespace {
 // A record that lost its code slot to a newer code while unverified counts as retired. Computed
 // when read, so a newer code inserted concurrently (its row invisible to an older snapshot)
 // still retires this one.
-#define REVERIFY_PG_DISPLACED(r)                                                                   \
-  "(" r ".slot IS NOT NULL AND NOT " r ".verified AND EXISTS (SELECT 1 FROM :\"schema\".code_slots s " \
+#define REVERIFY_PG_DISPLACED(r)                                  \
+  "(" r ".slot IS NOT NULL AND NOT " r                            \
+  ".verified AND EXISTS (SELECT 1 FROM :\"schema\".code_slots s " \
   "WHERE s.slot = " r ".slot AND s.record_id <> " r ".id))"
 
 const std::array<StatementSource, statement_count> sources = {{
@@ -41,23 +42,25 @@ const std::array<StatementSource, statement_count> sources = {{
     {"reverify_find",
      "SELECT r.user_id, r.kind, r.template_type, r.identifier, r.identifier_key, r.purpose, r.binding_digest, "
      "r.code_digest, r.pepper_id, r.attempts, r.use_count, r.created_at, r.expires_at, r.code_expires_at, "
-     "r.verified, (r.retired OR " REVERIFY_PG_DISPLACED("r") ") "
-     "FROM :\"schema\".records r WHERE r.id = $1 AND r.expires_at > $2",
+     "r.verified, (r.retired OR " REVERIFY_PG_DISPLACED(
+         "r") ") "
+              "FROM :\"schema\".records r WHERE r.id = $1 AND r.expires_at > $2",
      2,
      {text_oid, int8_oid}},
     // Lock the row (FOR UPDATE reads its latest version), then count one attempt if allowed;
     // the outer SELECT reports the state it was decided on.
     {"reverify_spend_attempt",
      "WITH cur AS ("
-     "  SELECT r.id, r.attempts, r.verified, (r.retired OR " REVERIFY_PG_DISPLACED("r") ") AS retired, "
-     "  r.expires_at > $2 AS live, r.code_digest, r.pepper_id "
-     "  FROM :\"schema\".records r WHERE r.id = $1 FOR UPDATE), "
-     "upd AS ("
-     "  UPDATE :\"schema\".records r SET attempts = r.attempts + 1 FROM cur "
-     "  WHERE r.id = cur.id AND cur.live AND NOT cur.retired AND NOT cur.verified AND cur.attempts < $3 "
-     "  RETURNING r.attempts) "
-     "SELECT cur.live, cur.retired, cur.verified, cur.attempts, cur.code_digest, cur.pepper_id, "
-     "(SELECT attempts FROM upd) FROM cur",
+     "  SELECT r.id, r.attempts, r.verified, (r.retired OR " REVERIFY_PG_DISPLACED(
+         "r") ") AS retired, "
+              "  r.expires_at > $2 AS live, r.code_digest, r.pepper_id "
+              "  FROM :\"schema\".records r WHERE r.id = $1 FOR UPDATE), "
+              "upd AS ("
+              "  UPDATE :\"schema\".records r SET attempts = r.attempts + 1 FROM cur "
+              "  WHERE r.id = cur.id AND cur.live AND NOT cur.retired AND NOT cur.verified AND cur.attempts < $3 "
+              "  RETURNING r.attempts) "
+              "SELECT cur.live, cur.retired, cur.verified, cur.attempts, cur.code_digest, cur.pepper_id, "
+              "(SELECT attempts FROM upd) FROM cur",
      3,
      {text_oid, int8_oid, int4_oid}},
     {"reverify_mark_verified",
@@ -98,10 +101,13 @@ const std::array<StatementSource, statement_count> sources = {{
      "ON CONFLICT (key) DO UPDATE SET until = GREATEST(b.until, EXCLUDED.until)",
      2,
      {text_oid, int8_oid}},
-    {"reverify_blocked_until", "SELECT until FROM :\"schema\".blocks WHERE key = $1 AND until > $2", 2,
+    {"reverify_blocked_until",
+     "SELECT until FROM :\"schema\".blocks WHERE key = $1 AND until > $2",
+     2,
      {text_oid, int8_oid}},
     {"reverify_unblock",
-     "WITH b AS (DELETE FROM :\"schema\".blocks WHERE key = $1) DELETE FROM :\"schema\".windows WHERE key = $1", 1,
+     "WITH b AS (DELETE FROM :\"schema\".blocks WHERE key = $1) DELETE FROM :\"schema\".windows WHERE key = $1",
+     1,
      {text_oid}},
     // Bounded: records first, then window events (a window row whose events exceed what is left
     // of the budget loses only its oldest events), then blocks; rows in use are skipped. Code

@@ -127,8 +127,8 @@ struct PostgresStore::Impl {
         return fail(created.error());
       }
     }
-    auto version = (*lease)->run_script(
-        detail::with_schema("SELECT max(version) FROM :\"schema\".schema_version", schema), op);
+    auto version =
+        (*lease)->run_script(detail::with_schema("SELECT max(version) FROM :\"schema\".schema_version", schema), op);
     if (!version) return fail(version.error());
     std::int64_t found = 0;
     if (PQntuples(version->get()) != 1 || is_null(version->get(), 0, 0) ||
@@ -151,7 +151,8 @@ Result<std::shared_ptr<PostgresStore>> PostgresStore::connect(const std::string&
     return fail(Errc::invalid_configuration,
                 "postgres connect: schema must be 1..63 characters from [a-z0-9_], not starting with a digit");
   }
-  if (options.pool_size == 0) return fail(Errc::invalid_configuration, "postgres connect: pool_size must be at least 1");
+  if (options.pool_size == 0)
+    return fail(Errc::invalid_configuration, "postgres connect: pool_size must be at least 1");
   if (options.connect_timeout.count() <= 0 || options.command_timeout.count() <= 0) {
     return fail(Errc::invalid_configuration, "postgres connect: timeouts must be positive");
   }
@@ -224,9 +225,9 @@ Result<std::optional<VerificationRecord>> PostgresStore::find(std::string_view i
 
 Result<AttemptResult> PostgresStore::spend_attempt(std::string_view id, std::uint32_t max_attempts, Timestamp now) {
   constexpr std::string_view op = "spend_attempt";
-  auto result = impl_->execute(StatementId::spend_attempt,
-                               {text(id), number(to_unix_ms(now)), number(std::min<std::uint32_t>(max_attempts, INT32_MAX))},
-                               op);
+  auto result =
+      impl_->execute(StatementId::spend_attempt,
+                     {text(id), number(to_unix_ms(now)), number(std::min<std::uint32_t>(max_attempts, INT32_MAX))}, op);
   if (!result) return fail(result.error());
   AttemptResult answer;
   if (PQntuples(result->get()) == 0) return answer;  // absent
@@ -332,7 +333,8 @@ Result<void> PostgresStore::drop_schema() {
   constexpr std::string_view op = "drop_schema";
   auto lease = impl_->pool.acquire(op);
   if (!lease) return fail(lease.error());
-  auto dropped = (*lease)->run_script(detail::with_schema("DROP SCHEMA IF EXISTS :\"schema\" CASCADE", impl_->options.schema), op);
+  auto dropped =
+      (*lease)->run_script(detail::with_schema("DROP SCHEMA IF EXISTS :\"schema\" CASCADE", impl_->options.schema), op);
   if (!dropped) return fail(dropped.error());
   return {};
 }

@@ -27,7 +27,8 @@ Error redis_error(std::string_view operation, std::string_view cause) {
 }
 
 Result<std::unique_ptr<Connection>> Connection::open(const Endpoint& endpoint, const RedisOptions& options) {
-  redisContext* raw = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, to_timeval(options.connect_timeout));
+  redisContext* raw =
+      redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, to_timeval(options.connect_timeout));
   if (raw == nullptr) return fail(redis_error("connect", "cannot allocate a connection"));
   std::unique_ptr<Connection> connection(new Connection(raw));
   if (raw->err != 0) return fail(redis_error("connect", raw->errstr));

@@ -180,7 +180,8 @@ Result<bool> RedisStore::insert(const VerificationRecord& record, bool retire_pr
   field("ik", record.identifier_key);
   field("p", record.purpose);
   if (record.binding_digest) {
-    field("b", std::string(reinterpret_cast<const char*>(record.binding_digest->data()), record.binding_digest->size()));
+    field("b",
+          std::string(reinterpret_cast<const char*>(record.binding_digest->data()), record.binding_digest->size()));
   }
   if (record.code_digest) {
     field("c", std::string(reinterpret_cast<const char*>(record.code_digest->data()), record.code_digest->size()));
@@ -231,24 +232,39 @@ Result<std::optional<VerificationRecord>> RedisStore::find(std::string_view id, 
   for (std::size_t i = 0; i + 1 < r.elements; i += 2) {
     const std::string_view name = reply_text(*r.element[i]);
     const std::string_view value = reply_text(*r.element[i + 1]);
-    if (name == "u") record.user_id = std::string(value);
-    else if (name == "k") record.kind = static_cast<RecordKind>(number(value));
-    else if (name == "t") record.template_type = static_cast<TemplateType>(number(value));
-    else if (name == "i") record.identifier = std::string(value);
-    else if (name == "ik") record.identifier_key = std::string(value);
-    else if (name == "p") record.purpose = std::string(value);
-    else if (name == "b") record.binding_digest = digest(value);
-    else if (name == "c") record.code_digest = digest(value);
-    else if (name == "pe") record.pepper_id = to_u32(number(value));
-    else if (name == "a") record.attempts = to_u32(number(value));
-    else if (name == "n") record.use_count = to_u32(number(value));
-    else if (name == "ca") record.created_at = from_unix_ms(number(value));
+    if (name == "u")
+      record.user_id = std::string(value);
+    else if (name == "k")
+      record.kind = static_cast<RecordKind>(number(value));
+    else if (name == "t")
+      record.template_type = static_cast<TemplateType>(number(value));
+    else if (name == "i")
+      record.identifier = std::string(value);
+    else if (name == "ik")
+      record.identifier_key = std::string(value);
+    else if (name == "p")
+      record.purpose = std::string(value);
+    else if (name == "b")
+      record.binding_digest = digest(value);
+    else if (name == "c")
+      record.code_digest = digest(value);
+    else if (name == "pe")
+      record.pepper_id = to_u32(number(value));
+    else if (name == "a")
+      record.attempts = to_u32(number(value));
+    else if (name == "n")
+      record.use_count = to_u32(number(value));
+    else if (name == "ca")
+      record.created_at = from_unix_ms(number(value));
     else if (name == "ea") {
       record.expires_at = from_unix_ms(number(value));
       has_expiry = true;
-    } else if (name == "ce") record.code_expires_at = from_unix_ms(number(value));
-    else if (name == "v") record.verified = value == "1";
-    else if (name == "r") record.retired = value == "1";
+    } else if (name == "ce")
+      record.code_expires_at = from_unix_ms(number(value));
+    else if (name == "v")
+      record.verified = value == "1";
+    else if (name == "r")
+      record.retired = value == "1";
   }
   if (bad || !has_expiry) return fail(detail::redis_error(op, "malformed record hash"));
   if (!record.live_at(now)) return std::optional<VerificationRecord>{};
@@ -308,8 +324,8 @@ Result<bool> integer_flag(Result<Reply> reply, std::string_view op) {
 
 Result<bool> RedisStore::mark_verified(std::string_view id, Timestamp now) {
   constexpr std::string_view op = "mark_verified";
-  return integer_flag(impl_->eval(ScriptId::mark_verified, {impl_->key('r', id)}, {std::to_string(to_unix_ms(now))}, op),
-                      op);
+  return integer_flag(
+      impl_->eval(ScriptId::mark_verified, {impl_->key('r', id)}, {std::to_string(to_unix_ms(now))}, op), op);
 }
 
 Result<bool> RedisStore::use(std::string_view id, std::uint32_t max_uses, Timestamp now) {
@@ -326,8 +342,8 @@ Result<void> RedisStore::retire(std::string_view id) {
   return {};
 }
 
-Result<WindowResult> RedisStore::window_add(std::string_view key, std::chrono::milliseconds window,
-                                            std::uint32_t limit, Timestamp now) {
+Result<WindowResult> RedisStore::window_add(std::string_view key, std::chrono::milliseconds window, std::uint32_t limit,
+                                            Timestamp now) {
   constexpr std::string_view op = "window_add";
   auto reply = impl_->eval(ScriptId::window_add, {impl_->key('w', key)},
                            {std::to_string(to_unix_ms(now)), std::to_string(window.count()), std::to_string(limit),

@@ -126,9 +126,7 @@ bool is_plain_address(std::string_view address) {
   return local.size() <= 64 && is_dot_atom(local, false) && is_dot_atom(domain, true);
 }
 
-bool is_valid_utf8(std::string_view text) {
-  return sender_text::is_valid_utf8(text);
-}
+bool is_valid_utf8(std::string_view text) { return sender_text::is_valid_utf8(text); }
 
 bool has_control(std::string_view text, bool allow_line_ends) {
   for (const char ch : text) {

@@ -88,8 +88,8 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, co
   if (rc != SQLITE_OK) return fail(sqlite_error("open", raw));
   sqlite3_extended_result_codes(raw, 1);
   const auto busy_ms = options.busy_timeout.count();
-  sqlite3_busy_timeout(raw, busy_ms > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
-                                                                      : static_cast<int>(busy_ms));
+  sqlite3_busy_timeout(
+      raw, busy_ms > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max() : static_cast<int>(busy_ms));
   // WAL lets readers run beside the one writer; NORMAL syncs at checkpoints, which keeps
   // committed transactions atomic and consistent after a crash (the last ones may be lost on
   // power failure, never half-applied).

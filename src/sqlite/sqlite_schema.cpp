@@ -51,8 +51,8 @@ static_assert(migrations.size() == SqliteStore::schema_version, "one migration p
 
 Result<void> migrate(Connection& connection) {
   constexpr std::string_view operation = "open (schema migration)";
-  if (auto created = connection.exec("CREATE TABLE IF NOT EXISTS reverify_schema (version INTEGER NOT NULL)",
-                                     operation);
+  if (auto created =
+          connection.exec("CREATE TABLE IF NOT EXISTS reverify_schema (version INTEGER NOT NULL)", operation);
       !created) {
     return created;
   }
@@ -72,17 +72,17 @@ Result<void> migrate(Connection& connection) {
     }
   }
   if (version > SqliteStore::schema_version) {
-    return fail(Errc::invalid_configuration,
-                "sqlite open: the database schema version " + std::to_string(version) +
-                    " is newer than this build's " + std::to_string(SqliteStore::schema_version));
+    return fail(Errc::invalid_configuration, "sqlite open: the database schema version " + std::to_string(version) +
+                                                 " is newer than this build's " +
+                                                 std::to_string(SqliteStore::schema_version));
   }
   if (version == SqliteStore::schema_version) return transaction->commit();
 
   for (auto step = static_cast<std::size_t>(version); step < migrations.size(); ++step) {
     if (auto applied = connection.exec(migrations[step], operation); !applied) return applied;
   }
-  const char* record_version = has_row ? "UPDATE reverify_schema SET version = ?1"
-                                       : "INSERT INTO reverify_schema (version) VALUES (?1)";
+  const char* record_version =
+      has_row ? "UPDATE reverify_schema SET version = ?1" : "INSERT INTO reverify_schema (version) VALUES (?1)";
   auto write = connection.prepare(record_version, operation);
   if (!write) return fail(write.error());
   if (auto done = write->bind(1, std::int64_t{SqliteStore::schema_version}).run(); !done) return fail(done.error());

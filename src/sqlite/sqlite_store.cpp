@@ -82,12 +82,15 @@ Result<bool> SqliteStore::insert(const VerificationRecord& record, bool retire_p
     transaction.emplace(std::move(*begun));
   }
   {
-    auto insert = (*connection)->prepare(
-        "INSERT INTO reverify_records (id, user_id, kind, template_type, identifier, identifier_key, purpose, "
-        "binding_digest, code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, "
-        "verified, retired, slot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-        "?17, ?18) ON CONFLICT (id) DO NOTHING",
-        op);
+    auto insert =
+        (*connection)
+            ->prepare(
+                "INSERT INTO reverify_records (id, user_id, kind, template_type, identifier, identifier_key, purpose, "
+                "binding_digest, code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, "
+                "verified, retired, slot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                "?16, "
+                "?17, ?18) ON CONFLICT (id) DO NOTHING",
+                op);
     if (!insert) return fail(insert.error());
     insert->bind(1, record.id)
         .bind(2, record.user_id)
@@ -120,8 +123,11 @@ Result<bool> SqliteStore::insert(const VerificationRecord& record, bool retire_p
   // Every earlier record of the slot is retired or verified already, except its holder: so this
   // retires exactly the previous holder when it is unverified.
   {
-    auto retire = (*connection)->prepare(
-        "UPDATE reverify_records SET retired = 1 WHERE slot = ?1 AND id <> ?2 AND verified = 0 AND retired = 0", op);
+    auto retire =
+        (*connection)
+            ->prepare(
+                "UPDATE reverify_records SET retired = 1 WHERE slot = ?1 AND id <> ?2 AND verified = 0 AND retired = 0",
+                op);
     if (!retire) return fail(retire.error());
     if (auto done = retire->bind(1, slot).bind(2, record.id).run(); !done) return fail(done.error());
   }
@@ -133,11 +139,13 @@ Result<std::optional<VerificationRecord>> SqliteStore::find(std::string_view id,
   constexpr std::string_view op = "find";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  auto select = (*connection)->prepare(
-      "SELECT id, user_id, kind, template_type, identifier, identifier_key, purpose, binding_digest, code_digest, "
-      "pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, verified, retired "
-      "FROM reverify_records WHERE id = ?1 AND expires_at > ?2",
-      op);
+  auto select = (*connection)
+                    ->prepare(
+                        "SELECT id, user_id, kind, template_type, identifier, identifier_key, purpose, binding_digest, "
+                        "code_digest, "
+                        "pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, verified, retired "
+                        "FROM reverify_records WHERE id = ?1 AND expires_at > ?2",
+                        op);
   if (!select) return fail(select.error());
   auto row = select->bind(1, id).bind(2, to_unix_ms(now)).step();
   if (!row) return fail(row.error());
@@ -172,10 +180,11 @@ Result<AttemptResult> SqliteStore::spend_attempt(std::string_view id, std::uint3
 
   AttemptResult result;
   {
-    auto select = (*connection)->prepare(
-        "SELECT attempts, verified, retired, code_digest, pepper_id FROM reverify_records "
-        "WHERE id = ?1 AND expires_at > ?2",
-        op);
+    auto select = (*connection)
+                      ->prepare(
+                          "SELECT attempts, verified, retired, code_digest, pepper_id FROM reverify_records "
+                          "WHERE id = ?1 AND expires_at > ?2",
+                          op);
     if (!select) return fail(select.error());
     auto row = select->bind(1, id).bind(2, to_unix_ms(now)).step();
     if (!row) return fail(row.error());
@@ -207,10 +216,11 @@ Result<bool> SqliteStore::mark_verified(std::string_view id, Timestamp now) {
   constexpr std::string_view op = "mark_verified";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  auto update = (*connection)->prepare(
-      "UPDATE reverify_records SET verified = 1 "
-      "WHERE id = ?1 AND expires_at > ?2 AND verified = 0 AND retired = 0",
-      op);
+  auto update = (*connection)
+                    ->prepare(
+                        "UPDATE reverify_records SET verified = 1 "
+                        "WHERE id = ?1 AND expires_at > ?2 AND verified = 0 AND retired = 0",
+                        op);
   if (!update) return fail(update.error());
   auto changed = update->bind(1, id).bind(2, to_unix_ms(now)).run();
   if (!changed) return fail(changed.error());
@@ -221,10 +231,12 @@ Result<bool> SqliteStore::use(std::string_view id, std::uint32_t max_uses, Times
   constexpr std::string_view op = "use";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  auto update = (*connection)->prepare(
-      "UPDATE reverify_records SET use_count = use_count + 1 "
-      "WHERE id = ?1 AND expires_at > ?2 AND verified = 1 AND retired = 0 AND (?3 = 0 OR use_count < ?3)",
-      op);
+  auto update =
+      (*connection)
+          ->prepare(
+              "UPDATE reverify_records SET use_count = use_count + 1 "
+              "WHERE id = ?1 AND expires_at > ?2 AND verified = 1 AND retired = 0 AND (?3 = 0 OR use_count < ?3)",
+              op);
   if (!update) return fail(update.error());
   auto changed = update->bind(1, id).bind(2, to_unix_ms(now)).bind(3, std::int64_t{max_uses}).run();
   if (!changed) return fail(changed.error());
@@ -257,8 +269,8 @@ Result<WindowResult> SqliteStore::window_add(std::string_view key, std::chrono::
   WindowResult result;
   std::int64_t oldest = 0;
   {
-    auto count = (*connection)->prepare(
-        "SELECT count(*), coalesce(min(at), 0) FROM reverify_window_events WHERE key = ?1", op);
+    auto count =
+        (*connection)->prepare("SELECT count(*), coalesce(min(at), 0) FROM reverify_window_events WHERE key = ?1", op);
     if (!count) return fail(count.error());
     auto row = count->bind(1, key).step();
     if (!row) return fail(row.error());
@@ -266,8 +278,8 @@ Result<WindowResult> SqliteStore::window_add(std::string_view key, std::chrono::
     oldest = count->column_int(1);
   }
   if (result.count < limit) {
-    auto add = (*connection)->prepare(
-        "INSERT INTO reverify_window_events (key, at, expires_at) VALUES (?1, ?2, ?3)", op);
+    auto add =
+        (*connection)->prepare("INSERT INTO reverify_window_events (key, at, expires_at) VALUES (?1, ?2, ?3)", op);
     if (!add) return fail(add.error());
     if (auto done = add->bind(1, key).bind(2, now_ms).bind(3, now_ms + window.count()).run(); !done) {
       return fail(done.error());
@@ -285,10 +297,11 @@ Result<void> SqliteStore::window_remove(std::string_view key, Timestamp at) {
   constexpr std::string_view op = "window_remove";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  auto remove = (*connection)->prepare(
-      "DELETE FROM reverify_window_events WHERE rowid = "
-      "(SELECT rowid FROM reverify_window_events WHERE key = ?1 AND at = ?2 LIMIT 1)",
-      op);
+  auto remove = (*connection)
+                    ->prepare(
+                        "DELETE FROM reverify_window_events WHERE rowid = "
+                        "(SELECT rowid FROM reverify_window_events WHERE key = ?1 AND at = ?2 LIMIT 1)",
+                        op);
   if (!remove) return fail(remove.error());
   if (auto done = remove->bind(1, key).bind(2, to_unix_ms(at)).run(); !done) return fail(done.error());
   return {};
@@ -298,10 +311,11 @@ Result<void> SqliteStore::block(std::string_view key, Timestamp until) {
   constexpr std::string_view op = "block";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  auto upsert = (*connection)->prepare(
-      "INSERT INTO reverify_blocks (key, until) VALUES (?1, ?2) "
-      "ON CONFLICT (key) DO UPDATE SET until = max(until, excluded.until)",
-      op);
+  auto upsert = (*connection)
+                    ->prepare(
+                        "INSERT INTO reverify_blocks (key, until) VALUES (?1, ?2) "
+                        "ON CONFLICT (key) DO UPDATE SET until = max(until, excluded.until)",
+                        op);
   if (!upsert) return fail(upsert.error());
   if (auto done = upsert->bind(1, key).bind(2, to_unix_ms(until)).run(); !done) return fail(done.error());
   return {};

@@ -18,9 +18,7 @@ std::string hex(const Digest& digest) {
   return out;
 }
 
-std::string describe(const std::optional<Digest>& digest) {
-  return digest ? hex(*digest) : "none";
-}
+std::string describe(const std::optional<Digest>& digest) { return digest ? hex(*digest) : "none"; }
 
 }  // namespace
 

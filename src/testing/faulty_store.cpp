@@ -38,21 +38,15 @@ std::string_view to_string(StoreOp op) noexcept {
 
 FaultyStore::FaultyStore(std::shared_ptr<Store> target) : StoreWrapper(std::move(target)) {}
 
-void FaultyStore::set_fault(StoreOp op, FaultMode mode) noexcept {
-  faults_[static_cast<std::size_t>(op)].store(mode);
-}
+void FaultyStore::set_fault(StoreOp op, FaultMode mode) noexcept { faults_[static_cast<std::size_t>(op)].store(mode); }
 
 void FaultyStore::clear_faults() noexcept {
   for (auto& fault : faults_) fault.store(FaultMode::none);
 }
 
-FaultMode FaultyStore::fault(StoreOp op) const noexcept {
-  return faults_[static_cast<std::size_t>(op)].load();
-}
+FaultMode FaultyStore::fault(StoreOp op) const noexcept { return faults_[static_cast<std::size_t>(op)].load(); }
 
-std::size_t FaultyStore::calls(StoreOp op) const noexcept {
-  return calls_[static_cast<std::size_t>(op)].load();
-}
+std::size_t FaultyStore::calls(StoreOp op) const noexcept { return calls_[static_cast<std::size_t>(op)].load(); }
 
 void FaultyStore::reset_calls() noexcept {
   for (auto& count : calls_) count.store(0);

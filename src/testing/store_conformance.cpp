@@ -39,9 +39,7 @@ VerificationRecord get(Store& store, const std::string& id, Timestamp now = t0) 
   return std::move(*found);
 }
 
-unsigned thread_count(const StoreCapabilities& capabilities) {
-  return std::max(2u, capabilities.concurrency_threads);
-}
+unsigned thread_count(const StoreCapabilities& capabilities) { return std::max(2u, capabilities.concurrency_threads); }
 
 void round_trip_clauses(const StoreFactory& factory) {
   SECTION("insert then find returns every field as written") {

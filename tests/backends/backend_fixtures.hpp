@@ -91,8 +91,7 @@ inline std::shared_ptr<sqlite::SqliteStore> fresh_sqlite_store(sqlite::SqliteOpt
 inline std::string redis_url() { return required_env("REVERIFY_TEST_REDIS_URL"); }
 
 /// A store under a new random key prefix; its keys are deleted with the store.
-inline std::shared_ptr<redis::RedisStore> fresh_redis_store(redis::RedisOptions options = {},
-                                                             std::string prefix = {}) {
+inline std::shared_ptr<redis::RedisStore> fresh_redis_store(redis::RedisOptions options = {}, std::string prefix = {}) {
   options.key_prefix = prefix.empty() ? "reverify-test:" + random_token() + ":" : std::move(prefix);
   auto store = redis::RedisStore::connect(redis_url(), options);
   if (!store) FAIL("redis connect: " << store.error().message());

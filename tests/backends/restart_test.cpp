@@ -27,7 +27,13 @@ TEST_CASE("a code sent before a restart verifies in a new process", "[backends]"
     code = *sent_code;
   }  // the first instance is gone: nothing survives but the backend's data
 
-  enum Outcome : int { verified_and_authorized = 0, no_store = 1, no_manager = 2, not_verified = 3, not_authorized = 4 };
+  enum Outcome : int {
+    verified_and_authorized = 0,
+    no_store = 1,
+    no_manager = 2,
+    not_verified = 3,
+    not_authorized = 4
+  };
   const auto children = run_children<int>(1, [&](int) -> int {
     auto store = open_store(*data);
     if (!store) return no_store;

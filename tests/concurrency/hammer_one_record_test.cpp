@@ -15,7 +15,6 @@ constexpr int threads = 16;
 constexpr int tries_per_thread = 8;
 }  // namespace
 
-
 // Lockouts are tested elsewhere; here they must not mask the per-code attempt limit.
 Policy without_lockout() {
   Policy policy;

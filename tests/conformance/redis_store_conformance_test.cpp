@@ -17,6 +17,5 @@ TEST_CASE("RedisStore with a single pooled connection passes the conformance sui
   capabilities.native_expiry = true;
   reverify::redis::RedisOptions options;
   options.pool_size = 1;
-  reverify::testing::store_conformance([options] { return reverify::test::fresh_redis_store(options); },
-                                       capabilities);
+  reverify::testing::store_conformance([options] { return reverify::test::fresh_redis_store(options); }, capabilities);
 }

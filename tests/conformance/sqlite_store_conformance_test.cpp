@@ -15,6 +15,5 @@ TEST_CASE("SqliteStore with a single pooled connection passes the conformance su
   capabilities.shared_between_processes = true;
   reverify::sqlite::SqliteOptions options;
   options.pool_size = 1;
-  reverify::testing::store_conformance([options] { return reverify::test::fresh_sqlite_store(options); },
-                                       capabilities);
+  reverify::testing::store_conformance([options] { return reverify::test::fresh_sqlite_store(options); }, capabilities);
 }

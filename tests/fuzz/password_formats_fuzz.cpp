@@ -47,16 +47,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   switch (data[0] % 4) {
-    case 0: fuzz_phc(text); break;
+    case 0:
+      fuzz_phc(text);
+      break;
 #ifdef REVERIFY_HAS_LEGACY
-    case 1: fuzz_method("Bcrypt", text, ""); break;
-    case 2: fuzz_method("Legacy", text, "{LEGACY}"); break;
+    case 1:
+      fuzz_method("Bcrypt", text, "");
+      break;
+    case 2:
+      fuzz_method("Legacy", text, "{LEGACY}");
+      break;
     case 3:
       fuzz_method("MD5", text, "{MD5}");
       fuzz_method("Argon2id", text, "");
       break;
 #endif
-    default: fuzz_phc(text); break;
+    default:
+      fuzz_phc(text);
+      break;
   }
   return 0;
 }

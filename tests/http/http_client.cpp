@@ -40,9 +40,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-Json HttpResponse::json() const {
-  return Json::parse(body, nullptr, /*allow_exceptions=*/false);
-}
+Json HttpResponse::json() const { return Json::parse(body, nullptr, /*allow_exceptions=*/false); }
 
 std::string HttpResponse::code() const {
   const Json parsed = json();
@@ -61,9 +59,7 @@ HttpClient::HttpClient(std::string base_url) : base_url_(std::move(base_url)) {
   if (curl_ == nullptr) throw std::runtime_error("curl_easy_init failed");
 }
 
-HttpClient::~HttpClient() {
-  curl_easy_cleanup(curl_);
-}
+HttpClient::~HttpClient() { curl_easy_cleanup(curl_); }
 
 HttpResponse HttpClient::request(const std::string& method, const std::string& path,
                                  const std::optional<std::string>& body, const std::vector<std::string>& headers,
@@ -111,11 +107,7 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& p
   return response;
 }
 
-std::string bearer(const std::string& token) {
-  return "Authorization: Bearer " + token;
-}
-std::string step_up(const std::string& record_id) {
-  return "logto-verification-id: " + record_id;
-}
+std::string bearer(const std::string& token) { return "Authorization: Bearer " + token; }
+std::string step_up(const std::string& record_id) { return "logto-verification-id: " + record_id; }
 
 }  // namespace reverify::http_test

@@ -63,9 +63,7 @@ std::vector<char*> argv_of(std::vector<std::string>& args) {
 
 }  // namespace
 
-std::string default_users_json() {
-  return users_json;
-}
+std::string default_users_json() { return users_json; }
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "reverify-http-XXXXXX").string();
@@ -169,9 +167,7 @@ std::string ServerProcess::code_for(const std::string& record_id) const {
   return {};
 }
 
-std::string ServerProcess::stderr_text() const {
-  return read_file(dir_.path() + "/stderr.log");
-}
+std::string ServerProcess::stderr_text() const { return read_file(dir_.path() + "/stderr.log"); }
 
 CommandResult run_server_command(const std::vector<std::string>& args, std::chrono::seconds timeout) {
   TempDir dir;

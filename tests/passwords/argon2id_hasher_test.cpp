@@ -36,7 +36,8 @@ std::shared_ptr<Argon2idHasher> make_hasher(Argon2idParams p = small_params()) {
 // Made by hash-wasm 4.13 (npm), the library Logto itself uses, with Logto's parameters:
 // argon2i({password: "logto-Passw0rd!", salt: bytes (i*37+11)&255, iterations: 8,
 // parallelism: 1, memorySize: 8192, hashLength: 32, outputType: "encoded"}).
-constexpr const char* logto_argon2i = "$argon2i$v=19$m=8192,t=8,p=1$CzBVep/E6Q4zWH2ix+wRNg$iTJIecQmwQy/1uK5m+OptdqqdsotLVhgPssuBr8ZWz8";
+constexpr const char* logto_argon2i =
+    "$argon2i$v=19$m=8192,t=8,p=1$CzBVep/E6Q4zWH2ix+wRNg$iTJIecQmwQy/1uK5m+OptdqqdsotLVhgPssuBr8ZWz8";
 constexpr const char* logto_password = "logto-Passw0rd!";
 
 }  // namespace

@@ -105,7 +105,8 @@ TEST_CASE("the Legacy tuple parser is strict", "[passwords][legacy][formats]") {
   rejected("Legacy", R"(["firebase-scrypt", ["c2FsdA==", "a2V5", "Bw==", "8", "14", "@"], "AAAAAAAA"])");
 
   // Accepted: escapes, integers, "pbkdf2Sync", several "@".
-  CHECK(to_stored_hash("Legacy", R"( [ "sha256" , [ "\"\\\/\b\f\n\r\t\u00e9\ud83d\udd11" , "@" , 7 ] , ")" + h + R"(" ] )"));
+  CHECK(to_stored_hash("Legacy",
+                       R"( [ "sha256" , [ "\"\\\/\b\f\n\r\t\u00e9\ud83d\udd11" , "@" , 7 ] , ")" + h + R"(" ] )"));
   CHECK(to_stored_hash("Legacy", R"(["sha256", ["@", "@"], ")" + h + R"("])"));
   CHECK(to_stored_hash("Legacy", R"(["pbkdf2Sync", ["hex:", 1, 32, "sha256", "@"], ")" + h + R"("])"));
   CHECK(to_stored_hash("Legacy", R"(["firebase-scrypt", ["c2FsdA", "a2V5", "", "8", "14", "@"], "AAAA"])"));

@@ -85,13 +85,13 @@ TEST_CASE("LegacyHasher: unusable stored values are malformed, with a detail fre
       "",
       "hunter2-secret",
       "{MD5}",
-      "{MD5}5F4DCC3B5AA765D61D8327DEB882CF99",     // Logto compares lowercase hex exactly
-      "{SHA1}5f4dcc3b5aa765d61d8327deb882cf99",    // MD5 length under a SHA1 prefix
+      "{MD5}5F4DCC3B5AA765D61D8327DEB882CF99",   // Logto compares lowercase hex exactly
+      "{SHA1}5f4dcc3b5aa765d61d8327deb882cf99",  // MD5 length under a SHA1 prefix
       "{SHA256}zz",
       "{LEGACY}",
       "{LEGACY}[\"sha256\", [\"salt\"], \"00\"]",  // no "@"
       "{LEGACY}[\"nosuchdigest\", [\"@\"], \"00\"]",
-      "{LEGACY}[\"sha256\", [\"@\"], \"00\"]",      // expected of the wrong length
+      "{LEGACY}[\"sha256\", [\"@\"], \"00\"]",  // expected of the wrong length
       "{LEGACY}[\"pbkdf2\", [\"hex:zz\", \"1000\", \"32\", \"sha256\", \"@\"], \"00\"]",
       "{LEGACY}[\"firebase-scrypt\", [\"c2FsdA==\", \"a2V5\", \"Bw==\", \"8\", \"30\", \"@\"], \"AAAA\"]",
       "{UNKNOWN}abc",
@@ -124,7 +124,8 @@ TEST_CASE("LegacyHasher verifies known published vectors through to_stored_hash"
   CHECK(check->result == PasswordMatch::match);
   CHECK(check->needs_rehash);
 
-  auto pbkdf2 = to_stored_hash("Legacy", std::string("[\"pbkdf2\", [\"salt\", 2, 20, \"sha1\", \"@\"], \"") + rfc6070_c2 + "\"]");
+  auto pbkdf2 =
+      to_stored_hash("Legacy", std::string("[\"pbkdf2\", [\"salt\", 2, 20, \"sha1\", \"@\"], \"") + rfc6070_c2 + "\"]");
   REQUIRE(pbkdf2);
   auto c2 = hasher->verify(secret("password"), *pbkdf2);
   REQUIRE(c2);
@@ -135,7 +136,8 @@ TEST_CASE("LegacyHasher verifies known published vectors through to_stored_hash"
 
   // JSON escapes are decoded before use: "\u0073alt123" is "salt123" (Logto's documented example).
   auto escaped = to_stored_hash(
-      "Legacy", R"(["sha256",["\u0073alt123","@"],"c465f66c6ac481a7a17e9ed5b4e2e7e7288d892f12bf1c95c140901e9a70436e"])");
+      "Legacy",
+      R"(["sha256",["\u0073alt123","@"],"c465f66c6ac481a7a17e9ed5b4e2e7e7288d892f12bf1c95c140901e9a70436e"])");
   REQUIRE(escaped);
   auto e = hasher->verify(secret("password123"), *escaped);
   REQUIRE(e);
@@ -148,8 +150,8 @@ TEST_CASE("LegacyHasher limits concurrent legacy computations", "[passwords][leg
   p.max_wait = std::chrono::milliseconds(1);
   auto hasher = make(p);
   // A slow-ish legacy format: PBKDF2 with many iterations.
-  auto stored = to_stored_hash("Legacy", "[\"pbkdf2\", [\"salt\", \"200000\", \"32\", \"sha256\", \"@\"], \"" +
-                                             std::string(64, '0') + "\"]");
+  auto stored = to_stored_hash(
+      "Legacy", "[\"pbkdf2\", [\"salt\", \"200000\", \"32\", \"sha256\", \"@\"], \"" + std::string(64, '0') + "\"]");
   REQUIRE(stored);
   constexpr int threads = 6;
   std::atomic<int> mismatched{0};

@@ -66,7 +66,7 @@ std::shared_ptr<LegacyHasher> make(LegacyTimingOptions timing, reverify::Argon2i
   return *legacy;
 }
 
-const std::string md5_password = "{MD5}5f4dcc3b5aa765d61d8327deb882cf99";  // MD5("password")
+const std::string md5_password = "{MD5}5f4dcc3b5aa765d61d8327deb882cf99";                          // MD5("password")
 const std::string bcrypt_staple = "$2b$04$6rAcli4x7/9h6TUEU/Y.I.JYZwMzbGmgEM1Dk5WRrZ/gUIA.SktOu";  // bcryptjs
 const std::string pbkdf2_rfc6070 =  // RFC 6070: "password", "salt", 2 iterations, 20 bytes
     "{LEGACY}[\"pbkdf2\", [\"salt\", 2, 20, \"sha1\", \"@\"], \"ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957\"]";
@@ -163,7 +163,8 @@ TEST_CASE("LegacyHasher pads a non-match to the target once its slot is free", "
       {md5_password, PasswordMatch::mismatch},
       {bcrypt_staple, PasswordMatch::mismatch},
       {pbkdf2_rfc6070, PasswordMatch::mismatch},
-      {"$argon2i$v=19$m=8192,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", PasswordMatch::mismatch},
+      {"$argon2i$v=19$m=8192,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+       PasswordMatch::mismatch},
       {"not a hash", PasswordMatch::malformed},
       {"{LEGACY}[\"sha256\", [\"salt\"], \"00\"]", PasswordMatch::malformed},
   };
@@ -183,7 +184,8 @@ TEST_CASE("LegacyHasher pads a non-match to the target once its slot is free", "
   CHECK(estimate->recorded() == 0);  // no decoy ran
 }
 
-TEST_CASE("LegacyHasher runs a decoy, not a pad, after a check far cheaper than the target", "[passwords][legacy][timing]") {
+TEST_CASE("LegacyHasher runs a decoy, not a pad, after a check far cheaper than the target",
+          "[passwords][legacy][timing]") {
   WaitLog waits;
   auto estimate = fixed_estimate(1h);
   auto hasher = make({estimate, 0.02, waits.hook()});  // cheaper than 72 s: decoy

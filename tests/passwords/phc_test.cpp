@@ -73,13 +73,13 @@ TEST_CASE("parse_argon2_phc rejects what is not an Argon2 PHC string", "[passwor
       "$argon2id$v=19$m=64,t=0,p=1$c29tZXNhbHQ$AAECAwQFBgcICQ",
       "$argon2id$v=19$m=64,t=1,p=0$c29tZXNhbHQ$AAECAwQFBgcICQ",
       "$argon2id$v=19$m=15,t=1,p=2$c29tZXNhbHQ$AAECAwQFBgcICQ",
-      "$argon2id$v=19$m=64,t=1,p=1$c29tZQ$AAECAwQFBgcICQ",           // 4-byte salt
-      "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAEC",                // 3-byte tag
+      "$argon2id$v=19$m=64,t=1,p=1$c29tZQ$AAECAwQFBgcICQ",  // 4-byte salt
+      "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAEC",       // 3-byte tag
       "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$",
       "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ",
       "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAECAwQFBgcICQ$",
       "$argon2id$v=19$m=64,t=1,p=1$c29tZXNh*HQ$AAECAwQFBgcICQ",
-      "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAECAwQFBgcICQAAA",   // length 1 mod 4
+      "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$AAECAwQFBgcICQAAA",  // length 1 mod 4
   };
   for (const char* text : bad) {
     CAPTURE(text);

@@ -140,13 +140,9 @@ void LoopbackServer::wait_for_stop() const {
 
 // ---------------------------------------------------------------------------------------------
 
-FakeSmtpServer::FakeSmtpServer(Config config) : config_(config) {
-  start();
-}
+FakeSmtpServer::FakeSmtpServer(Config config) : config_(config) { start(); }
 
-FakeSmtpServer::~FakeSmtpServer() {
-  stop();
-}
+FakeSmtpServer::~FakeSmtpServer() { stop(); }
 
 std::vector<SmtpEnvelope> FakeSmtpServer::envelopes() const {
   const std::lock_guard<std::mutex> lock(mutex_);
@@ -268,13 +264,9 @@ void FakeSmtpServer::serve(int fd) {
 
 // ---------------------------------------------------------------------------------------------
 
-FakeHttpServer::FakeHttpServer(Config config) : config_(config) {
-  start();
-}
+FakeHttpServer::FakeHttpServer(Config config) : config_(config) { start(); }
 
-FakeHttpServer::~FakeHttpServer() {
-  stop();
-}
+FakeHttpServer::~FakeHttpServer() { stop(); }
 
 std::vector<HttpRequest> FakeHttpServer::requests() const {
   const std::lock_guard<std::mutex> lock(mutex_);

@@ -33,12 +33,8 @@ std::shared_ptr<smtp::SmtpSender> make_sender(smtp::SmtpOptions options) {
   return *sender;
 }
 
-std::string headers_of(const std::string& data) {
-  return data.substr(0, data.find("\r\n\r\n") + 2);
-}
-std::string body_of(const std::string& data) {
-  return data.substr(data.find("\r\n\r\n") + 4);
-}
+std::string headers_of(const std::string& data) { return data.substr(0, data.find("\r\n\r\n") + 2); }
+std::string body_of(const std::string& data) { return data.substr(data.find("\r\n\r\n") + 4); }
 
 }  // namespace
 

@@ -85,8 +85,7 @@ struct ManagerFixture {
   VerificationManager manager;
 
   explicit ManagerFixture(Policy policy = {}, std::shared_ptr<Store> custom_store = nullptr)
-      : store(custom_store ? std::move(custom_store) : std::make_shared<MemoryStore>()),
-        manager(build(policy)) {}
+      : store(custom_store ? std::move(custom_store) : std::make_shared<MemoryStore>()), manager(build(policy)) {}
 
   VerificationManager build(const Policy& policy) {
     Dependencies deps;
@@ -109,8 +108,8 @@ struct ManagerFixture {
     return manager.send_code(request).value().record_id;
   }
 
-  Result<std::string> verify(const std::string& record_id, const std::string& code,
-                             const std::string& user = "u1", const std::string& email = "alice@example.com") const {
+  Result<std::string> verify(const std::string& record_id, const std::string& code, const std::string& user = "u1",
+                             const std::string& email = "alice@example.com") const {
     VerifyCodeRequest request;
     request.record_id = record_id;
     request.identifier = Identifier::email(email);

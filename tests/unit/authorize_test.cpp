@@ -6,8 +6,7 @@ using namespace reverify;
 using namespace std::chrono_literals;
 
 namespace {
-std::string verified_password_record(test::ManagerFixture& f, std::string user = "u1",
-                                     ActionBinding action = {}) {
+std::string verified_password_record(test::ManagerFixture& f, std::string user = "u1", ActionBinding action = {}) {
   PasswordVerificationRequest r;
   r.user_id = std::move(user);
   r.password = SecretString("pw");
@@ -98,11 +97,12 @@ TEST_CASE("the new-identifier record must be the caller's verified code for that
   CHECK(f.manager.check_identifier_record(mine, Identifier::email("bob@example.com")).error() ==
         Errc::record_not_found);
   CHECK(f.manager.check_identifier_record(mine, Identifier::phone("123")).error() == Errc::record_not_found);
-  CHECK(f.manager.check_identifier_record(AuthorizeRequest{id, "u2", std::nullopt},
-                                          Identifier::email("alice@example.com"))
+  CHECK(f.manager
+            .check_identifier_record(AuthorizeRequest{id, "u2", std::nullopt}, Identifier::email("alice@example.com"))
             .error() == Errc::record_not_found);
   const auto unverified = f.send_email_code("u1", "carol@example.com", false);
-  CHECK(f.manager.check_identifier_record(AuthorizeRequest{unverified, "u1", std::nullopt},
-                                          Identifier::email("carol@example.com"))
+  CHECK(f.manager
+            .check_identifier_record(AuthorizeRequest{unverified, "u1", std::nullopt},
+                                     Identifier::email("carol@example.com"))
             .error() == Errc::record_not_found);
 }

@@ -28,8 +28,8 @@ TEST_CASE("phones keep digits; a leading plus, spaces and dashes are stripped") 
 }
 
 TEST_CASE("phones with anything else are invalid input") {
-  for (const char* bad : {"", "+", "555-CALL-NOW", "(555) 0001111", "1+555", "++15550001111", "555.000.1111",
-                          "123456789012345678901"}) {
+  for (const char* bad :
+       {"", "+", "555-CALL-NOW", "(555) 0001111", "1+555", "++15550001111", "555.000.1111", "123456789012345678901"}) {
     INFO(bad);
     const auto result = normalize_identifier(Identifier::phone(bad));
     REQUIRE_FALSE(result.has_value());

@@ -120,8 +120,8 @@ TEST_CASE("a new code of another template or identifier leaves the earlier one l
   const auto first = f.send_email_code();
   const auto first_code = f.sender->last_code();
   (void)f.send_email_code("u1", "other@example.com");
-  SendCodeRequest mfa = email_request("alice@example.com", {Identifier::email("alice@example.com")},
-                                      TemplateType::bind_mfa);
+  SendCodeRequest mfa =
+      email_request("alice@example.com", {Identifier::email("alice@example.com")}, TemplateType::bind_mfa);
   REQUIRE(f.manager.send_code(mfa).has_value());
   CHECK(f.verify(first, first_code).value() == first);
 }

@@ -33,7 +33,8 @@ namespace reverify::legacy {
 /// parameters, bcrypt shape and cost, hex length, tuple structure, digest names, KDF limits).
 /// Errors: `Errc::invalid_input` for an unknown method or a value that can never verify; the
 /// message names the problem, never the value. Thread-safe (pure function).
-[[nodiscard]] REVERIFY_API Result<std::string> to_stored_hash(std::string_view logto_method, std::string_view password_hash);
+[[nodiscard]] REVERIFY_API Result<std::string> to_stored_hash(std::string_view logto_method,
+                                                              std::string_view password_hash);
 
 /// How `LegacyHasher` makes a non-matching answer take as long as a wrong password against a
 /// current Argon2id hash (see `LegacyHasher`). The defaults are meant for production.

@@ -30,7 +30,7 @@ class REVERIFY_API VerifyTimeEstimate {
   /// Errors: `Errc::invalid_configuration` if `floor` is not positive, `ceiling < floor`, or
   /// `window` is 0 or above 1024.
   [[nodiscard]] static Result<std::shared_ptr<VerifyTimeEstimate>> create(Duration floor, Duration ceiling,
-                                                                         std::size_t window = 31);
+                                                                          std::size_t window = 31);
   ~VerifyTimeEstimate();
   VerifyTimeEstimate(const VerifyTimeEstimate&) = delete;
   VerifyTimeEstimate& operator=(const VerifyTimeEstimate&) = delete;

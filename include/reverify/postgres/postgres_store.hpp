@@ -59,7 +59,7 @@ class REVERIFY_API PostgresStore final : public Store {
   /// Errors: `invalid_configuration` (bad options, a schema of another version),
   /// `store_unavailable` (cannot connect, create or prepare).
   [[nodiscard]] static Result<std::shared_ptr<PostgresStore>> connect(const std::string& conninfo,
-                                                                     PostgresOptions options = {});
+                                                                      PostgresOptions options = {});
 
   ~PostgresStore() override;
 
