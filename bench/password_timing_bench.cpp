@@ -123,12 +123,11 @@ void parity(benchmark::State& state, std::optional<std::string> stored, reverify
 #ifdef REVERIFY_HAS_LEGACY
   // What padded answers aimed at when the case ended.
   const auto* legacy = static_cast<reverify::legacy::LegacyHasher*>(&hasher());
-  state.counters["target_ms"] =
-      std::chrono::duration<double, std::milli>(legacy->timing_estimate()->target()).count();
+  state.counters["target_ms"] = std::chrono::duration<double, std::milli>(legacy->timing_estimate()->target()).count();
 #endif
 }
 
-#define PARITY(name, stored, expected)                                                                \
+#define PARITY(name, stored, expected) \
   BENCHMARK_CAPTURE(parity, name, stored, expected)->UseManualTime()->Iterations(101)->Unit(benchmark::kMillisecond)
 
 using M = reverify::PasswordMatch;
@@ -138,17 +137,20 @@ PARITY(argon2id_current_wrong, current_hash(), M::mismatch);
 PARITY(no_hash, none, M::no_hash);
 PARITY(malformed, std::optional<std::string>("not a hash at all"), M::malformed);
 PARITY(argon2i_logto_m8192_t8_wrong,
-       std::optional<std::string>("$argon2i$v=19$m=8192,t=8,p=1$8e4Yj9eVIsdMnw/xDIGDRQ$F+hL6a7Gn97W75Snmo/uyjHrJUh2xw61Uhl1hwJnQrA"),
+       std::optional<std::string>(
+           "$argon2i$v=19$m=8192,t=8,p=1$8e4Yj9eVIsdMnw/xDIGDRQ$F+hL6a7Gn97W75Snmo/uyjHrJUh2xw61Uhl1hwJnQrA"),
        M::mismatch);
 #ifdef REVERIFY_HAS_LEGACY
-PARITY(malformed_legacy_tuple, std::optional<std::string>("{LEGACY}[\"sha256\", [\"no password\"], \"00\"]"), M::malformed);
+PARITY(malformed_legacy_tuple, std::optional<std::string>("{LEGACY}[\"sha256\", [\"no password\"], \"00\"]"),
+       M::malformed);
 PARITY(md5_wrong, std::optional<std::string>("{MD5}9cc2ae8a1ba7a93da39b46fc1019c481"), M::mismatch);
 PARITY(sha1_wrong, std::optional<std::string>("{SHA1}abf7aad6438836dbe526aa231abde2d0eef74d42"), M::mismatch);
-PARITY(sha256_wrong, std::optional<std::string>("{SHA256}c4bbcb1fbec99d65bf59d85c8cb62ee2db963f0fe106f483d9afa73bd4e39a8a"),
+PARITY(sha256_wrong,
+       std::optional<std::string>("{SHA256}c4bbcb1fbec99d65bf59d85c8cb62ee2db963f0fe106f483d9afa73bd4e39a8a"),
        M::mismatch);
 PARITY(legacy_sha3_256_wrong,
-       std::optional<std::string>(
-           "{LEGACY}[\"sha3-256\", [\"@\", \"5d51ae8363b2\"], \"1c189989393c7b6fe7cb2b823f11956e74880cc444437f6abd5be388fbb63050\"]"),
+       std::optional<std::string>("{LEGACY}[\"sha3-256\", [\"@\", \"5d51ae8363b2\"], "
+                                  "\"1c189989393c7b6fe7cb2b823f11956e74880cc444437f6abd5be388fbb63050\"]"),
        M::mismatch);
 PARITY(legacy_pbkdf2_sha256_1000_wrong,
        std::optional<std::string>("{LEGACY}[\"pbkdf2\", [\"salt-971b2bb7\", \"1000\", \"32\", \"sha256\", \"@\"], "
@@ -156,7 +158,8 @@ PARITY(legacy_pbkdf2_sha256_1000_wrong,
        M::mismatch);
 PARITY(legacy_firebase_scrypt_r8_mem14_wrong,
        std::optional<std::string>(
-           "{LEGACY}[\"firebase-scrypt\",[\"nUE4ysoQW6wejMyI\",\"mxN9eOwZo5oma5PwknmSxuRp1uJwrA5YJtmQ2nIVunbitLH19T9JZcnXRvpJXS/"
+           "{LEGACY}[\"firebase-scrypt\",[\"nUE4ysoQW6wejMyI\","
+           "\"mxN9eOwZo5oma5PwknmSxuRp1uJwrA5YJtmQ2nIVunbitLH19T9JZcnXRvpJXS/"
            "e1ogIDy9r9Gznp8YcD/ucOg==\",\"Bw==\",\"8\",\"14\",\"@\"],\"bv3H3D8ImIOf46Zw1mwLzOJvAFNfsVNk41e6tXAcMinuWs+"
            "9fv2Q97HfE7agqcgvHvB4j3I59ItjoGXSfEIbSw==\"]"),
        M::mismatch);
@@ -165,10 +168,12 @@ PARITY(bcrypt_cost4_wrong, std::optional<std::string>("$2b$04$yeIR01Hrmw2H7OG4Z0
 PARITY(bcrypt_cost10_wrong, std::optional<std::string>("$2b$10$afOymwpCa4IcwqSsmhzQ7e5cnmo8ibqUTpmf7imCWj6T27arO.Px6"),
        M::mismatch);
 PARITY(argon2d_m1024_t2_wrong,
-       std::optional<std::string>("$argon2d$v=19$m=1024,t=2,p=1$A3v3SnzBCoRUi8/86wUsqw$LFvUbjmf9oRB4DCBZi9ykuqsGL7IWMwewUe4B1YaICw"),
+       std::optional<std::string>(
+           "$argon2d$v=19$m=1024,t=2,p=1$A3v3SnzBCoRUi8/86wUsqw$LFvUbjmf9oRB4DCBZi9ykuqsGL7IWMwewUe4B1YaICw"),
        M::mismatch);
 PARITY(argon2i_v16_p2_wrong,
-       std::optional<std::string>("$argon2i$v=16$m=1024,p=2,t=2$LXMWSVPPg78L1OQXZTSUig$kpqrS9b/9vqJ3MvwAb2J5E6Lvj75EiUYnhN9dc+SFSU"),
+       std::optional<std::string>(
+           "$argon2i$v=16$m=1024,p=2,t=2$LXMWSVPPg78L1OQXZTSUig$kpqrS9b/9vqJ3MvwAb2J5E6Lvj75EiUYnhN9dc+SFSU"),
        M::mismatch);
 #endif
 
