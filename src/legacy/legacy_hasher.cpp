@@ -9,13 +9,17 @@
 
 #include "argon2_reference.hpp"
 #include "bcrypt.hpp"
-#include "compute_slots.hpp"
+#include "common/compute_slots.hpp"
 #include "legacy_algorithms.hpp"
 #include "legacy_tuple.hpp"
 #include "reverify/phc.hpp"
 #include "stored_format.hpp"
 
 namespace reverify::legacy {
+
+using detail::ComputeSlots;
+using detail::SlotGuard;
+
 namespace {
 
 bool equals_ignore_case(std::string_view a, std::string_view b) {

@@ -1,12 +1,13 @@
 #pragma once
-// A counting semaphore with a deadline (C++17 has none): at most N legacy hashes at once.
+// A counting semaphore with a deadline (C++17 has none): at most N password hashes at once, so a
+// burst of verifications cannot exhaust memory. Shared by the core and the legacy hashers.
 
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
 
-namespace reverify::legacy {
+namespace reverify::detail {
 
 class ComputeSlots {
  public:
@@ -48,4 +49,4 @@ class SlotGuard {
   bool held_;
 };
 
-}  // namespace reverify::legacy
+}  // namespace reverify::detail
