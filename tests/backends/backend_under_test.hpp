@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -35,7 +36,11 @@ inline std::unique_ptr<SharedData> new_shared_data(const std::string& /*url*/ = 
 }
 inline Result<std::shared_ptr<Store>> open_store(const SharedData& data) {
   auto store = sqlite::SqliteStore::open(data.location);
-  if (!store) return fail(store.error());
+  if (!store) {
+    std::fprintf(stderr, "open_store(%s) in pid %d: %s\n", backend_name, static_cast<int>(getpid()),
+                 store.error().message().c_str());
+    return fail(store.error());
+  }
   return std::shared_ptr<Store>(*store);
 }
 inline SharedData::~SharedData() {
@@ -52,10 +57,15 @@ inline std::unique_ptr<SharedData> new_shared_data(const std::string& url = {}) 
 inline Result<std::shared_ptr<Store>> open_store(const SharedData& data) {
   redis::RedisOptions options;
   options.key_prefix = data.location;
-  options.connect_timeout = std::chrono::milliseconds(500);
-  options.command_timeout = std::chrono::milliseconds(2000);
+  // Generous: CI runs these beside sanitized builds on 2 loaded cores.
+  options.connect_timeout = std::chrono::milliseconds(5000);
+  options.command_timeout = std::chrono::milliseconds(10000);
   auto store = redis::RedisStore::connect(data.url, options);
-  if (!store) return fail(store.error());
+  if (!store) {
+    std::fprintf(stderr, "open_store(%s) in pid %d: %s\n", backend_name, static_cast<int>(getpid()),
+                 store.error().message().c_str());
+    return fail(store.error());
+  }
   return std::shared_ptr<Store>(*store);
 }
 inline SharedData::~SharedData() {
@@ -75,9 +85,13 @@ inline std::unique_ptr<SharedData> new_shared_data(const std::string& url = {}) 
 inline Result<std::shared_ptr<Store>> open_store(const SharedData& data) {
   postgres::PostgresOptions options;
   options.schema = data.location;
-  options.connect_timeout = std::chrono::milliseconds(2000);
+  options.connect_timeout = std::chrono::milliseconds(10000);
   auto store = postgres::PostgresStore::connect(data.url, options);
-  if (!store) return fail(store.error());
+  if (!store) {
+    std::fprintf(stderr, "open_store(%s) in pid %d: %s\n", backend_name, static_cast<int>(getpid()),
+                 store.error().message().c_str());
+    return fail(store.error());
+  }
   return std::shared_ptr<Store>(*store);
 }
 inline SharedData::~SharedData() {
