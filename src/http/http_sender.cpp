@@ -90,7 +90,7 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view timestamp, st
 }
 
 // The response body is not used: 2xx is success. Reading it keeps the connection orderly.
-std::size_t discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
+std::size_t discard(char* /*data*/, std::size_t size, std::size_t count, void* /*user*/) { return size * count; }
 
 // A header line holding a secret, wiped once curl has copied it into its list.
 bool append_secret_header(cs::List& headers, std::string_view name, std::string_view value) {

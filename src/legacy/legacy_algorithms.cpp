@@ -119,7 +119,7 @@ Result<LegacyPlan> plan_pbkdf2(const LegacyTuple& t) {
   auto key_length = decimal(t.args[2], 1, max_key_length);
   if (!key_length) return bad("pbkdf2 keylen not in 1..1024");
   if (!fetch_digest(t.args[3])) return bad("pbkdf2 digest unknown to OpenSSL");
-  if (t.expected.size() != 2U * *key_length || !is_lower_hex(t.expected)) {
+  if (t.expected.size() != std::size_t{2} * *key_length || !is_lower_hex(t.expected)) {
     return bad("pbkdf2 expected value is not lowercase hex of keylen bytes");
   }
   p.iterations = *iterations;
@@ -214,7 +214,7 @@ Result<bool> run(const FirebaseScryptPlan& p, const std::string& expected, std::
       EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &final_len) == 1;
   sodium_memzero(key, sizeof key);
   if (!ok) return fail(Errc::hasher_unavailable, "legacy: AES-256-CTR failed");
-  const std::string b64 = to_base64(out.data(), static_cast<std::size_t>(len + final_len));
+  const std::string b64 = to_base64(out.data(), static_cast<std::size_t>(len) + static_cast<std::size_t>(final_len));
   return equal_constant_time(b64, expected);
 }
 

@@ -6,7 +6,7 @@
 namespace reverify::legacy {
 namespace {
 
-constexpr std::size_t max_input = 64 * 1024;
+constexpr std::size_t max_input = std::size_t{64} * 1024;
 constexpr std::size_t max_args = 64;
 
 tl::unexpected<Error> bad(const char* what) { return fail(Errc::invalid_input, std::string("Legacy tuple: ") + what); }
