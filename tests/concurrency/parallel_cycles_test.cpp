@@ -37,10 +37,7 @@ TEST_CASE("threads cycling send+verify on their own recipients never disturb eac
           failures[std::string("send ") + std::string(sent.error().string_code())]++;
           continue;
         }
-        std::string code;
-        for (const auto& m : f.sender->messages()) {
-          if (m.record_id == sent->record_id) code = std::string(m.code.reveal());
-        }
+        const std::string code = f.sender->code_for(sent->record_id);
         auto verified = f.verify(sent->record_id, code, user, email);
         if (!verified) {
           const std::lock_guard<std::mutex> lock(mutex);

@@ -3,7 +3,10 @@
 // message, a cheap Argon2id hasher and an event recorder.
 
 #include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "reverify/reverify.hpp"
@@ -18,6 +21,7 @@ class RecordingSender final : public CodeSender {
     if (fail_with_) return fail(*fail_with_, "test sender told to fail");
     if (throw_) throw std::runtime_error("test sender exploded");
     messages_.push_back(message);
+    codes_[message.record_id] = std::string(message.code.reveal());
     return {};
   }
   void fail_with(std::optional<Errc> code) {
@@ -32,6 +36,12 @@ class RecordingSender final : public CodeSender {
     const std::lock_guard<std::mutex> lock(mutex_);
     return messages_;
   }
+  /// The code sent for `record_id`, or "" (constant time in the number of messages).
+  std::string code_for(const std::string& record_id) const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = codes_.find(record_id);
+    return it == codes_.end() ? std::string() : it->second;
+  }
   std::string last_code() const {
     const std::lock_guard<std::mutex> lock(mutex_);
     return messages_.empty() ? std::string() : std::string(messages_.back().code.reveal());
@@ -40,6 +50,7 @@ class RecordingSender final : public CodeSender {
  private:
   mutable std::mutex mutex_;
   std::vector<CodeMessage> messages_;
+  std::unordered_map<std::string, std::string> codes_;
   std::optional<Errc> fail_with_;
   bool throw_ = false;
 };
