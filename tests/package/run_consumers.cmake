@@ -18,6 +18,16 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/consumer -B ${WORK_DIR}/consumer -G ${GENE
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)
 run(${WORK_DIR}/consumer/reverify-consumer)
 
+# The examples build from outside the tree too, as a host would copy them.
+get_filename_component(examples ${SOURCE_DIR}/../../examples ABSOLUTE)
+foreach(example minimal custom_store)
+  run(${CMAKE_COMMAND} -S ${examples}/${example} -B ${WORK_DIR}/example-${example} -G ${GENERATOR}
+      -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX} "-DCMAKE_CXX_FLAGS=${FLAGS}")
+  run(${CMAKE_COMMAND} --build ${WORK_DIR}/example-${example})
+endforeach()
+run(${WORK_DIR}/example-minimal/reverify-minimal ${WORK_DIR}/example-minimal/outbox.jsonl)
+run(${WORK_DIR}/example-custom_store/reverify-custom-store-test)
+
 # A component that was not installed must fail find_package with a clear message.
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/consumer -B ${WORK_DIR}/consumer-missing -G ${GENERATOR}
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX} -DEXPECT_MISSING_COMPONENT=ON)
