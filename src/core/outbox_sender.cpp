@@ -8,6 +8,8 @@
 #include <mutex>
 #include <system_error>
 
+#include <sodium.h>
+
 #include "json_escape.hpp"
 
 namespace reverify {
@@ -62,6 +64,7 @@ Result<void> OutboxSender::send(const CodeMessage& message) {
   const std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->out->write(line.data(), static_cast<std::streamsize>(line.size()));
   impl_->out->flush();
+  sodium_memzero(line.data(), line.size());  // the line holds the code in clear
   if (!*impl_->out) {
     impl_->out->clear();
     return fail(Errc::sender_unavailable, "could not write to the outbox");

@@ -96,12 +96,30 @@ struct VerificationManager::Impl {
 
   // ---- lockouts ----------------------------------------------------------------------------
 
-  /// The block on `key`, as an error to answer, or nothing.
-  Result<std::optional<Error>> block_error(const std::string& key, Timestamp now) const {
+  /// The block on `key`, as an error to answer (reported as a failed `event`), or nothing.
+  Result<std::optional<Error>> block_error(const std::string& key, Timestamp now, Event event) const {
     auto until = store("blocked_until", [&](Store& s) { return s.blocked_until(key, now); });
     if (!until) return tl::unexpected(until.error());
     if (!*until) return std::optional<Error>{};
+    event.type = EventType::failed;
+    event.at = now;
+    event.reason = Errc::verification_blocked;
+    event.target = key;
+    emit(event);
     return std::optional<Error>{Error(Errc::verification_blocked).with_retry_after(seconds_until(**until, now))};
+  }
+
+  /// Lifts the block on `key` and reports it.
+  Result<void> unblock(const std::string& key, const std::string& user_id) const {
+    auto done = store("unblock", [&](Store& s) { return s.unblock(key); });
+    if (!done) return done;
+    Event event;
+    event.type = EventType::unblocked;
+    event.user_id = user_id;
+    event.target = key;
+    if (auto at = now()) event.at = *at;
+    emit(event);
+    return {};
   }
 
   /// Counts one failure against `key`; returns the error to answer: `fallback`, or the
@@ -204,16 +222,9 @@ Result<PasswordVerification> VerificationManager::verify_password(const Password
   event.user_id = request.user_id;
   event.kind = RecordKind::password;
 
-  auto blocked = m.block_error(lock_key, *now);
+  auto blocked = m.block_error(lock_key, *now, event);
   if (!blocked) return tl::unexpected(blocked.error());
-  if (*blocked) {
-    event.type = EventType::failed;
-    event.at = *now;
-    event.reason = Errc::verification_blocked;
-    event.target = lock_key;
-    m.emit(event);
-    return tl::unexpected(**blocked);
-  }
+  if (*blocked) return tl::unexpected(**blocked);
 
   auto check = call_collaborator(Errc::hasher_unavailable, "password hasher",
                                  [&] { return m.deps.hasher->verify(request.password, request.stored_hash); });
@@ -375,16 +386,9 @@ Result<std::string> VerificationManager::verify_code(const VerifyCodeRequest& re
   event.record_id = record.id;
   event.kind = kind;
   const std::string lock_key = lock_key_for_identifier(request.identifier.type, record.identifier_key);
-  auto blocked = m.block_error(lock_key, *now);
+  auto blocked = m.block_error(lock_key, *now, event);
   if (!blocked) return tl::unexpected(blocked.error());
-  if (*blocked) {
-    event.type = EventType::failed;
-    event.at = *now;
-    event.reason = Errc::verification_blocked;
-    event.target = lock_key;
-    m.emit(event);
-    return tl::unexpected(**blocked);
-  }
+  if (*blocked) return tl::unexpected(**blocked);
   if (record.attempts >= m.policy.max_code_attempts) {
     return tl::unexpected(m.record_failure(lock_key, *now, Errc::code_exceed_max_try, event));
   }
@@ -482,31 +486,14 @@ Result<Authorization> VerificationManager::check_identifier_record(const Authori
 Result<void> VerificationManager::unblock_user(const std::string& user_id) const {
   const Impl& m = *impl_;
   if (user_id.empty()) return fail(Errc::invalid_input, "user id is empty");
-  const std::string key = lock_key_for_user(user_id);
-  auto done = m.store("unblock", [&](Store& s) { return s.unblock(key); });
-  if (!done) return done;
-  Event event;
-  event.type = EventType::unblocked;
-  event.user_id = user_id;
-  event.target = key;
-  if (auto now = m.now()) event.at = *now;
-  m.emit(event);
-  return {};
+  return m.unblock(lock_key_for_user(user_id), user_id);
 }
 
 Result<void> VerificationManager::unblock_identifier(const Identifier& identifier) const {
   const Impl& m = *impl_;
   auto normalized = normalize_identifier(identifier);
   if (!normalized) return tl::unexpected(normalized.error());
-  const std::string key = lock_key_for_identifier(identifier.type, *normalized);
-  auto done = m.store("unblock", [&](Store& s) { return s.unblock(key); });
-  if (!done) return done;
-  Event event;
-  event.type = EventType::unblocked;
-  event.target = key;
-  if (auto now = m.now()) event.at = *now;
-  m.emit(event);
-  return {};
+  return m.unblock(lock_key_for_identifier(identifier.type, *normalized), {});
 }
 
 Result<std::size_t> VerificationManager::purge_expired(std::size_t limit) const {
