@@ -129,8 +129,8 @@ ApiResponse set_password_route(const ApiContext& ctx, const User& caller, const 
   }
   auto hashed = ctx.hasher->hash(password);
   if (!hashed) return error_response(hashed.error());
-  if (!ctx.users->set_password_hash(caller.id, std::move(*hashed))) {
-    return error_response(401, "auth.unauthorized", "Unauthorized. Please check credentials and its scope.");
+  if (!ctx.users->set_password_hash(caller.id, caller.password_hash, std::move(*hashed), !caller.has_credential())) {
+    return error_response(reverify::Error(reverify::Errc::permission_denied));  // changed meanwhile: prove again
   }
   return no_content();
 }

@@ -55,10 +55,14 @@ UserDirectory::Entry* UserDirectory::entry_locked(const std::string& user_id) {
   return it == by_id_.end() ? nullptr : &entries_[it->second];
 }
 
-bool UserDirectory::set_password_hash(const std::string& user_id, std::string hash) {
+bool UserDirectory::set_password_hash(const std::string& user_id, const std::optional<std::string>& expected,
+                                      std::string hash, bool require_no_credential) {
   const std::lock_guard<std::mutex> lock(mutex_);
   Entry* entry = entry_locked(user_id);
-  if (entry == nullptr) return false;
+  // The step-up decision was made on the caller's snapshot: refuse if the user changed since
+  // (two racing "first password" requests must not both skip step-up).
+  if (entry == nullptr || entry->user.password_hash != expected) return false;
+  if (require_no_credential && entry->user.has_credential()) return false;
   entry->user.password_hash = std::move(hash);
   return true;
 }

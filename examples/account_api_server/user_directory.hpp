@@ -49,8 +49,11 @@ class UserDirectory {
   [[nodiscard]] std::optional<User> find_by_id(std::string_view id) const;
   [[nodiscard]] std::size_t size() const;
 
-  /// Stores a new password hash. Returns false for an unknown user.
-  bool set_password_hash(const std::string& user_id, std::string hash);
+  /// Stores a new password hash while the user is still as the caller saw it: the hash equals
+  /// `expected` and, with `require_no_credential`, the user still has no password, email or phone.
+  /// Returns false (nothing changed) otherwise, or for an unknown user.
+  bool set_password_hash(const std::string& user_id, const std::optional<std::string>& expected, std::string hash,
+                         bool require_no_credential);
   /// Replaces the hash only while it is still `expected` (a rehash must not undo a concurrent
   /// password change). Returns whether it replaced.
   bool upgrade_password_hash(const std::string& user_id, const std::string& expected, std::string hash);

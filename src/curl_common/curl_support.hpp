@@ -6,11 +6,13 @@
 #include <curl/curl.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "reverify/result.hpp"
 
@@ -50,6 +52,8 @@ inline bool append(List& list, const char* item) {
 struct ParsedUrl {
   std::string scheme;  // lower case, as curl normalises it
   std::string host;    // IPv6 literals keep their brackets
+  std::string path;    // as written, e.g. "/hooks/abc"
+  std::string query;   // without the '?'; webhook URLs often carry tokens here
 };
 
 // Parses with curl's own parser, so what we check is what curl will connect to.
@@ -70,7 +74,7 @@ inline Result<ParsedUrl> parse_url(const std::string& url, std::string_view opti
     return fail(Errc::invalid_configuration,
                 std::string(option_name) + " must not carry credentials; use the dedicated options");
   }
-  ParsedUrl parsed{part(CURLUPART_SCHEME), part(CURLUPART_HOST)};
+  ParsedUrl parsed{part(CURLUPART_SCHEME), part(CURLUPART_HOST), part(CURLUPART_PATH), part(CURLUPART_QUERY)};
   if (parsed.host.empty()) return fail(Errc::invalid_configuration, std::string(option_name) + " has no host");
   return parsed;
 }
@@ -86,8 +90,11 @@ inline bool is_loopback_host(std::string host) {
   return false;
 }
 
-// Replaces every occurrence of each non-empty secret with "[redacted]".
-inline std::string redact(std::string text, std::initializer_list<std::string_view> secrets) {
+// Replaces every occurrence of each non-empty secret with "[redacted]", longest first, so a short
+// secret inside a longer one (a code inside a URL path) cannot break the longer one's match.
+inline std::string redact(std::string text, std::initializer_list<std::string_view> secret_list) {
+  std::vector<std::string_view> secrets(secret_list);
+  std::sort(secrets.begin(), secrets.end(), [](std::string_view a, std::string_view b) { return a.size() > b.size(); });
   for (const std::string_view secret : secrets) {
     if (secret.empty()) continue;
     for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {

@@ -16,7 +16,8 @@ namespace cs = reverify::curl_support;
 
 struct HttpSender::Impl {
   HttpOptions options;
-  std::string url_path;  // path and query: redacted from error text (webhook URLs often hold tokens)
+  std::string url_path;   // redacted from error text: webhook URLs often hold tokens
+  std::string url_query;  // likewise
 };
 
 namespace {
@@ -31,7 +32,13 @@ bool has_control(std::string_view text) {
   return false;
 }
 
-Result<std::string> check_options(const HttpOptions& options) {
+// The parts of the URL to keep out of error text, as curl's own parser splits them.
+struct UrlSecrets {
+  std::string path;
+  std::string query;
+};
+
+Result<UrlSecrets> check_options(const HttpOptions& options) {
   auto url = cs::parse_url(options.url, "url");
   if (!url) return fail(url.error());
   if (url->scheme != "https" && !(url->scheme == "http" && cs::is_loopback_host(url->host))) {
@@ -57,10 +64,7 @@ Result<std::string> check_options(const HttpOptions& options) {
     auto proxy = cs::parse_url(options.proxy, "proxy");
     if (!proxy) return fail(proxy.error());
   }
-  const auto host_at = options.url.find(url->host);
-  const auto path_at = host_at == std::string::npos ? std::string::npos : options.url.find('/', host_at);
-  if (path_at == std::string::npos || options.url.size() - path_at <= 1) return std::string();
-  return options.url.substr(path_at);
+  return UrlSecrets{url->path == "/" ? std::string() : url->path, url->query};
 }
 
 bool accepts(ChannelFilter filter, IdentifierType channel) {
@@ -110,8 +114,8 @@ HttpSender::~HttpSender() = default;
 
 Result<std::shared_ptr<HttpSender>> HttpSender::create(HttpOptions options) {
   if (sodium_init() < 0) return fail(Errc::internal, "libsodium could not be initialised");
-  auto path = check_options(options);
-  if (!path) return fail(path.error());
+  auto url_secrets = check_options(options);
+  if (!url_secrets) return fail(url_secrets.error());
   if (cs::global_init() != CURLE_OK) return fail(Errc::invalid_configuration, "curl_global_init failed");
   const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
   if (info == nullptr || (info->features & CURL_VERSION_SSL) == 0) {
@@ -119,7 +123,8 @@ Result<std::shared_ptr<HttpSender>> HttpSender::create(HttpOptions options) {
   }
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
-  impl->url_path = std::move(*path);
+  impl->url_path = std::move(url_secrets->path);
+  impl->url_query = std::move(url_secrets->query);
   if (!impl->options.clock) impl->options.clock = std::make_shared<SystemClock>();
   return std::shared_ptr<HttpSender>(new HttpSender(std::move(impl)));
 }
@@ -194,7 +199,7 @@ Result<void> HttpSender::send(const CodeMessage& message) {
   const CURLcode rc = curl_easy_perform(handle.get());
   auto redacted = [&](std::string text) {
     return cs::redact(std::move(text), {message.code.reveal(), options.bearer_token.reveal(),
-                                        options.hmac_secret.reveal(), impl_->url_path});
+                                        options.hmac_secret.reveal(), impl_->url_path, impl_->url_query});
   };
   if (rc != CURLE_OK) {
     std::string text = "HTTP sender: ";

@@ -38,6 +38,9 @@ Result<void> check_bcrypt(std::string_view s) {
 }
 
 Result<bool> bcrypt_matches(std::string_view password, std::string_view stored) {
+  // crypt_rn would stop at a NUL, so "abc\0anything" would match the hash of "abc": such a
+  // password never matches.
+  if (password.find('\0') != std::string_view::npos) return false;
   // crypt_rn takes C strings; bcrypt reads at most 72 bytes of key, so truncating first keeps its
   // result and stays under libxcrypt's 512-byte passphrase limit.
   std::string phrase(password.substr(0, bcrypt_key_bytes));

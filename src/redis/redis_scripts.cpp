@@ -30,7 +30,8 @@ return 1
 )lua";
 
 // KEYS[1] record. ARGV[1] now, ARGV[2] max attempts.
-// Returns {status, attempts[, code digest or nil, pepper id]}.
+// Returns {status, attempts[, code digest or nil, pepper id]}. `or false` keeps the slot: Lua
+// would end the reply at a nil, dropping the pepper id after it.
 constexpr const char* spend_attempt_script = R"lua(
 local f = redis.call('HMGET', KEYS[1], 'ea', 'r', 'v', 'a', 'c', 'pe')
 if not f[1] or tonumber(f[1]) <= tonumber(ARGV[1]) or f[2] == '1' then return {0, 0} end
@@ -38,7 +39,7 @@ local attempts = tonumber(f[4])
 if f[3] == '1' then return {2, attempts} end
 if attempts >= tonumber(ARGV[2]) then return {1, attempts} end
 redis.call('HINCRBY', KEYS[1], 'a', 1)
-return {3, attempts + 1, f[5], f[6]}
+return {3, attempts + 1, f[5] or false, f[6]}
 )lua";
 
 // KEYS[1] record. ARGV[1] now. Returns 1 for the one caller that marks it verified.

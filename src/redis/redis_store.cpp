@@ -306,11 +306,12 @@ Result<AttemptResult> RedisStore::spend_attempt(std::string_view id, std::uint32
     std::memcpy(digest.data(), text.data(), digest.size());
     result.code_digest = digest;
   }
-  if (r.elements >= 4 && r.element[3]->type == REDIS_REPLY_STRING) {
-    std::int64_t pepper = 0;
-    if (!parse_i64(reply_text(*r.element[3]), pepper)) return fail(detail::redis_error(op, "malformed pepper id"));
-    result.pepper_id = to_u32(pepper);
+  // A spent attempt names the pepper of its digest; a silent 0 would key the comparison wrongly.
+  std::int64_t pepper = 0;
+  if (r.elements < 4 || r.element[3]->type != REDIS_REPLY_STRING || !parse_i64(reply_text(*r.element[3]), pepper)) {
+    return fail(detail::redis_error(op, "malformed pepper id"));
   }
+  result.pepper_id = to_u32(pepper);
   return result;
 }
 

@@ -71,8 +71,9 @@ class Connection {
   [[nodiscard]] Result<void> exec(const char* sql, std::string_view operation);
 
   [[nodiscard]] sqlite3* handle() const noexcept { return db_.get(); }
-  /// Never: an SQLite handle stays usable after a failed statement, so the pool keeps it.
-  [[nodiscard]] bool broken() const noexcept { return false; }
+  /// An SQLite handle stays usable after a failed statement; only one left inside a transaction
+  /// (a ROLLBACK that failed) must not go back to the pool, or later writes would run in it.
+  [[nodiscard]] bool broken() const noexcept { return sqlite3_get_autocommit(db_.get()) == 0; }
 
  private:
   explicit Connection(sqlite3* db) noexcept : db_(db) {}

@@ -87,6 +87,25 @@ TEST_CASE("every interoperability vector verifies, and a one-character change fa
   }
 }
 
+TEST_CASE("a password with a NUL byte never matches a bcrypt hash of its prefix", "[passwords][legacy][vectors]") {
+  auto hasher = small_legacy_hasher();
+  std::size_t bcrypt_vectors = 0;
+  for (const auto& v : load_vectors()) {
+    if (v.at("method") != "Bcrypt") continue;
+    ++bcrypt_vectors;
+    const std::string password = v.at("password");
+    auto stored = reverify::legacy::to_stored_hash("Bcrypt", v.at("hash").get<std::string>());
+    REQUIRE(stored);
+    // C bcrypt would stop at the NUL and see only the right password.
+    const std::string with_nul = password.substr(0, 71) + std::string(1, '\0') + "anything";
+    if (password.size() > 71) continue;
+    auto check = hasher->verify(SecretString(std::string_view(with_nul)), *stored);
+    REQUIRE(check);
+    CHECK(check->result == PasswordMatch::mismatch);
+  }
+  CHECK(bcrypt_vectors > 0);
+}
+
 TEST_CASE("Logto's default argon2i form verifies and is upgraded to current Argon2id", "[passwords][legacy][logto]") {
   auto hasher = small_legacy_hasher();
   std::size_t logto_vectors = 0;
