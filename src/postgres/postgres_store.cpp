@@ -1,10 +1,10 @@
 #include "reverify/postgres/postgres_store.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <utility>
 
+#include "common/store_codec.hpp"
 #include "postgres_connection.hpp"
 #include "postgres_sql.hpp"
 
@@ -15,6 +15,9 @@ using detail::QueryResult;
 using detail::StatementId;
 
 namespace {
+
+using reverify::detail::parse_i64;
+using reverify::detail::to_u32;
 
 // Serialises concurrent schema creation by several processes ("reverify" in ASCII).
 constexpr long long schema_lock_key = 0x7265766572696679LL;
@@ -31,12 +34,6 @@ std::string_view cell(const PGresult* result, int row, int column) {
   return std::string_view(PQgetvalue(result, row, column), static_cast<std::size_t>(PQgetlength(result, row, column)));
 }
 bool is_null(const PGresult* result, int row, int column) { return PQgetisnull(result, row, column) == 1; }
-
-bool parse_i64(std::string_view text, std::int64_t& out) noexcept {
-  if (text.empty()) return false;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size();
-}
 
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
@@ -55,10 +52,6 @@ bool parse_digest(std::string_view text, Digest& out) noexcept {
     out[i] = static_cast<unsigned char>(high * 16 + low);
   }
   return true;
-}
-
-std::uint32_t to_u32(std::int64_t value) noexcept {
-  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(value, 0, UINT32_MAX));
 }
 
 /// Reads typed cells, remembering whether any was malformed.

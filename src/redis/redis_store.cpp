@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstring>
 #include <random>
 #include <utility>
 
+#include "common/store_codec.hpp"
 #include "redis_connection.hpp"
 #include "redis_scripts.hpp"
 #include "redis_url.hpp"
@@ -19,6 +19,10 @@ using detail::ScriptId;
 
 namespace {
 
+using reverify::detail::digest_from_bytes;
+using reverify::detail::parse_i64;
+using reverify::detail::to_u32;
+
 // Window and block keys live this long past their last possible use: a little slack for clock
 // skew between the hosts and the Redis server, and for simulated clocks in tests.
 constexpr std::int64_t ttl_margin_ms = 60'000;
@@ -28,16 +32,6 @@ constexpr std::int64_t block_fallback_ttl_ms = 8LL * 24 * 3600 * 1000;
 
 std::string_view reply_text(const redisReply& reply) noexcept {
   return reply.str == nullptr ? std::string_view{} : std::string_view(reply.str, reply.len);
-}
-
-bool parse_i64(std::string_view text, std::int64_t& out) noexcept {
-  if (text.empty()) return false;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
-std::uint32_t to_u32(std::int64_t value) noexcept {
-  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(value, 0, UINT32_MAX));
 }
 
 std::string random_suffix() {
@@ -221,13 +215,9 @@ Result<std::optional<VerificationRecord>> RedisStore::find(std::string_view id, 
     return value;
   };
   auto digest = [&bad](std::string_view text) {
-    Digest d{};
-    if (text.size() != d.size()) {
-      bad = true;
-      return d;
-    }
-    std::memcpy(d.data(), text.data(), d.size());
-    return d;
+    auto d = digest_from_bytes(text);
+    if (!d) bad = true;
+    return d.value_or(Digest{});
   };
   for (std::size_t i = 0; i + 1 < r.elements; i += 2) {
     const std::string_view name = reply_text(*r.element[i]);
@@ -300,11 +290,8 @@ Result<AttemptResult> RedisStore::spend_attempt(std::string_view id, std::uint32
   }
   result.status = AttemptStatus::spent;
   if (r.elements >= 3 && r.element[2]->type == REDIS_REPLY_STRING) {
-    const auto text = reply_text(*r.element[2]);
-    if (text.size() != Digest{}.size()) return fail(detail::redis_error(op, "malformed code digest"));
-    Digest digest{};
-    std::memcpy(digest.data(), text.data(), digest.size());
-    result.code_digest = digest;
+    result.code_digest = digest_from_bytes(reply_text(*r.element[2]));
+    if (!result.code_digest) return fail(detail::redis_error(op, "malformed code digest"));
   }
   // A spent attempt names the pepper of its digest; a silent 0 would key the comparison wrongly.
   std::int64_t pepper = 0;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/store_codec.hpp"
 #include "sqlite_connection.hpp"
 #include "sqlite_schema.hpp"
 
@@ -24,12 +25,15 @@ struct SqliteStore::Impl {
 
 namespace {
 
-std::optional<Digest> read_digest(const Statement& statement, int column) {
-  if (statement.column_is_null(column)) return std::nullopt;
-  const auto blob = statement.column_blob(column);
-  Digest digest{};
-  if (blob.size() != digest.size()) return std::nullopt;
-  std::memcpy(digest.data(), blob.data(), digest.size());
+using reverify::detail::digest_from_bytes;
+using reverify::detail::to_u32;
+
+// NULL is "no digest"; a blob of another size is corruption, reported rather than read as
+// "no digest" (which would turn a bound record into an unbound one).
+Result<std::optional<Digest>> read_digest(const Statement& statement, int column, std::string_view operation) {
+  if (statement.column_is_null(column)) return std::optional<Digest>{};
+  auto digest = digest_from_bytes(statement.column_blob(column));
+  if (!digest) return fail(Errc::store_unavailable, "sqlite " + std::string(operation) + ": malformed digest");
   return digest;
 }
 
@@ -39,10 +43,6 @@ void bind_digest(Statement& statement, int index, const std::optional<Digest>& d
   } else {
     statement.bind_null(index);
   }
-}
-
-std::uint32_t to_u32(std::int64_t value) noexcept {
-  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(value, 0, UINT32_MAX));
 }
 
 }  // namespace
@@ -158,8 +158,12 @@ Result<std::optional<VerificationRecord>> SqliteStore::find(std::string_view id,
   record.identifier = select->column_text(4);
   record.identifier_key = select->column_text(5);
   record.purpose = select->column_text(6);
-  record.binding_digest = read_digest(*select, 7);
-  record.code_digest = read_digest(*select, 8);
+  auto binding_digest = read_digest(*select, 7, op);
+  auto code_digest = read_digest(*select, 8, op);
+  if (!binding_digest) return fail(binding_digest.error());
+  if (!code_digest) return fail(code_digest.error());
+  record.binding_digest = *binding_digest;
+  record.code_digest = *code_digest;
   record.pepper_id = to_u32(select->column_int(9));
   record.attempts = to_u32(select->column_int(10));
   record.use_count = to_u32(select->column_int(11));
@@ -198,7 +202,9 @@ Result<AttemptResult> SqliteStore::spend_attempt(std::string_view id, std::uint3
       result.status = AttemptStatus::exhausted;
       return result;
     }
-    result.code_digest = read_digest(*select, 3);
+    auto code_digest = read_digest(*select, 3, op);
+    if (!code_digest) return fail(code_digest.error());
+    result.code_digest = *code_digest;
     result.pepper_id = to_u32(select->column_int(4));
   }
   {

@@ -1,0 +1,36 @@
+#pragma once
+// Decoding helpers the durable stores share: integers and digests read back from a backend.
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string_view>
+#include <system_error>
+
+#include "reverify/record.hpp"
+
+namespace reverify::detail {
+
+/// The whole of `text` as a decimal integer; false for empty, partial or out-of-range text.
+[[nodiscard]] inline bool parse_i64(std::string_view text, std::int64_t& out) noexcept {
+  if (text.empty()) return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+/// A stored counter, clamped into the range the API uses.
+[[nodiscard]] inline std::uint32_t to_u32(std::int64_t value) noexcept {
+  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(value, 0, UINT32_MAX));
+}
+
+/// Raw digest bytes; `std::nullopt` unless exactly 32 bytes (the caller reports corruption).
+[[nodiscard]] inline std::optional<Digest> digest_from_bytes(std::string_view bytes) noexcept {
+  Digest digest{};
+  if (bytes.size() != digest.size()) return std::nullopt;
+  std::memcpy(digest.data(), bytes.data(), digest.size());
+  return digest;
+}
+
+}  // namespace reverify::detail
