@@ -8,6 +8,7 @@
 
 #include "reverify/export.hpp"
 #include "reverify/password_hasher.hpp"
+#include "reverify/phc.hpp"
 
 namespace reverify {
 
@@ -36,6 +37,10 @@ class REVERIFY_API Argon2idHasher final : public PasswordHasher {
                                              std::optional<std::string_view> stored_hash) override;
 
   [[nodiscard]] const Argon2idParams& params() const noexcept;
+
+  /// Whether `phc` is exactly what `hash()` writes now (Argon2id v19, p=1, current t and m,
+  /// 16-byte salt, 32-byte tag, no data or key id): anything else needs a rehash.
+  [[nodiscard]] bool is_current(const Argon2Phc& phc) const noexcept;
 
   struct Impl;
   explicit Argon2idHasher(std::unique_ptr<Impl> impl) noexcept;

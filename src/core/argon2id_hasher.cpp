@@ -75,13 +75,6 @@ struct Argon2idHasher::Impl {
     return check;
   }
 
-  bool is_current(const Argon2Phc& phc) const {
-    return phc.variant == Argon2Variant::argon2id && phc.version == 0x13 && phc.parallelism == 1 &&
-           phc.iterations == params.ops_limit &&
-           static_cast<std::uint64_t>(phc.memory_kib) * 1024U == params.mem_limit &&
-           phc.salt.size() == crypto_pwhash_SALTBYTES && phc.tag.size() == current_tag_bytes;
-  }
-
   Argon2idParams params;
   ComputeSlots slots;
   Argon2Phc decoy_phc;
@@ -151,8 +144,16 @@ Result<PasswordCheck> Argon2idHasher::verify(const SecretString& password,
   if (!equal) return tl::unexpected<Error>(equal.error());
   PasswordCheck check;
   check.result = *equal ? PasswordMatch::match : PasswordMatch::mismatch;
-  check.needs_rehash = *equal && !impl_->is_current(*phc);
+  check.needs_rehash = *equal && !is_current(*phc);
   return check;
+}
+
+bool Argon2idHasher::is_current(const Argon2Phc& phc) const noexcept {
+  const Argon2idParams& p = impl_->params;
+  return phc.variant == Argon2Variant::argon2id && phc.version == 0x13 && phc.parallelism == 1 &&
+         phc.iterations == p.ops_limit && static_cast<std::uint64_t>(phc.memory_kib) * 1024U == p.mem_limit &&
+         phc.salt.size() == crypto_pwhash_SALTBYTES && phc.tag.size() == current_tag_bytes &&
+         phc.associated_data.empty() && !phc.has_key_id;
 }
 
 }  // namespace reverify
