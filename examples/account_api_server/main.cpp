@@ -157,7 +157,7 @@ int run(int argc, char** argv) {
   for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& thread : threads) thread.join();
-  // Requests still on the handler pool finish; their replies are dropped with their connections.
+  // A handler already running finishes; queued ones are dropped with their connections (stop()).
   pool.stop();
   pool.join();
   return 0;

@@ -38,13 +38,6 @@ std::optional<User> UserDirectory::find_by_token(std::string_view token) const {
   return entries_[it->second].user;
 }
 
-std::optional<User> UserDirectory::find_by_id(std::string_view id) const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  const auto it = by_id_.find(std::string(id));
-  if (it == by_id_.end()) return std::nullopt;
-  return entries_[it->second].user;
-}
-
 std::size_t UserDirectory::size() const {
   const std::lock_guard<std::mutex> lock(mutex_);
   return entries_.size();

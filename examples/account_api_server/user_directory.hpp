@@ -46,7 +46,6 @@ class UserDirectory {
   UserDirectory& operator=(const UserDirectory&) = delete;
 
   [[nodiscard]] std::optional<User> find_by_token(std::string_view token) const;
-  [[nodiscard]] std::optional<User> find_by_id(std::string_view id) const;
   [[nodiscard]] std::size_t size() const;
 
   /// Stores a new password hash while the user is still as the caller saw it: the hash equals
