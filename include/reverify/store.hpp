@@ -1,12 +1,19 @@
 #pragma once
 /// @file
-/// The persistence plug-in: a few atomic operations, not get/put.
+/// The persistence plug-in: a few atomic intents, not get/put.
+///
+/// Each verification step is one store call, so that a networked store pays one round trip per
+/// step: sending a code is `open_code` (count the send, retire the earlier code, insert), checking
+/// one is `check_code` (every refusal rule, count the attempt, compare, mark verified, count a
+/// failure toward the lockout). The rules are data passed in by the manager; the store only
+/// applies them atomically.
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "reverify/clock.hpp"
 #include "reverify/export.hpp"
@@ -15,27 +22,81 @@
 
 namespace reverify {
 
-/// How `Store::spend_attempt` ended.
-enum class AttemptStatus : std::uint8_t {
-  spent,             ///< one attempt was counted; compare the code now
-  exhausted,         ///< attempts already reached the limit; nothing counted
-  already_verified,  ///< the record is verified; nothing counted
-  not_found,         ///< missing, expired or retired; nothing counted
+/// A per-recipient send limit: at most `limit` sends of `key` in any rolling `window`.
+struct REVERIFY_API SendLimit {
+  std::string_view key;
+  std::chrono::milliseconds window{0};
+  std::uint32_t limit = 0;
 };
 
-/// The answer of `Store::spend_attempt`.
-struct REVERIFY_API AttemptResult {
-  AttemptStatus status = AttemptStatus::not_found;
-  std::uint32_t attempts = 0;         ///< the count after this call
-  std::optional<Digest> code_digest;  ///< the stored digest when status == spent
-  std::uint32_t pepper_id = 0;        ///< the pepper that keyed code_digest
+/// A lockout rule: `failures` failures of `key` within a rolling `window` block `key` for
+/// `duration` from the failure that reached the count.
+struct REVERIFY_API LockoutRule {
+  std::string_view key;
+  std::chrono::milliseconds window{0};
+  std::uint32_t failures = 0;
+  std::chrono::milliseconds duration{0};
 };
 
-/// The answer of `Store::window_add`.
-struct REVERIFY_API WindowResult {
-  bool counted = false;     ///< the event was added (count was below the limit)
-  std::uint32_t count = 0;  ///< events in the window after this call
-  Timestamp oldest{};       ///< the oldest event still in the window (for a retry hint); epoch if none
+/// How `Store::open_code` ended.
+enum class OpenStatus : std::uint8_t {
+  opened,        ///< the send was counted and the record inserted
+  rate_limited,  ///< `limit` sends were already in the window; nothing changed
+  id_taken,      ///< a record with this id exists (even expired, not yet purged); nothing changed
+};
+
+/// The answer of `Store::open_code`.
+struct REVERIFY_API OpenResult {
+  OpenStatus status = OpenStatus::id_taken;
+  std::uint32_t sends = 0;  ///< sends in the window after this call
+  Timestamp oldest{};       ///< the oldest send still in the window (for a retry hint); epoch if none
+};
+
+/// A digest of the offered code under one pepper. The manager offers one per configured pepper,
+/// because it learns which pepper keyed the record only inside the store's atomic step.
+struct REVERIFY_API OfferedDigest {
+  std::uint32_t pepper_id = 0;
+  Digest digest{};
+};
+
+/// Everything `Store::check_code` needs to decide one verification attempt.
+struct REVERIFY_API CodeCheck {
+  std::string_view record_id;
+  std::string_view user_id;  ///< the caller; must own the record
+  RecordKind kind = RecordKind::email_verification_code;
+  std::string_view identifier_key;  ///< normalised identifier the caller names
+  std::vector<OfferedDigest> offered;
+  std::uint32_t max_attempts = 0;
+  LockoutRule lockout;  ///< keyed by `identifier_key`'s lock key
+  Timestamp now{};
+};
+
+/// How `Store::check_code` ended. Listed in the order the checks are made.
+enum class CheckStatus : std::uint8_t {
+  not_found,            ///< missing, expired, retired, another owner's or another kind; nothing changed
+  already_verified,     ///< nothing changed
+  identifier_mismatch,  ///< the record was sent to another identifier; nothing changed
+  code_expired,         ///< `now > code_expires_at`; nothing changed
+  blocked,              ///< the lockout key is blocked at `now`; nothing changed
+  exhausted,            ///< attempts already at `max_attempts`; one failure counted, no attempt
+  unknown_pepper,       ///< the record's pepper is not among `offered`; nothing changed
+  mismatch,             ///< one attempt and one failure counted; the code differs
+  verified,             ///< one attempt counted, the code matched, the record is now verified
+};
+
+/// The answer of `Store::check_code`.
+struct REVERIFY_API CheckResult {
+  CheckStatus status = CheckStatus::not_found;
+  std::uint32_t attempts = 0;              ///< the record's attempts after this call (0 when not found)
+  std::uint32_t failures = 0;              ///< failures of the lockout key in the window, when one was counted
+  std::optional<Timestamp> blocked_until;  ///< `blocked`: the block's end; `exhausted`/`mismatch`: set when
+                                           ///< this failure reached the count and started a block
+};
+
+/// The answer of `Store::count_failure`.
+struct REVERIFY_API FailureResult {
+  std::uint32_t failures = 0;              ///< failures of the key in the window, this one included
+  std::optional<Timestamp> blocked_until;  ///< set when this failure reached the count and started a block
 };
 
 /// Durable state for a `VerificationManager`.
@@ -44,10 +105,13 @@ struct REVERIFY_API WindowResult {
 /// - Thread safety: every method may be called from many threads, and (for shared backends) from
 ///   many processes on the same data, at once.
 /// - Atomicity: each method is one atomic step (one round trip on a networked backend). No
-///   interleaving of concurrent calls may let `spend_attempt` count past `max_attempts`, let two
-///   `mark_verified` calls both return true, or let `window_add` count past its limit.
+///   interleaving of concurrent calls may let `check_code` count past `max_attempts` or answer
+///   `verified` twice for one record, or let `open_code` count past its limit.
 /// - Time: the store never reads a clock; every method that needs time takes `now`. A record is
-///   invisible (as if absent) once `now >= expires_at`.
+///   invisible (as if absent) once `now >= expires_at`. Rolling windows forget an event stamped
+///   `at` once `now - window >= at`; a block is in force while `now < until`.
+/// - Comparison: `check_code` compares digests in constant time, or blinds both sides with a fresh
+///   random key before a variable-time comparison (so timing reveals nothing about the stored one).
 /// - Errors: a backend failure is `Errc::store_unavailable` with a message naming the operation
 ///   and the cause, never record contents. "Not found" is a normal answer, not an error.
 ///   Methods may throw; the manager converts any exception to `store_unavailable`.
@@ -59,47 +123,48 @@ class REVERIFY_API Store {
   Store& operator=(const Store&) = delete;
   virtual ~Store() = default;
 
-  /// Inserts a new record (attempts, use_count, verified and retired as given, normally 0/false).
-  /// Returns false, changing nothing, if a record with that id exists (even expired, not yet purged). When
-  /// `retire_previous` is set and the record is a code record, the record becomes the holder of its `code_slot()` and
-  /// the previous holder, if still unverified, is marked retired — all in the same atomic step.
-  [[nodiscard]] virtual Result<bool> insert(const VerificationRecord& record, bool retire_previous) = 0;
+  /// Inserts a record as given (any kind and state; the manager uses it for password records).
+  /// Returns false, changing nothing, if a record with that id exists (even expired, not yet purged).
+  [[nodiscard]] virtual Result<bool> insert(const VerificationRecord& record) = 0;
+
+  /// Sends a code, atomically: if the id is taken, `id_taken`. Otherwise forget the events of
+  /// `limit.key` that left the window at `now`; if `limit.limit` remain, `rate_limited`. Otherwise
+  /// add an event at `now`, insert the code record, and, when `retire_previous` is set, make it the
+  /// holder of its `code_slot()` and mark the previous holder retired if it is still unverified.
+  [[nodiscard]] virtual Result<OpenResult> open_code(const VerificationRecord& record, const SendLimit& limit,
+                                                     bool retire_previous, Timestamp now) = 0;
+
+  /// Undoes an `open_code` whose delivery failed, atomically: deletes record `id` (whatever its
+  /// state) and one event of `send_key` stamped exactly `at`. Absent ones are fine. A record it
+  /// retired stays retired (Logto also drops the earlier code before delivering).
+  [[nodiscard]] virtual Result<void> cancel_code(std::string_view id, std::string_view send_key, Timestamp at) = 0;
 
   /// The record with this id, or `std::nullopt` when absent or expired at `now`.
   [[nodiscard]] virtual Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) = 0;
 
-  /// Atomically: if the record is live, not retired, not verified and `attempts < max_attempts`,
-  /// increment attempts and return `spent` with the digest; otherwise say why not, changing nothing.
-  [[nodiscard]] virtual Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t max_attempts,
-                                                            Timestamp now) = 0;
-
-  /// Atomically: if the record is live, not retired and not verified, mark it verified and return
-  /// true. Exactly one of any number of concurrent callers gets true.
-  [[nodiscard]] virtual Result<bool> mark_verified(std::string_view id, Timestamp now) = 0;
+  /// Checks one code, atomically, in the order of `CheckStatus`: the record must be live, not
+  /// retired, owned by `user_id` and of `kind`; not verified; sent to `identifier_key`; its code
+  /// not expired (`now > code_expires_at` is expired); `lockout.key` not blocked. Then, if
+  /// `attempts >= max_attempts`, count a failure (`count_failure(lockout)`) and answer
+  /// `exhausted`. Otherwise take the offered digest of the record's pepper (`unknown_pepper` if
+  /// none), count one attempt, compare it with the record's `code_digest` (a record without one
+  /// never matches): equal marks the record verified (`verified`); different counts a failure
+  /// (`mismatch`).
+  [[nodiscard]] virtual Result<CheckResult> check_code(const CodeCheck& check) = 0;
 
   /// Atomically: if the record is live, verified, not retired and `use_count < max_uses` (0 = no limit),
   /// increment use_count and return true; otherwise false.
   [[nodiscard]] virtual Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) = 0;
 
-  /// Marks the record retired (unusable) whatever its state; absent records are fine.
-  [[nodiscard]] virtual Result<void> retire(std::string_view id) = 0;
-
-  /// Rolling-window counter. Atomically: forget events of `key` at or before `now - window`;
-  /// if fewer than `limit` remain, add one at `now` (`counted` = true). Returns the count after.
-  /// An event may be purged once `now >= at + window`.
-  [[nodiscard]] virtual Result<WindowResult> window_add(std::string_view key, std::chrono::milliseconds window,
-                                                        std::uint32_t limit, Timestamp now) = 0;
-
-  /// Removes one event of `key` stamped exactly `at` (undoes a `window_add`); absent is fine.
-  [[nodiscard]] virtual Result<void> window_remove(std::string_view key, Timestamp at) = 0;
-
-  /// Blocks `key` until `until` (keeps the later of an existing block and this one).
-  [[nodiscard]] virtual Result<void> block(std::string_view key, Timestamp until) = 0;
+  /// Atomically: forget the failures of `rule.key` that left the window at `now`, add one at
+  /// `now`; when that makes `rule.failures` or more, block the key until `now + rule.duration`
+  /// (keeping a later existing end).
+  [[nodiscard]] virtual Result<FailureResult> count_failure(const LockoutRule& rule, Timestamp now) = 0;
 
   /// When `key` is blocked at `now`, the end of the block; otherwise `std::nullopt`.
   [[nodiscard]] virtual Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) = 0;
 
-  /// Removes the block on `key` and forgets the window events of `key`.
+  /// Removes the block on `key` and forgets its failures.
   [[nodiscard]] virtual Result<void> unblock(std::string_view key) = 0;
 
   /// Deletes records, window events and blocks that can no longer matter at `now`, at most

@@ -16,32 +16,23 @@ class REVERIFY_API StoreWrapper : public Store {
  public:
   explicit StoreWrapper(std::shared_ptr<Store> target) : target_(std::move(target)) {}
 
-  [[nodiscard]] Result<bool> insert(const VerificationRecord& record, bool retire_previous) override {
-    return target_->insert(record, retire_previous);
+  [[nodiscard]] Result<bool> insert(const VerificationRecord& record) override { return target_->insert(record); }
+  [[nodiscard]] Result<OpenResult> open_code(const VerificationRecord& record, const SendLimit& limit,
+                                             bool retire_previous, Timestamp now) override {
+    return target_->open_code(record, limit, retire_previous, now);
+  }
+  [[nodiscard]] Result<void> cancel_code(std::string_view id, std::string_view send_key, Timestamp at) override {
+    return target_->cancel_code(id, send_key, at);
   }
   [[nodiscard]] Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) override {
     return target_->find(id, now);
   }
-  [[nodiscard]] Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t max_attempts,
-                                                    Timestamp now) override {
-    return target_->spend_attempt(id, max_attempts, now);
-  }
-  [[nodiscard]] Result<bool> mark_verified(std::string_view id, Timestamp now) override {
-    return target_->mark_verified(id, now);
-  }
+  [[nodiscard]] Result<CheckResult> check_code(const CodeCheck& check) override { return target_->check_code(check); }
   [[nodiscard]] Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) override {
     return target_->use(id, max_uses, now);
   }
-  [[nodiscard]] Result<void> retire(std::string_view id) override { return target_->retire(id); }
-  [[nodiscard]] Result<WindowResult> window_add(std::string_view key, std::chrono::milliseconds window,
-                                                std::uint32_t limit, Timestamp now) override {
-    return target_->window_add(key, window, limit, now);
-  }
-  [[nodiscard]] Result<void> window_remove(std::string_view key, Timestamp at) override {
-    return target_->window_remove(key, at);
-  }
-  [[nodiscard]] Result<void> block(std::string_view key, Timestamp until) override {
-    return target_->block(key, until);
+  [[nodiscard]] Result<FailureResult> count_failure(const LockoutRule& rule, Timestamp now) override {
+    return target_->count_failure(rule, now);
   }
   [[nodiscard]] Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) override {
     return target_->blocked_until(key, now);
