@@ -21,17 +21,14 @@ class REVERIFY_API MemoryStore final : public Store {
   explicit MemoryStore(std::size_t shards = 256);
   ~MemoryStore() override;
 
-  [[nodiscard]] Result<bool> insert(const VerificationRecord& record, bool retire_previous) override;
+  [[nodiscard]] Result<bool> insert(const VerificationRecord& record) override;
+  [[nodiscard]] Result<OpenResult> open_code(const VerificationRecord& record, const SendLimit& limit,
+                                             bool retire_previous, Timestamp now) override;
+  [[nodiscard]] Result<void> cancel_code(std::string_view id, std::string_view send_key, Timestamp at) override;
   [[nodiscard]] Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) override;
-  [[nodiscard]] Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t max_attempts,
-                                                    Timestamp now) override;
-  [[nodiscard]] Result<bool> mark_verified(std::string_view id, Timestamp now) override;
+  [[nodiscard]] Result<CheckResult> check_code(const CodeCheck& check) override;
   [[nodiscard]] Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) override;
-  [[nodiscard]] Result<void> retire(std::string_view id) override;
-  [[nodiscard]] Result<WindowResult> window_add(std::string_view key, std::chrono::milliseconds window,
-                                                std::uint32_t limit, Timestamp now) override;
-  [[nodiscard]] Result<void> window_remove(std::string_view key, Timestamp at) override;
-  [[nodiscard]] Result<void> block(std::string_view key, Timestamp until) override;
+  [[nodiscard]] Result<FailureResult> count_failure(const LockoutRule& rule, Timestamp now) override;
   [[nodiscard]] Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) override;
   [[nodiscard]] Result<void> unblock(std::string_view key) override;
   [[nodiscard]] Result<std::size_t> purge_expired(Timestamp now, std::size_t limit) override;

@@ -77,6 +77,35 @@ struct KeyState {
   bool blocked = false;
 
   [[nodiscard]] bool empty() const noexcept { return events.empty() && !blocked; }
+  [[nodiscard]] bool blocked_at(std::int64_t now_ms) const noexcept { return blocked && now_ms < block_until; }
+
+  /// Forgets the events that left a `window_ms` window at `now_ms`.
+  void forget_before(std::int64_t now_ms, std::int64_t window) {
+    window_ms = std::max(window_ms, window);
+    const auto stale_end = std::upper_bound(events.begin(), events.end(), now_ms - window);
+    events.erase(events.begin(), stale_end);
+  }
+  void add(std::int64_t at_ms) { events.insert(std::upper_bound(events.begin(), events.end(), at_ms), at_ms); }
+  /// Removes one event stamped `at_ms`, if any.
+  void remove(std::int64_t at_ms) {
+    const auto event = std::lower_bound(events.begin(), events.end(), at_ms);
+    if (event != events.end() && *event == at_ms) events.erase(event);
+  }
+  /// Counts a failure under `rule`; blocks when it reaches the count.
+  FailureResult count_failure(const LockoutRule& rule, std::int64_t now_ms) {
+    forget_before(now_ms, std::max<std::int64_t>(rule.window.count(), 0));
+    add(now_ms);
+    FailureResult result;
+    result.failures =
+        static_cast<std::uint32_t>(std::min<std::size_t>(events.size(), std::numeric_limits<std::uint32_t>::max()));
+    if (result.failures >= rule.failures) {
+      const std::int64_t until = now_ms + rule.duration.count();
+      block_until = blocked ? std::max(block_until, until) : until;
+      blocked = true;
+      result.blocked_until = from_unix_ms(block_until);
+    }
+    return result;
+  }
   [[nodiscard]] bool stale_at(std::int64_t now_ms) const noexcept {
     const bool events_stale = events.empty() || events.back() <= now_ms - window_ms;
     return events_stale && (!blocked || block_until <= now_ms);
@@ -109,6 +138,15 @@ class RecordTable {
   [[nodiscard]] PackedRecord* find_slot_holder(std::uint64_t hash, const VerificationRecord& record) noexcept {
     RecordEntry* entry = table_.find(hash, [&record](const RecordEntry& e) { return e.record->same_slot(record); });
     return entry == nullptr ? nullptr : entry->record;
+  }
+
+  /// Deletes the record with this id, if present.
+  void erase(std::uint64_t hash, std::string_view id) noexcept {
+    RecordEntry* entry = table_.find(hash, [id](const RecordEntry& e) { return e.record->id() == id; });
+    if (entry == nullptr) return;
+    PackedRecord* record = entry->record;
+    table_.erase_at(table_.index_of(entry));
+    PackedRecord::Deleter{}(record);
   }
 
   void insert(std::uint64_t hash, PackedRecord::Ptr record) {
@@ -270,8 +308,8 @@ struct MemoryStore::Impl {
 
 namespace {
 
-/// Locks up to three shards in ascending index order, the one order every multi-shard operation
-/// uses, so two inserts can never deadlock.
+/// Locks up to four shards in ascending index order, the one order every multi-shard operation
+/// uses, so two operations can never deadlock.
 class ShardLocks {
  public:
   void add(std::size_t index) {
@@ -287,10 +325,14 @@ class ShardLocks {
   }
 
  private:
-  std::array<std::size_t, 3> indices_{};
-  std::array<std::unique_lock<std::mutex>, 3> locks_;
+  std::array<std::size_t, 4> indices_{};
+  std::array<std::unique_lock<std::mutex>, 4> locks_;
   std::size_t count_ = 0;
 };
+
+bool live_record(const PackedRecord* record, std::int64_t now_ms) noexcept {
+  return record != nullptr && record->live_at(now_ms) && !record->retired();
+}
 
 }  // namespace
 
@@ -298,63 +340,126 @@ MemoryStore::MemoryStore(std::size_t shards) : impl_(std::make_unique<Impl>(shar
 
 MemoryStore::~MemoryStore() = default;
 
-Result<bool> MemoryStore::insert(const VerificationRecord& record, bool retire_previous) {
+Result<bool> MemoryStore::insert(const VerificationRecord& record) {
   auto packed = PackedRecord::pack(record);
   if (!packed) return fail(packed.error());
   Impl& impl = *impl_;
   const std::uint64_t id_hash = impl.hash(record.id);
-  const std::int64_t purge_now = to_unix_ms(record.created_at) - opportunistic_grace_ms;
   std::vector<SlotRef> stale_slots;
-
-  if (!retire_previous || !record.is_code()) {
-    {
-      Shard& home = impl.shard(id_hash);
-      const std::lock_guard<std::mutex> lock(home.mutex);
-      if (home.records.find(id_hash, record.id) != nullptr) return false;
-      home.records.insert(id_hash, std::move(*packed));
-      impl.purge_records(home, purge_now, opportunistic_record_slots, opportunistic_record_slots, stale_slots);
-    }
-    impl.drop_slot_entries(stale_slots);
-    return true;
+  {
+    Shard& home = impl.shard(id_hash);
+    const std::lock_guard<std::mutex> lock(home.mutex);
+    if (home.records.find(id_hash, record.id) != nullptr) return false;
+    home.records.insert(id_hash, std::move(*packed));
+    const std::int64_t purge_now = to_unix_ms(record.created_at) - opportunistic_grace_ms;
+    impl.purge_records(home, purge_now, opportunistic_record_slots, opportunistic_record_slots, stale_slots);
   }
+  impl.drop_slot_entries(stale_slots);
+  return true;
+}
 
-  // The new record, the slot entry and the previous holder may live in three shards; all three
+Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, const SendLimit& limit,
+                                          bool retire_previous, Timestamp now) {
+  auto packed = PackedRecord::pack(record);
+  if (!packed) return fail(packed.error());
+  Impl& impl = *impl_;
+  const std::int64_t now_ms = to_unix_ms(now);
+  const std::uint64_t id_hash = impl.hash(record.id);
+  const std::uint64_t key_hash = impl.hash(limit.key);
+  const bool retires = retire_previous && record.is_code();
+  const std::uint64_t slot_hash = retires ? impl.slot_hash(record) : 0;
+  std::vector<SlotRef> stale_slots;
+  OpenResult result;
+
+  // The record, the send key, the slot entry and the previous holder may live in four shards; all
   // are locked (in order) for the whole step. The holder is only known once the slot's shard is
   // locked, so when it lives in a shard not yet held, start over holding that one too.
-  const std::uint64_t slot_hash = impl.slot_hash(record);
   std::uint64_t expected_holder = 0;
   for (;;) {
     ShardLocks locks;
     locks.add(impl.shard_index(id_hash));
-    locks.add(impl.shard_index(slot_hash));
+    locks.add(impl.shard_index(key_hash));
+    if (retires) locks.add(impl.shard_index(slot_hash));
     if (expected_holder != 0) locks.add(impl.shard_index(expected_holder));
     locks.lock(impl.shards);
 
-    Shard& slot_shard = impl.shard(slot_hash);
-    SlotEntry* entry = slot_shard.slots.find(slot_hash, [](const SlotEntry&) { return true; });
-    const std::uint64_t holder = entry == nullptr ? 0 : entry->holder;
-    if (holder != 0 && !locks.holds(impl.shard_index(holder))) {
-      expected_holder = holder;
-      continue;
+    SlotEntry* entry = nullptr;
+    std::uint64_t holder = 0;
+    if (retires) {
+      entry = impl.shard(slot_hash).slots.find(slot_hash, [](const SlotEntry&) { return true; });
+      holder = entry == nullptr ? 0 : entry->holder;
+      if (holder != 0 && !locks.holds(impl.shard_index(holder))) {
+        expected_holder = holder;
+        continue;
+      }
     }
 
     Shard& home = impl.shard(id_hash);
-    if (home.records.find(id_hash, record.id) != nullptr) return false;
+    if (home.records.find(id_hash, record.id) != nullptr) return result;  // id_taken
+
+    Shard& key_shard = impl.shard(key_hash);
+    const auto [it, created] = key_shard.keys.try_emplace(std::string(limit.key));
+    KeyState& state = it->second;
+    state.forget_before(now_ms, std::max<std::int64_t>(to_ms(limit.window), 0));
+    if (state.events.size() >= limit.limit) {
+      result.status = OpenStatus::rate_limited;
+    } else {
+      state.add(now_ms);
+      result.status = OpenStatus::opened;
+    }
+    result.sends = static_cast<std::uint32_t>(state.events.size());
+    if (!state.events.empty()) result.oldest = from_unix_ms(state.events.front());
+    if (state.empty()) {
+      key_shard.keys.erase(it);
+    } else if (created) {
+      Impl::purge_some_keys(key_shard, now_ms);  // new keys grow the map; let them pay for a little cleanup
+    }
+    if (result.status != OpenStatus::opened) return result;
+
     if (holder != 0) {
       PackedRecord* previous = impl.shard(holder).records.find_slot_holder(holder, record);
       if (previous != nullptr && !previous->verified()) previous->set_retired();
     }
     home.records.insert(id_hash, std::move(*packed));
-    if (entry != nullptr) {
-      entry->holder = id_hash;
-    } else {
-      slot_shard.slots.insert(SlotEntry{slot_hash, id_hash});
+    if (retires) {
+      if (entry != nullptr) {
+        entry->holder = id_hash;
+      } else {
+        impl.shard(slot_hash).slots.insert(SlotEntry{slot_hash, id_hash});
+      }
     }
-    impl.purge_records(home, purge_now, opportunistic_record_slots, opportunistic_record_slots, stale_slots);
+    impl.purge_records(home, to_unix_ms(record.created_at) - opportunistic_grace_ms, opportunistic_record_slots,
+                       opportunistic_record_slots, stale_slots);
     break;
   }
   impl.drop_slot_entries(stale_slots);
-  return true;
+  return result;
+}
+
+Result<void> MemoryStore::cancel_code(std::string_view id, std::string_view send_key, Timestamp at) {
+  Impl& impl = *impl_;
+  const std::uint64_t id_hash = impl.hash(id);
+  const std::uint64_t key_hash = impl.hash(send_key);
+  std::vector<SlotRef> stale_slots;
+  {
+    ShardLocks locks;
+    locks.add(impl.shard_index(id_hash));
+    locks.add(impl.shard_index(key_hash));
+    locks.lock(impl.shards);
+    Shard& home = impl.shard(id_hash);
+    if (const PackedRecord* record = home.records.find(id_hash, id); record != nullptr) {
+      if (record->is_code()) stale_slots.push_back(SlotRef{impl.slot_hash(*record), id_hash});
+      home.records.erase(id_hash, id);
+    }
+    Shard& key_shard = impl.shard(key_hash);
+    const auto it = key_shard.keys.find(std::string(send_key));
+    if (it != key_shard.keys.end()) {
+      it->second.remove(to_unix_ms(at));
+      if (it->second.empty()) key_shard.keys.erase(it);
+    }
+  }
+  impl.drop_slot_entries(stale_slots);
+  return {};
 }
 
 Result<std::optional<VerificationRecord>> MemoryStore::find(std::string_view id, Timestamp now) {
@@ -366,41 +471,68 @@ Result<std::optional<VerificationRecord>> MemoryStore::find(std::string_view id,
   return std::optional<VerificationRecord>(record->unpack());
 }
 
-Result<AttemptResult> MemoryStore::spend_attempt(std::string_view id, std::uint32_t max_attempts, Timestamp now) {
-  const std::uint64_t id_hash = impl_->hash(id);
-  Shard& s = impl_->shard(id_hash);
-  AttemptResult result;
-  const std::lock_guard<std::mutex> lock(s.mutex);
-  PackedRecord* record = s.records.find(id_hash, id);
-  if (record == nullptr || !record->live_at(to_unix_ms(now)) || record->retired()) {
-    result.status = AttemptStatus::not_found;
+Result<CheckResult> MemoryStore::check_code(const CodeCheck& check) {
+  Impl& impl = *impl_;
+  const std::int64_t now_ms = to_unix_ms(check.now);
+  const std::uint64_t id_hash = impl.hash(check.record_id);
+  const std::uint64_t key_hash = impl.hash(check.lockout.key);
+  ShardLocks locks;
+  locks.add(impl.shard_index(id_hash));
+  locks.add(impl.shard_index(key_hash));
+  locks.lock(impl.shards);
+
+  CheckResult result;
+  PackedRecord* record = impl.shard(id_hash).records.find(id_hash, check.record_id);
+  if (!live_record(record, now_ms) || record->user_id() != check.user_id || record->kind() != check.kind) {
     return result;
   }
   result.attempts = record->attempts();
   if (record->verified()) {
-    result.status = AttemptStatus::already_verified;
-  } else if (record->attempts() >= max_attempts) {
-    result.status = AttemptStatus::exhausted;
+    result.status = CheckStatus::already_verified;
+    return result;
+  }
+  if (record->identifier_key() != check.identifier_key) {
+    result.status = CheckStatus::identifier_mismatch;
+    return result;
+  }
+  if (now_ms > record->code_expires_ms()) {
+    result.status = CheckStatus::code_expired;
+    return result;
+  }
+  Shard& key_shard = impl.shard(key_hash);
+  auto key = key_shard.keys.find(std::string(check.lockout.key));
+  if (key != key_shard.keys.end() && key->second.blocked_at(now_ms)) {
+    result.status = CheckStatus::blocked;
+    result.blocked_until = from_unix_ms(key->second.block_until);
+    return result;
+  }
+  const auto count_failure = [&] {
+    if (key == key_shard.keys.end()) key = key_shard.keys.try_emplace(std::string(check.lockout.key)).first;
+    const FailureResult failure = key->second.count_failure(check.lockout, now_ms);
+    result.failures = failure.failures;
+    result.blocked_until = failure.blocked_until;
+  };
+  if (record->attempts() >= check.max_attempts) {
+    result.status = CheckStatus::exhausted;
+    count_failure();
+    return result;
+  }
+  const auto offered = std::find_if(check.offered.begin(), check.offered.end(),
+                                    [&](const OfferedDigest& o) { return o.pepper_id == record->pepper_id(); });
+  if (offered == check.offered.end()) {
+    result.status = CheckStatus::unknown_pepper;
+    return result;
+  }
+  record->set_attempts(record->attempts() + 1);
+  result.attempts = record->attempts();
+  if (record->code_digest_equals(offered->digest)) {
+    record->set_verified();
+    result.status = CheckStatus::verified;
   } else {
-    record->set_attempts(record->attempts() + 1);
-    result.status = AttemptStatus::spent;
-    result.attempts = record->attempts();
-    result.code_digest = record->code_digest();
-    result.pepper_id = record->pepper_id();
+    result.status = CheckStatus::mismatch;
+    count_failure();
   }
   return result;
-}
-
-Result<bool> MemoryStore::mark_verified(std::string_view id, Timestamp now) {
-  const std::uint64_t id_hash = impl_->hash(id);
-  Shard& s = impl_->shard(id_hash);
-  const std::lock_guard<std::mutex> lock(s.mutex);
-  PackedRecord* record = s.records.find(id_hash, id);
-  if (record == nullptr || !record->live_at(to_unix_ms(now)) || record->retired() || record->verified()) {
-    return false;
-  }
-  record->set_verified();
-  return true;
 }
 
 Result<bool> MemoryStore::use(std::string_view id, std::uint32_t max_uses, Timestamp now) {
@@ -408,79 +540,27 @@ Result<bool> MemoryStore::use(std::string_view id, std::uint32_t max_uses, Times
   Shard& s = impl_->shard(id_hash);
   const std::lock_guard<std::mutex> lock(s.mutex);
   PackedRecord* record = s.records.find(id_hash, id);
-  if (record == nullptr || !record->live_at(to_unix_ms(now)) || record->retired() || !record->verified()) {
-    return false;
-  }
+  if (!live_record(record, to_unix_ms(now)) || !record->verified()) return false;
   if (max_uses != 0 && record->use_count() >= max_uses) return false;
   if (record->use_count() == std::numeric_limits<std::uint32_t>::max()) return false;
   record->set_use_count(record->use_count() + 1);
   return true;
 }
 
-Result<void> MemoryStore::retire(std::string_view id) {
-  const std::uint64_t id_hash = impl_->hash(id);
-  Shard& s = impl_->shard(id_hash);
+Result<FailureResult> MemoryStore::count_failure(const LockoutRule& rule, Timestamp now) {
+  Shard& s = impl_->shard(impl_->hash(rule.key));
   const std::lock_guard<std::mutex> lock(s.mutex);
-  PackedRecord* record = s.records.find(id_hash, id);
-  if (record != nullptr) record->set_retired();
-  return {};
-}
-
-Result<WindowResult> MemoryStore::window_add(std::string_view key, std::chrono::milliseconds window,
-                                             std::uint32_t limit, Timestamp now) {
-  const std::int64_t now_ms = to_unix_ms(now);
-  const std::int64_t window_ms = std::max<std::int64_t>(to_ms(window), 0);
-  Shard& s = impl_->shard(impl_->hash(key));
-  WindowResult result;
-  const std::lock_guard<std::mutex> lock(s.mutex);
-  const auto [it, created] = s.keys.try_emplace(std::string(key));
-  KeyState& state = it->second;
-  state.window_ms = std::max(state.window_ms, window_ms);
-  const auto stale_end = std::upper_bound(state.events.begin(), state.events.end(), now_ms - window_ms);
-  state.events.erase(state.events.begin(), stale_end);
-  if (state.events.size() < limit) {
-    state.events.insert(std::upper_bound(state.events.begin(), state.events.end(), now_ms), now_ms);
-    result.counted = true;
-  }
-  result.count = static_cast<std::uint32_t>(state.events.size());
-  if (!state.events.empty()) result.oldest = from_unix_ms(state.events.front());
-  if (state.empty()) {
-    s.keys.erase(it);
-  } else if (created) {
-    Impl::purge_some_keys(s, now_ms);  // new keys grow the map; let them pay for a little cleanup
-  }
+  const auto [it, created] = s.keys.try_emplace(std::string(rule.key));
+  const FailureResult result = it->second.count_failure(rule, to_unix_ms(now));
+  if (created) Impl::purge_some_keys(s, to_unix_ms(now));
   return result;
-}
-
-Result<void> MemoryStore::window_remove(std::string_view key, Timestamp at) {
-  Shard& s = impl_->shard(impl_->hash(key));
-  const std::lock_guard<std::mutex> lock(s.mutex);
-  const auto it = s.keys.find(std::string(key));
-  if (it == s.keys.end()) return {};
-  KeyState& state = it->second;
-  const auto event = std::lower_bound(state.events.begin(), state.events.end(), to_unix_ms(at));
-  if (event != state.events.end() && *event == to_unix_ms(at)) state.events.erase(event);
-  if (state.empty()) s.keys.erase(it);
-  return {};
-}
-
-Result<void> MemoryStore::block(std::string_view key, Timestamp until) {
-  Shard& s = impl_->shard(impl_->hash(key));
-  const std::lock_guard<std::mutex> lock(s.mutex);
-  KeyState& state = s.keys[std::string(key)];
-  const std::int64_t until_ms = to_unix_ms(until);
-  state.block_until = state.blocked ? std::max(state.block_until, until_ms) : until_ms;
-  state.blocked = true;
-  return {};
 }
 
 Result<std::optional<Timestamp>> MemoryStore::blocked_until(std::string_view key, Timestamp now) {
   Shard& s = impl_->shard(impl_->hash(key));
   const std::lock_guard<std::mutex> lock(s.mutex);
   const auto it = s.keys.find(std::string(key));
-  if (it == s.keys.end() || !it->second.blocked || it->second.block_until <= to_unix_ms(now)) {
-    return std::optional<Timestamp>();
-  }
+  if (it == s.keys.end() || !it->second.blocked_at(to_unix_ms(now))) return std::optional<Timestamp>();
   return std::optional<Timestamp>(from_unix_ms(it->second.block_until));
 }
 

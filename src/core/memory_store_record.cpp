@@ -1,5 +1,7 @@
 #include "memory_store_record.hpp"
 
+#include <sodium.h>
+
 #include <cstring>
 #include <limits>
 #include <new>
@@ -95,10 +97,10 @@ std::string_view PackedRecord::identifier_key() const noexcept {
   return {tail() + id_len_ + user_len_ + identifier_len_, key_len_};
 }
 
-std::optional<Digest> PackedRecord::code_digest() const {
-  if ((flags_ & flag_code) == 0) return std::nullopt;
+bool PackedRecord::code_digest_equals(const Digest& offered) const noexcept {
+  if ((flags_ & flag_code) == 0) return false;
   const std::size_t offset = digests_offset() + ((flags_ & flag_binding) != 0 ? sizeof(Digest) : 0);
-  return read_digest(tail() + offset);
+  return sodium_memcmp(tail() + offset, offered.data(), offered.size()) == 0;
 }
 
 bool PackedRecord::same_slot(const VerificationRecord& record) const noexcept {

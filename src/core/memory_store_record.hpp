@@ -53,7 +53,9 @@ class PackedRecord {
   [[nodiscard]] std::uint32_t use_count() const noexcept { return use_count_; }
   void set_use_count(std::uint32_t count) noexcept { use_count_ = count; }
   [[nodiscard]] std::uint32_t pepper_id() const noexcept { return pepper_id_; }
-  [[nodiscard]] std::optional<Digest> code_digest() const;
+  /// Constant-time comparison with the code digest; false when the record has none.
+  [[nodiscard]] bool code_digest_equals(const Digest& offered) const noexcept;
+  [[nodiscard]] std::int64_t code_expires_ms() const noexcept { return code_expires_ms_; }
 
  private:
   static constexpr std::uint8_t flag_verified = 1;

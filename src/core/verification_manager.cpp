@@ -101,12 +101,17 @@ struct VerificationManager::Impl {
     auto until = store("blocked_until", [&](Store& s) { return s.blocked_until(key, now); });
     if (!until) return tl::unexpected(until.error());
     if (!*until) return std::optional<Error>{};
+    return std::optional<Error>{blocked_error(key, **until, now, std::move(event))};
+  }
+
+  /// Reports a request refused because `key` is blocked until `until`; returns the error to answer.
+  Error blocked_error(const std::string& key, Timestamp until, Timestamp now, Event event) const {
     event.type = EventType::failed;
     event.at = now;
     event.reason = Errc::verification_blocked;
     event.target = key;
     emit(event);
-    return std::optional<Error>{Error(Errc::verification_blocked).with_retry_after(seconds_until(**until, now))};
+    return Error(Errc::verification_blocked).with_retry_after(seconds_until(until, now));
   }
 
   /// Lifts the block on `key` and reports it.
@@ -122,45 +127,66 @@ struct VerificationManager::Impl {
     return {};
   }
 
-  /// Counts one failure against `key`; returns the error to answer: `fallback`, or the
-  /// lockout error when this failure reaches the limit (Logto answers that failure blocked).
-  Error record_failure(const std::string& key, Timestamp now, Errc fallback, Event event) const {
-    auto counted = store("window_add", [&](Store& s) {
-      return s.window_add(key, policy.lockout_window, std::numeric_limits<std::uint32_t>::max(), now);
-    });
+  [[nodiscard]] LockoutRule lockout_rule(std::string_view key) const noexcept {
+    return LockoutRule{key, policy.lockout_window, policy.lockout_failures, policy.lockout_duration};
+  }
+
+  /// Reports a counted failure and returns the error to answer: `fallback`, or the lockout error
+  /// when this failure reached the limit (Logto answers that failure blocked).
+  Error failure_error(const FailureResult& failure, const std::string& key, Timestamp now, Errc fallback,
+                      Event event) const {
     event.type = EventType::failed;
     event.at = now;
     event.target = key;
+    if (!failure.blocked_until) {
+      event.reason = fallback;
+      emit(event);
+      return Error(fallback);
+    }
+    event.reason = Errc::verification_blocked;
+    emit(event);
+    event.type = EventType::locked;
+    emit(event);
+    return Error(Errc::verification_blocked).with_retry_after(seconds_until(*failure.blocked_until, now));
+  }
+
+  /// Counts one failure against `key`; returns the error to answer (see failure_error).
+  Error record_failure(const std::string& key, Timestamp now, Errc fallback, Event event) const {
+    auto counted = store("count_failure", [&](Store& s) { return s.count_failure(lockout_rule(key), now); });
     if (!counted) {
+      event.type = EventType::failed;
+      event.at = now;
+      event.target = key;
       event.reason = counted.error().code();
       emit(event);
       return counted.error();
     }
-    if (counted->count >= policy.lockout_failures) {
-      const Timestamp until = now + policy.lockout_duration;
-      auto blocked = store("block", [&](Store& s) { return s.block(key, until); });
-      if (!blocked) return blocked.error();
-      event.reason = Errc::verification_blocked;
-      emit(event);
-      event.type = EventType::locked;
-      emit(event);
-      return Error(Errc::verification_blocked).with_retry_after(seconds_until(until, now));
-    }
-    event.reason = fallback;
-    emit(event);
-    return Error(fallback);
+    return failure_error(*counted, key, now, fallback, std::move(event));
   }
 
   // ---- records -----------------------------------------------------------------------------
 
   /// Inserts `record` under a fresh id, retrying on the (astronomically rare) id collision.
-  Result<void> insert_new(VerificationRecord& record, bool retire_previous, std::string_view code) const {
+  Result<void> insert_new(VerificationRecord& record) const {
     for (int attempt = 0; attempt < max_insert_tries; ++attempt) {
       if (attempt > 0) record.id = detail::draw_tokens(0).record_id;
-      if (!code.empty()) record.code_digest = detail::code_digest(current_pepper(), record.id, code);
-      auto inserted = store("insert", [&](Store& s) { return s.insert(record, retire_previous); });
+      auto inserted = store("insert", [&](Store& s) { return s.insert(record); });
       if (!inserted) return tl::unexpected(inserted.error());
       if (*inserted) return {};
+    }
+    return fail(Errc::internal, "could not allocate a unique record id");
+  }
+
+  /// Counts the send and inserts the code record in one store step, under a fresh id on the
+  /// (astronomically rare) id collision.
+  Result<OpenResult> open_code(VerificationRecord& record, const SendLimit& limit, std::string_view code,
+                               Timestamp now) const {
+    for (int attempt = 0; attempt < max_insert_tries; ++attempt) {
+      if (attempt > 0) record.id = detail::draw_tokens(0).record_id;
+      record.code_digest = detail::code_digest(current_pepper(), record.id, code);
+      auto opened =
+          store("open_code", [&](Store& s) { return s.open_code(record, limit, policy.retire_previous_codes, now); });
+      if (!opened || opened->status != OpenStatus::id_taken) return opened;
     }
     return fail(Errc::internal, "could not allocate a unique record id");
   }
@@ -249,7 +275,7 @@ Result<PasswordVerification> VerificationManager::verify_password(const Password
   record.expires_at = *now + m.policy.record_ttl;
   record.verified = true;
   m.bind(record, request.action);
-  if (auto inserted = m.insert_new(record, false, {}); !inserted) return tl::unexpected(inserted.error());
+  if (auto inserted = m.insert_new(record); !inserted) return tl::unexpected(inserted.error());
 
   event.type = EventType::record_created;
   event.at = *now;
@@ -292,20 +318,6 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   event.kind = kind;
   event.at = *now;
 
-  auto window = m.store(
-      "window_add", [&](Store& s) { return s.window_add(send_key, m.policy.send_window, m.policy.send_limit, *now); });
-  if (!window) return tl::unexpected(window.error());
-  if (!window->counted) {
-    event.type = EventType::rate_limited;
-    event.reason = Errc::message_rate_limited;
-    event.target = send_key;
-    m.emit(event);
-    const Timestamp retry_at = window->oldest + m.policy.send_window;
-    return tl::unexpected(Error(Errc::message_rate_limited).with_retry_after(seconds_until(retry_at, *now)));
-  }
-  // A send that did not happen must not count against the recipient.
-  auto uncount = [&] { (void)m.store("window_remove", [&](Store& s) { return s.window_remove(send_key, *now); }); };
-
   detail::Tokens tokens = detail::draw_tokens(m.policy.code_length);
   VerificationRecord record;
   record.id = std::move(tokens.record_id);
@@ -320,6 +332,20 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   record.code_expires_at = std::min(*now + m.policy.code_ttl, record.expires_at);
   m.bind(record, request.action);
 
+  // Count, retire and insert before delivery (as Logto creates its passcode before sending): the
+  // rate limit must gate delivery, and a delivered code must have its record.
+  const SendLimit limit{send_key, m.policy.send_window, m.policy.send_limit};
+  auto opened = m.open_code(record, limit, tokens.code.reveal(), *now);
+  if (!opened) return tl::unexpected(opened.error());
+  if (opened->status == OpenStatus::rate_limited) {
+    event.type = EventType::rate_limited;
+    event.reason = Errc::message_rate_limited;
+    event.target = send_key;
+    m.emit(event);
+    const Timestamp retry_at = opened->oldest + m.policy.send_window;
+    return tl::unexpected(Error(Errc::message_rate_limited).with_retry_after(seconds_until(retry_at, *now)));
+  }
+
   CodeMessage message;
   message.channel = request.identifier.type;
   message.to = request.identifier.value;
@@ -330,27 +356,27 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   message.sent_at = *now;
   message.code_expires_at = record.code_expires_at;
 
-  // Deliver first, store second: a failed delivery leaves no record at all, and a failed insert
-  // leaves a delivered code that matches nothing.
+  // A send that did not happen leaves no record and does not count against the recipient. Should
+  // the cancel itself fail, the record holds a code nobody received.
+  auto cancel = [&] {
+    (void)m.store("cancel_code", [&](Store& s) { return s.cancel_code(record.id, send_key, *now); });
+  };
   try {
     auto sent = m.deps.sender->send(message);
     if (!sent) {
-      uncount();
+      cancel();
       const Errc code =
           sent.error().code() == Errc::connector_not_found ? Errc::connector_not_found : Errc::sender_unavailable;
       return fail(code, "code delivery failed: " + sent.error().message());
     }
   } catch (const std::exception& e) {
-    uncount();
+    cancel();
     return fail(Errc::sender_unavailable, std::string("code sender threw: ") + e.what());
   } catch (...) {
-    uncount();
+    cancel();
     return fail(Errc::sender_unavailable, "code sender threw a non-standard exception");
   }
 
-  if (auto inserted = m.insert_new(record, m.policy.retire_previous_codes, tokens.code.reveal()); !inserted) {
-    return tl::unexpected(inserted.error());
-  }
   event.type = EventType::record_created;
   event.record_id = record.id;
   m.emit(event);
@@ -368,62 +394,65 @@ Result<std::string> VerificationManager::verify_code(const VerifyCodeRequest& re
   if (!now) return tl::unexpected(now.error());
   const RecordKind kind = code_kind(request.identifier.type);
 
-  auto found = m.store("find", [&](Store& s) { return s.find(request.record_id, *now); });
-  if (!found) return tl::unexpected(found.error());
-  // Missing, expired, retired, someone else's, or another kind: all look the same to the caller.
-  if (!*found || (*found)->retired || (*found)->user_id != request.user_id || (*found)->kind != kind) {
-    return fail(Errc::record_not_found);
+  if (request.code.empty()) {
+    // Nothing to compare and no attempt to spend: only tell a missing record from a present one.
+    auto found = m.store("find", [&](Store& s) { return s.find(request.record_id, *now); });
+    if (!found) return tl::unexpected(found.error());
+    if (!*found || (*found)->retired || (*found)->user_id != request.user_id || (*found)->kind != kind) {
+      return fail(Errc::record_not_found);
+    }
+    return fail(Errc::code_not_found);
   }
-  const VerificationRecord& record = **found;
-  if (record.verified || request.code.empty()) return fail(Errc::code_not_found);
-  if (record.identifier_key != *key) {
-    return fail(kind == RecordKind::phone_verification_code ? Errc::phone_mismatch : Errc::email_mismatch);
+
+  const std::string lock_key = lock_key_for_identifier(request.identifier.type, *key);
+  CodeCheck check;
+  check.record_id = request.record_id;
+  check.user_id = request.user_id;
+  check.kind = kind;
+  check.identifier_key = *key;
+  check.max_attempts = m.policy.max_code_attempts;
+  check.lockout = m.lockout_rule(lock_key);
+  check.now = *now;
+  // The store learns the record's pepper inside its atomic step, so it gets the offered code's
+  // digest under each configured pepper (one, or two while rotating).
+  check.offered.reserve(m.deps.peppers.peppers.size());
+  for (const auto& p : m.deps.peppers.peppers) {
+    check.offered.push_back(OfferedDigest{p.id(), detail::code_digest(p, request.record_id, request.code.reveal())});
   }
-  if (*now > record.code_expires_at) return fail(Errc::code_expired);
+  auto checked = m.store("check_code", [&](Store& s) { return s.check_code(check); });
+  sodium_memzero(check.offered.data(), check.offered.size() * sizeof(OfferedDigest));
+  if (!checked) return tl::unexpected(checked.error());
 
   Event event;
   event.user_id = request.user_id;
-  event.record_id = record.id;
+  event.record_id = request.record_id;
   event.kind = kind;
-  const std::string lock_key = lock_key_for_identifier(request.identifier.type, record.identifier_key);
-  auto blocked = m.block_error(lock_key, *now, event);
-  if (!blocked) return tl::unexpected(blocked.error());
-  if (*blocked) return tl::unexpected(**blocked);
-  if (record.attempts >= m.policy.max_code_attempts) {
-    return tl::unexpected(m.record_failure(lock_key, *now, Errc::code_exceed_max_try, event));
-  }
-
-  // Count before compare: the attempt is spent atomically in the store before any comparison.
-  auto spent =
-      m.store("spend_attempt", [&](Store& s) { return s.spend_attempt(record.id, m.policy.max_code_attempts, *now); });
-  if (!spent) return tl::unexpected(spent.error());
-  switch (spent->status) {
-    case AttemptStatus::exhausted:
-      return tl::unexpected(m.record_failure(lock_key, *now, Errc::code_exceed_max_try, event));
-    case AttemptStatus::already_verified:
-      return fail(Errc::code_not_found);
-    case AttemptStatus::not_found:
-      return fail(Errc::record_not_found);
-    case AttemptStatus::spent:
-      break;
-  }
-  if (!spent->code_digest) return fail(Errc::internal, "store returned no digest for a spent attempt");
-  const Pepper* pepper = m.pepper(spent->pepper_id);
-  if (pepper == nullptr) {
-    return fail(Errc::invalid_configuration, "the pepper this code was made with is no longer configured");
-  }
-  const Digest offered = detail::code_digest(*pepper, record.id, request.code.reveal());
-  if (!detail::digests_equal(offered, *spent->code_digest)) {
-    return tl::unexpected(m.record_failure(lock_key, *now, Errc::code_mismatch, event));
-  }
-
-  auto marked = m.store("mark_verified", [&](Store& s) { return s.mark_verified(record.id, *now); });
-  if (!marked) return tl::unexpected(marked.error());
-  if (!*marked) return fail(Errc::code_not_found);
-  event.type = EventType::verified;
   event.at = *now;
-  m.emit(event);
-  return record.id;
+  switch (checked->status) {
+    case CheckStatus::not_found:
+      return fail(Errc::record_not_found);
+    case CheckStatus::already_verified:
+      return fail(Errc::code_not_found);
+    case CheckStatus::identifier_mismatch:
+      return fail(kind == RecordKind::phone_verification_code ? Errc::phone_mismatch : Errc::email_mismatch);
+    case CheckStatus::code_expired:
+      return fail(Errc::code_expired);
+    case CheckStatus::blocked:
+      return tl::unexpected(m.blocked_error(lock_key, checked->blocked_until.value_or(*now), *now, event));
+    case CheckStatus::exhausted:
+      return tl::unexpected(m.failure_error(FailureResult{checked->failures, checked->blocked_until}, lock_key, *now,
+                                            Errc::code_exceed_max_try, event));
+    case CheckStatus::unknown_pepper:
+      return fail(Errc::invalid_configuration, "the pepper this code was made with is no longer configured");
+    case CheckStatus::mismatch:
+      return tl::unexpected(m.failure_error(FailureResult{checked->failures, checked->blocked_until}, lock_key, *now,
+                                            Errc::code_mismatch, event));
+    case CheckStatus::verified:
+      event.type = EventType::verified;
+      m.emit(event);
+      return std::string(request.record_id);
+  }
+  return fail(Errc::store_unavailable, "check_code: the store answered an unknown status");
 }
 
 Result<Authorization> VerificationManager::authorize(const AuthorizeRequest& request) const {
