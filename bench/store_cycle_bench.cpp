@@ -49,28 +49,23 @@ class CountingStore final : public StoreWrapper {
  public:
   using StoreWrapper::StoreWrapper;
   std::atomic<std::uint64_t> calls{0};
-  Result<bool> insert(const VerificationRecord& r, bool p) override { return ++calls, StoreWrapper::insert(r, p); }
+  Result<bool> insert(const VerificationRecord& r) override { return ++calls, StoreWrapper::insert(r); }
+  Result<OpenResult> open_code(const VerificationRecord& r, const SendLimit& l, bool p, Timestamp now) override {
+    return ++calls, StoreWrapper::open_code(r, l, p, now);
+  }
+  Result<void> cancel_code(std::string_view id, std::string_view k, Timestamp at) override {
+    return ++calls, StoreWrapper::cancel_code(id, k, at);
+  }
   Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) override {
     return ++calls, StoreWrapper::find(id, now);
   }
-  Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t m, Timestamp now) override {
-    return ++calls, StoreWrapper::spend_attempt(id, m, now);
-  }
-  Result<bool> mark_verified(std::string_view id, Timestamp now) override {
-    return ++calls, StoreWrapper::mark_verified(id, now);
-  }
+  Result<CheckResult> check_code(const CodeCheck& c) override { return ++calls, StoreWrapper::check_code(c); }
   Result<bool> use(std::string_view id, std::uint32_t m, Timestamp now) override {
     return ++calls, StoreWrapper::use(id, m, now);
   }
-  Result<void> retire(std::string_view id) override { return ++calls, StoreWrapper::retire(id); }
-  Result<WindowResult> window_add(std::string_view k, std::chrono::milliseconds w, std::uint32_t l,
-                                  Timestamp now) override {
-    return ++calls, StoreWrapper::window_add(k, w, l, now);
+  Result<FailureResult> count_failure(const LockoutRule& r, Timestamp now) override {
+    return ++calls, StoreWrapper::count_failure(r, now);
   }
-  Result<void> window_remove(std::string_view k, Timestamp at) override {
-    return ++calls, StoreWrapper::window_remove(k, at);
-  }
-  Result<void> block(std::string_view k, Timestamp u) override { return ++calls, StoreWrapper::block(k, u); }
   Result<std::optional<Timestamp>> blocked_until(std::string_view k, Timestamp now) override {
     return ++calls, StoreWrapper::blocked_until(k, now);
   }

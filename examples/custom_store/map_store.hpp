@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,28 +15,60 @@
 
 namespace example {
 
-using reverify::AttemptResult;
-using reverify::AttemptStatus;
+using reverify::CheckResult;
+using reverify::CheckStatus;
+using reverify::CodeCheck;
+using reverify::FailureResult;
+using reverify::LockoutRule;
+using reverify::OpenResult;
+using reverify::OpenStatus;
 using reverify::Result;
+using reverify::SendLimit;
 using reverify::Timestamp;
 using reverify::VerificationRecord;
-using reverify::WindowResult;
 
 class MapStore final : public reverify::Store {
  public:
-  Result<bool> insert(const VerificationRecord& record, bool retire_previous) override {
+  Result<bool> insert(const VerificationRecord& record) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (records_.count(record.id) != 0) return false;
-    records_.emplace(record.id, record);
-    if (retire_previous && record.is_code()) {
-      auto [holder, fresh] = slots_.try_emplace(record.code_slot(), record.id);
-      if (!fresh) {
-        auto previous = records_.find(holder->second);
-        if (previous != records_.end() && !previous->second.verified) previous->second.retired = true;
-        holder->second = record.id;
+    return records_.emplace(record.id, record).second;
+  }
+
+  Result<OpenResult> open_code(const VerificationRecord& record, const SendLimit& limit, bool retire_previous,
+                               Timestamp now) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    OpenResult result;
+    if (records_.count(record.id) != 0) return result;  // id_taken
+    auto& events = live_events(limit.key, limit.window, now);
+    if (events.size() >= limit.limit) {
+      result.status = OpenStatus::rate_limited;
+    } else {
+      add_event(events, now, limit.window);
+      result.status = OpenStatus::opened;
+      records_.emplace(record.id, record);
+      if (retire_previous && record.is_code()) {
+        auto [holder, fresh] = slots_.try_emplace(record.code_slot(), record.id);
+        if (!fresh) {
+          auto previous = records_.find(holder->second);
+          if (previous != records_.end() && !previous->second.verified) previous->second.retired = true;
+          holder->second = record.id;
+        }
       }
     }
-    return true;
+    result.sends = static_cast<std::uint32_t>(events.size());
+    if (!events.empty()) result.oldest = events.front().at;
+    return result;
+  }
+
+  Result<void> cancel_code(std::string_view id, std::string_view send_key, Timestamp at) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    records_.erase(std::string(id));
+    auto found = windows_.find(std::string(send_key));
+    if (found == windows_.end()) return {};
+    auto& events = found->second;
+    auto event = std::find_if(events.begin(), events.end(), [at](const Event& e) { return e.at == at; });
+    if (event != events.end()) events.erase(event);
+    return {};
   }
 
   Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) override {
@@ -45,31 +78,44 @@ class MapStore final : public reverify::Store {
     return std::optional<VerificationRecord>(*record);
   }
 
-  Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t max_attempts, Timestamp now) override {
+  // Every refusal rule, the attempt, the comparison and the lockout failure under one lock.
+  Result<CheckResult> check_code(const CodeCheck& check) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    AttemptResult result;
-    VerificationRecord* record = live(id, now);
-    if (record == nullptr || record->retired) return result;  // not_found
+    CheckResult result;
+    VerificationRecord* record = live(check.record_id, check.now);
+    if (record == nullptr || record->retired || record->user_id != check.user_id || record->kind != check.kind) {
+      return result;  // not_found
+    }
     result.attempts = record->attempts;
     if (record->verified) {
-      result.status = AttemptStatus::already_verified;
-    } else if (record->attempts >= max_attempts) {
-      result.status = AttemptStatus::exhausted;
+      result.status = CheckStatus::already_verified;
+    } else if (record->identifier_key != check.identifier_key) {
+      result.status = CheckStatus::identifier_mismatch;
+    } else if (check.now > record->code_expires_at) {
+      result.status = CheckStatus::code_expired;
+    } else if (auto until = block_end(check.lockout.key, check.now)) {
+      result.status = CheckStatus::blocked;
+      result.blocked_until = until;
+    } else if (record->attempts >= check.max_attempts) {
+      result.status = CheckStatus::exhausted;
+      note_failure(result, check.lockout, check.now);
     } else {
-      result.status = AttemptStatus::spent;
+      auto offered = std::find_if(check.offered.begin(), check.offered.end(),
+                                  [&](const reverify::OfferedDigest& o) { return o.pepper_id == record->pepper_id; });
+      if (offered == check.offered.end()) {
+        result.status = CheckStatus::unknown_pepper;
+        return result;
+      }
       result.attempts = ++record->attempts;
-      result.code_digest = record->code_digest;
-      result.pepper_id = record->pepper_id;
+      if (record->code_digest && reverify::digests_equal(*record->code_digest, offered->digest)) {
+        record->verified = true;
+        result.status = CheckStatus::verified;
+      } else {
+        result.status = CheckStatus::mismatch;
+        note_failure(result, check.lockout, check.now);
+      }
     }
     return result;
-  }
-
-  Result<bool> mark_verified(std::string_view id, Timestamp now) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    VerificationRecord* record = live(id, now);
-    if (record == nullptr || record->retired || record->verified) return false;
-    record->verified = true;
-    return true;
   }
 
   Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) override {
@@ -81,53 +127,14 @@ class MapStore final : public reverify::Store {
     return true;
   }
 
-  Result<void> retire(std::string_view id) override {
+  Result<FailureResult> count_failure(const LockoutRule& rule, Timestamp now) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto found = records_.find(std::string(id));
-    if (found != records_.end()) found->second.retired = true;
-    return {};
-  }
-
-  Result<WindowResult> window_add(std::string_view key, std::chrono::milliseconds window, std::uint32_t limit,
-                                  Timestamp now) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto& events = windows_[std::string(key)];  // sorted by time
-    events.erase(std::remove_if(events.begin(), events.end(), [&](const Event& e) { return e.at <= now - window; }),
-                 events.end());
-    WindowResult result;
-    if (events.size() < limit) {
-      auto position =
-          std::upper_bound(events.begin(), events.end(), now, [](Timestamp t, const Event& e) { return t < e.at; });
-      events.insert(position, Event{now, now + window});
-      result.counted = true;
-    }
-    result.count = static_cast<std::uint32_t>(events.size());
-    if (!events.empty()) result.oldest = events.front().at;
-    return result;
-  }
-
-  Result<void> window_remove(std::string_view key, Timestamp at) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto found = windows_.find(std::string(key));
-    if (found == windows_.end()) return {};
-    auto& events = found->second;
-    auto event = std::find_if(events.begin(), events.end(), [at](const Event& e) { return e.at == at; });
-    if (event != events.end()) events.erase(event);
-    return {};
-  }
-
-  Result<void> block(std::string_view key, Timestamp until) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto [entry, fresh] = blocks_.try_emplace(std::string(key), until);
-    if (!fresh) entry->second = std::max(entry->second, until);
-    return {};
+    return add_failure(rule, now);
   }
 
   Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto found = blocks_.find(std::string(key));
-    if (found == blocks_.end() || found->second <= now) return std::optional<Timestamp>{};
-    return std::optional<Timestamp>(found->second);
+    return block_end(key, now);
   }
 
   Result<void> unblock(std::string_view key) override {
@@ -171,19 +178,59 @@ class MapStore final : public reverify::Store {
   }
 
  private:
+  struct Event {
+    Timestamp at;    // when it happened
+    Timestamp gone;  // when it has left its window (purgeable)
+  };
+
   VerificationRecord* live(std::string_view id, Timestamp now) {
     auto found = records_.find(std::string(id));
     if (found == records_.end() || !found->second.live_at(now)) return nullptr;
     return &found->second;
   }
 
+  // The events of `key` still inside `window` at `now` (older ones are forgotten), sorted by time.
+  std::vector<Event>& live_events(std::string_view key, std::chrono::milliseconds window, Timestamp now) {
+    auto& events = windows_[std::string(key)];
+    events.erase(std::remove_if(events.begin(), events.end(), [&](const Event& e) { return e.at <= now - window; }),
+                 events.end());
+    return events;
+  }
+
+  static void add_event(std::vector<Event>& events, Timestamp now, std::chrono::milliseconds window) {
+    auto position =
+        std::upper_bound(events.begin(), events.end(), now, [](Timestamp t, const Event& e) { return t < e.at; });
+    events.insert(position, Event{now, now + window});
+  }
+
+  std::optional<Timestamp> block_end(std::string_view key, Timestamp now) const {
+    auto found = blocks_.find(std::string(key));
+    if (found == blocks_.end() || found->second <= now) return std::nullopt;
+    return found->second;
+  }
+
+  FailureResult add_failure(const LockoutRule& rule, Timestamp now) {
+    auto& events = live_events(rule.key, rule.window, now);
+    add_event(events, now, rule.window);
+    FailureResult result;
+    result.failures = static_cast<std::uint32_t>(events.size());
+    if (result.failures >= rule.failures) {
+      auto [entry, fresh] = blocks_.try_emplace(std::string(rule.key), now + rule.duration);
+      if (!fresh) entry->second = std::max(entry->second, now + rule.duration);
+      result.blocked_until = entry->second;
+    }
+    return result;
+  }
+
+  void note_failure(CheckResult& result, const LockoutRule& rule, Timestamp now) {
+    const FailureResult failure = add_failure(rule, now);
+    result.failures = failure.failures;
+    result.blocked_until = failure.blocked_until;
+  }
+
   std::mutex mutex_;
   std::map<std::string, VerificationRecord> records_;
   std::map<std::string, std::string> slots_;  // code slot -> current holder
-  struct Event {
-    Timestamp at;    // when it happened
-    Timestamp gone;  // when it has left its window (purgeable)
-  };
   std::map<std::string, std::vector<Event>> windows_;
   std::map<std::string, Timestamp> blocks_;
 };

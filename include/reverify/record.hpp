@@ -39,6 +39,9 @@ enum class TemplateType : std::uint8_t {
 /// A 32-byte keyed BLAKE2b digest (of a code, or of a purpose binding).
 using Digest = std::array<unsigned char, 32>;
 
+/// Compares two digests in constant time (libsodium `sodium_memcmp`): for custom stores.
+[[nodiscard]] REVERIFY_API bool digests_equal(const Digest& a, const Digest& b) noexcept;
+
 /// Record ids: 21 characters from [0-9a-z] (about 108 bits), from libsodium's CSPRNG.
 inline constexpr std::size_t record_id_length = 21;
 

@@ -36,8 +36,12 @@ Digest binding_digest(const Pepper& pepper, std::string_view purpose, std::strin
   return keyed_digest(pepper, {"reverify.binding.v1", purpose, binding});
 }
 
+}  // namespace reverify::detail
+
+namespace reverify {
+
 bool digests_equal(const Digest& a, const Digest& b) noexcept {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace reverify::detail
+}  // namespace reverify

@@ -15,7 +15,4 @@ namespace reverify::detail {
 /// The same construction over an action's purpose and binding.
 [[nodiscard]] Digest binding_digest(const Pepper& pepper, std::string_view purpose, std::string_view binding);
 
-/// Constant-time equality (sodium_memcmp).
-[[nodiscard]] bool digests_equal(const Digest& a, const Digest& b) noexcept;
-
 }  // namespace reverify::detail

@@ -1,7 +1,5 @@
 #include "memory_store_record.hpp"
 
-#include <sodium.h>
-
 #include <cstring>
 #include <limits>
 #include <new>
@@ -100,7 +98,9 @@ std::string_view PackedRecord::identifier_key() const noexcept {
 bool PackedRecord::code_digest_equals(const Digest& offered) const noexcept {
   if ((flags_ & flag_code) == 0) return false;
   const std::size_t offset = digests_offset() + ((flags_ & flag_binding) != 0 ? sizeof(Digest) : 0);
-  return sodium_memcmp(tail() + offset, offered.data(), offered.size()) == 0;
+  Digest stored{};
+  std::memcpy(stored.data(), tail() + offset, stored.size());
+  return digests_equal(stored, offered);
 }
 
 bool PackedRecord::same_slot(const VerificationRecord& record) const noexcept {

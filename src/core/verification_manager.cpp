@@ -206,7 +206,7 @@ struct VerificationManager::Impl {
     if (!record.binding_digest) return false;
     const Pepper* p = pepper(record.pepper_id);
     if (p == nullptr) return false;
-    return detail::digests_equal(*record.binding_digest, detail::binding_digest(*p, action->purpose, action->binding));
+    return digests_equal(*record.binding_digest, detail::binding_digest(*p, action->purpose, action->binding));
   }
 };
 

@@ -14,9 +14,14 @@ namespace {
 class CapturingStore final : public StoreWrapper {
  public:
   using StoreWrapper::StoreWrapper;
-  Result<bool> insert(const VerificationRecord& record, bool retire_previous) override {
+  Result<bool> insert(const VerificationRecord& record) override {
     inserted.push_back(record);
-    return StoreWrapper::insert(record, retire_previous);
+    return StoreWrapper::insert(record);
+  }
+  Result<OpenResult> open_code(const VerificationRecord& record, const SendLimit& limit, bool retire_previous,
+                               Timestamp now) override {
+    inserted.push_back(record);
+    return StoreWrapper::open_code(record, limit, retire_previous, now);
   }
   std::vector<VerificationRecord> inserted;
 };
