@@ -1,5 +1,6 @@
 #include "redis_connection.hpp"
 
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <cerrno>
@@ -63,6 +64,14 @@ Result<std::unique_ptr<Connection>> Connection::open(const Endpoint& endpoint, c
   return connection;
 }
 
+bool Connection::still_open() noexcept {
+  char byte = 0;
+  const auto peeked = ::recv(context_->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+  broken_ = true;
+  return false;
+}
+
 Result<Reply> Connection::run(const Command& command, std::string_view operation) {
   if (broken_) return fail(redis_error(operation, "connection is broken"));
   const auto& args = command.args();
@@ -80,7 +89,10 @@ Result<Reply> Connection::run(const Command& command, std::string_view operation
   if (reply == nullptr) {
     broken_ = true;
     const char* cause = context_->err != 0 ? context_->errstr : "no reply";
-    if (context_->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) cause = "command timed out";
+    if (context_->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      cause = "command timed out";
+      timed_out_ = true;
+    }
     return fail(redis_error(operation, cause));
   }
   return Reply(reply);

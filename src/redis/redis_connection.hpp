@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/connection_pool.hpp"
@@ -32,6 +33,12 @@ class Command {
     args_.emplace_back(std::to_string(number));
     return *this;
   }
+  Command& add_owned(std::string&& arg) {
+    args_.push_back(std::move(arg));
+    return *this;
+  }
+  /// Replaces argument `index` (e.g. EVALSHA → EVAL and the script).
+  void set(std::size_t index, std::string_view arg) { args_.at(index) = std::string(arg); }
   [[nodiscard]] const std::vector<std::string>& args() const noexcept { return args_; }
 
  private:
@@ -51,9 +58,16 @@ class Connection {
   /// decides); a transport failure (refused, reset, timeout) is an error and breaks the connection.
   [[nodiscard]] Result<Reply> run(const Command& command, std::string_view operation);
 
+  /// False, breaking the connection, when the server closed or reset it (or sent bytes nobody
+  /// asked for) while it sat idle. Writes nothing, so a failed probe is safe to answer by
+  /// reconnecting and sending the command there.
+  [[nodiscard]] bool still_open() noexcept;
+
   [[nodiscard]] bool broken() const noexcept { return broken_; }
   /// True once the connection has served a command (a failure on it may be a stale socket).
   [[nodiscard]] bool reused() const noexcept { return used_; }
+  /// True when the last `run` failed by timing out: the server may have run the command.
+  [[nodiscard]] bool timed_out() const noexcept { return timed_out_; }
 
  private:
   struct ContextDeleter {
@@ -63,6 +77,7 @@ class Connection {
   std::unique_ptr<redisContext, ContextDeleter> context_;
   bool broken_ = false;
   bool used_ = false;
+  bool timed_out_ = false;
 };
 
 /// Up to `pool_size` connections, opened on demand; broken ones are dropped when returned.

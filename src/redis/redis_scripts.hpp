@@ -1,27 +1,38 @@
 #pragma once
 // The Lua scripts behind the atomic store operations (one EVALSHA round trip each).
 
-#include <array>
 #include <cstddef>
+#include <string>
 
 namespace reverify::redis::detail {
 
 enum class ScriptId : std::size_t {
   insert,
-  spend_attempt,
-  mark_verified,
+  open_code,
+  cancel_code,
+  check_code,
   use,
-  retire,
-  window_add,
-  window_remove,
-  block,
+  count_failure,
 };
-inline constexpr std::size_t script_count = 8;
+inline constexpr std::size_t script_count = 6;
 
 /// The Lua source of a script (see docs/backends.md for what each keeps atomic).
-[[nodiscard]] const char* script_source(ScriptId id) noexcept;
+[[nodiscard]] const std::string& script_source(ScriptId id);
 
-/// Statuses returned by the spend_attempt script.
-enum class SpendStatus : long long { not_found = 0, exhausted = 1, already_verified = 2, spent = 3 };
+/// First element of the open_code script's reply.
+enum class OpenReply : long long { opened = 0, rate_limited = 1, id_taken = 2 };
+
+/// First element of the check_code script's reply: the order of `CheckStatus`.
+enum class CheckReply : long long {
+  not_found = 0,
+  already_verified = 1,
+  identifier_mismatch = 2,
+  code_expired = 3,
+  blocked = 4,
+  exhausted = 5,
+  unknown_pepper = 6,
+  mismatch = 7,
+  verified = 8,
+};
 
 }  // namespace reverify::redis::detail

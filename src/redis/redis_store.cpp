@@ -1,9 +1,10 @@
 #include "reverify/redis/redis_store.hpp"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <random>
 #include <utility>
 
 #include "common/store_codec.hpp"
@@ -26,24 +27,29 @@ using reverify::detail::to_u32;
 // Window and block keys live this long past their last possible use: a little slack for clock
 // skew between the hosts and the Redis server, and for simulated clocks in tests.
 constexpr std::int64_t ttl_margin_ms = 60'000;
-// A block whose end is not ahead of the server's clock (skewed or simulated caller clocks) is
-// kept this long: the longest lockout a Policy allows, plus a day.
-constexpr std::int64_t block_fallback_ttl_ms = 8LL * 24 * 3600 * 1000;
+constexpr std::size_t nonce_size = 32;
 
 std::string_view reply_text(const redisReply& reply) noexcept {
   return reply.str == nullptr ? std::string_view{} : std::string_view(reply.str, reply.len);
 }
 
-std::string random_suffix() {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::uint64_t value = engine();
-  std::string out(16, '0');
-  for (auto& c : out) {
-    c = hex[value & 0xF];
-    value >>= 4;
-  }
+std::string bytes(const Digest& digest) {
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+// A window event's sorted-set member: random, so concurrent events at one millisecond differ
+// (the scripts lengthen the rare duplicate).
+std::string event_member() {
+  std::array<unsigned char, 8> raw{};
+  randombytes_buf(raw.data(), raw.size());
+  std::string out(raw.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), raw.data(), raw.size());
+  out.pop_back();
   return out;
+}
+
+std::int64_t non_negative_ms(std::chrono::milliseconds duration) noexcept {
+  return std::max<std::int64_t>(duration.count(), 0);
 }
 
 // SCAN MATCH treats * ? [ ] \ as a pattern: escape them so the prefix matches only itself.
@@ -55,6 +61,76 @@ std::string glob_escape(std::string_view text) {
   }
   return out;
 }
+
+// Strict reply readers: anything but the expected shape is a malformed reply.
+bool integer_at(const redisReply& r, std::size_t i, std::int64_t& out) noexcept {
+  if (r.element[i]->type != REDIS_REPLY_INTEGER) return false;
+  out = r.element[i]->integer;
+  return true;
+}
+bool count_at(const redisReply& r, std::size_t i, std::uint32_t& out) noexcept {
+  std::int64_t value = 0;
+  if (!integer_at(r, i, value) || value < 0) return false;
+  out = to_u32(value);
+  return true;
+}
+bool optional_time_at(const redisReply& r, std::size_t i, std::optional<Timestamp>& out) noexcept {
+  if (r.element[i]->type == REDIS_REPLY_NIL) {
+    out.reset();
+    return true;
+  }
+  std::int64_t ms = 0;
+  if (!integer_at(r, i, ms)) return false;
+  out = from_unix_ms(ms);
+  return true;
+}
+bool is_array(const redisReply& r, std::size_t elements) noexcept {
+  return r.type == REDIS_REPLY_ARRAY && r.elements == elements;
+}
+
+// HSET field/value pairs of a record, appended to a script's arguments.
+void add_fields(Command& command, const VerificationRecord& record) {
+  auto field = [&command](const char* name, std::string value) {
+    command.add(name);
+    command.add_owned(std::move(value));
+  };
+  field("u", record.user_id);
+  field("k", std::to_string(static_cast<int>(record.kind)));
+  field("t", std::to_string(static_cast<int>(record.template_type)));
+  field("i", record.identifier);
+  field("ik", record.identifier_key);
+  field("p", record.purpose);
+  if (record.binding_digest) field("b", bytes(*record.binding_digest));
+  if (record.code_digest) field("c", bytes(*record.code_digest));
+  field("pe", std::to_string(record.pepper_id));
+  field("a", std::to_string(record.attempts));
+  field("n", std::to_string(record.use_count));
+  field("ca", std::to_string(to_unix_ms(record.created_at)));
+  field("ea", std::to_string(to_unix_ms(record.expires_at)));
+  field("ce", std::to_string(to_unix_ms(record.code_expires_at)));
+  field("v", record.verified ? "1" : "0");
+  field("r", record.retired ? "1" : "0");
+}
+
+std::int64_t record_ttl_ms(const VerificationRecord& record) {
+  return std::max<std::int64_t>(1, to_unix_ms(record.expires_at) - to_unix_ms(record.created_at));
+}
+
+// The arguments count_failure reads as ARGV[1..6], shared by the check_code script.
+void add_lockout_args(Command& command, const LockoutRule& rule, Timestamp now) {
+  command.add(to_unix_ms(now))
+      .add(non_negative_ms(rule.window))
+      .add(std::int64_t{rule.failures})
+      .add(non_negative_ms(rule.duration))
+      .add_owned(event_member())
+      .add(ttl_margin_ms);
+}
+
+/// Whether a command that failed after it was written may be sent again on a fresh connection.
+enum class Resend : std::uint8_t {
+  never,           ///< it changes state: a repeat could count twice
+  unless_timeout,  ///< read-only or idempotent; a timeout still ends the call (the server is slow)
+};
 
 }  // namespace
 
@@ -78,43 +154,57 @@ struct RedisStore::Impl {
     return out;
   }
 
-  // Runs one command. A transport failure on a connection that had served before (a socket
-  // left stale by a server restart) is retried once on a fresh connection.
-  [[nodiscard]] Result<Reply> call(const Command& command, std::string_view operation) {
-    for (int round = 0;; ++round) {
+  // Runs one command. A pooled connection the server closed while it sat idle (a restart) is
+  // found before anything is written and replaced. After a failure once written, only a
+  // `Resend::unless_timeout` command is sent once more, on a fresh connection, and never after a
+  // timeout: the server may have run it.
+  [[nodiscard]] Result<Reply> call(const Command& command, std::string_view operation, Resend resend) {
+    std::size_t stale = 0;
+    bool resent = false;
+    for (;;) {
       auto lease = pool.acquire(operation);
       if (!lease) return fail(lease.error());
-      const bool reused = (*lease)->reused();
-      auto reply = (*lease)->run(command, operation);
-      if (reply || !(*lease)->broken()) return reply;
+      detail::Connection& connection = **lease;
+      const bool reused = connection.reused();
+      if (reused && !connection.still_open()) {
+        pool.drop_idle();
+        if (++stale > options.pool_size)
+          return fail(detail::redis_error(operation, "connections closed by the server"));
+        continue;
+      }
+      auto reply = connection.run(command, operation);
+      if (reply || !connection.broken()) return reply;
       pool.drop_idle();
-      if (!reused || round > 0) return reply;
+      if (resend == Resend::never || resent || !reused || connection.timed_out()) return reply;
+      resent = true;
     }
   }
 
-  // EVALSHA, falling back to EVAL (which also caches the script) after NOSCRIPT, e.g. once
-  // the server restarted or its script cache was flushed. Error replies become errors.
-  [[nodiscard]] Result<Reply> eval(ScriptId id, const std::vector<std::string>& keys,
-                                   const std::vector<std::string>& args, std::string_view operation) {
-    auto build = [&](std::string_view verb, std::string_view script) {
-      Command command;
-      command.add(verb).add(script).add(static_cast<std::int64_t>(keys.size()));
-      for (const auto& k : keys) command.add(k);
-      for (const auto& a : args) command.add(a);
-      return command;
-    };
-    auto reply = call(build("EVALSHA", shas[static_cast<std::size_t>(id)]), operation);
+  // A script call: EVALSHA <sha> <key count> keys… args…; the caller adds keys and args.
+  [[nodiscard]] Command script(ScriptId id, std::int64_t key_count) const {
+    Command command;
+    command.add("EVALSHA").add(shas[static_cast<std::size_t>(id)]).add(key_count);
+    return command;
+  }
+
+  // Runs a script call, sending it again as EVAL (which also caches the script) after NOSCRIPT,
+  // e.g. once the server restarted or its script cache was flushed: NOSCRIPT means it did not
+  // run. Scripts change state, so nothing else is resent. Error replies become errors.
+  [[nodiscard]] Result<Reply> eval(ScriptId id, Command& command, std::string_view operation) {
+    auto reply = call(command, operation, Resend::never);
     if (!reply) return reply;
     if ((*reply)->type == REDIS_REPLY_ERROR && reply_text(**reply).substr(0, 8) == "NOSCRIPT") {
-      reply = call(build("EVAL", detail::script_source(id)), operation);
+      command.set(0, "EVAL");
+      command.set(1, detail::script_source(id));
+      reply = call(command, operation, Resend::never);
       if (!reply) return reply;
     }
     if ((*reply)->type == REDIS_REPLY_ERROR) return fail(detail::redis_error(operation, reply_text(**reply)));
     return reply;
   }
 
-  [[nodiscard]] Result<Reply> plain(const Command& command, std::string_view operation) {
-    auto reply = call(command, operation);
+  [[nodiscard]] Result<Reply> plain(const Command& command, std::string_view operation, Resend resend) {
+    auto reply = call(command, operation, resend);
     if (!reply) return reply;
     if ((*reply)->type == REDIS_REPLY_ERROR) return fail(detail::redis_error(operation, reply_text(**reply)));
     return reply;
@@ -124,7 +214,7 @@ struct RedisStore::Impl {
     for (std::size_t i = 0; i < detail::script_count; ++i) {
       Command command;
       command.add("SCRIPT").add("LOAD").add(detail::script_source(static_cast<ScriptId>(i)));
-      auto reply = plain(command, "connect (SCRIPT LOAD)");
+      auto reply = plain(command, "connect (SCRIPT LOAD)", Resend::unless_timeout);
       if (!reply) return fail(reply.error());
       if ((*reply)->type != REDIS_REPLY_STRING) {
         return fail(detail::redis_error("connect (SCRIPT LOAD)", "unexpected reply"));
@@ -147,59 +237,86 @@ Result<std::shared_ptr<RedisStore>> RedisStore::connect(const std::string& url, 
   if (options.connect_timeout.count() <= 0 || options.command_timeout.count() <= 0) {
     return fail(Errc::invalid_configuration, "redis connect: timeouts must be positive");
   }
+  if (sodium_init() < 0) return fail(detail::redis_error("connect", "libsodium failed to initialise"));
   auto impl = std::make_unique<Impl>(std::move(*endpoint), std::move(options));
   if (auto loaded = impl->load_scripts(); !loaded) return fail(loaded.error());
   return std::shared_ptr<RedisStore>(new RedisStore(std::move(impl)));
 }
 
-Result<bool> RedisStore::insert(const VerificationRecord& record, bool retire_previous) {
+Result<bool> RedisStore::insert(const VerificationRecord& record) {
   constexpr std::string_view op = "insert";
-  std::vector<std::string> keys{impl_->key('r', record.id)};
-  if (retire_previous && record.is_code()) keys.push_back(impl_->key('s', record.code_slot()));
-  const std::int64_t ttl = std::max<std::int64_t>(1, to_unix_ms(record.expires_at) - to_unix_ms(record.created_at));
-
-  std::vector<std::string> args;
-  args.reserve(40);
-  args.push_back(std::to_string(ttl));
-  args.push_back(impl_->key('r', ""));
-  args.push_back(record.id);
-  auto field = [&args](const char* name, std::string value) {
-    args.emplace_back(name);
-    args.push_back(std::move(value));
-  };
-  field("u", record.user_id);
-  field("k", std::to_string(static_cast<int>(record.kind)));
-  field("t", std::to_string(static_cast<int>(record.template_type)));
-  field("i", record.identifier);
-  field("ik", record.identifier_key);
-  field("p", record.purpose);
-  if (record.binding_digest) {
-    field("b",
-          std::string(reinterpret_cast<const char*>(record.binding_digest->data()), record.binding_digest->size()));
+  Command command = impl_->script(ScriptId::insert, 1);
+  command.add(impl_->key('r', record.id)).add(record_ttl_ms(record));
+  add_fields(command, record);
+  auto reply = impl_->eval(ScriptId::insert, command, op);
+  if (!reply) return fail(reply.error());
+  const redisReply& r = **reply;
+  if (r.type != REDIS_REPLY_INTEGER || (r.integer != 0 && r.integer != 1)) {
+    return fail(detail::redis_error(op, "unexpected reply"));
   }
-  if (record.code_digest) {
-    field("c", std::string(reinterpret_cast<const char*>(record.code_digest->data()), record.code_digest->size()));
-  }
-  field("pe", std::to_string(record.pepper_id));
-  field("a", std::to_string(record.attempts));
-  field("n", std::to_string(record.use_count));
-  field("ca", std::to_string(to_unix_ms(record.created_at)));
-  field("ea", std::to_string(to_unix_ms(record.expires_at)));
-  field("ce", std::to_string(to_unix_ms(record.code_expires_at)));
-  field("v", record.verified ? "1" : "0");
-  field("r", record.retired ? "1" : "0");
+  return r.integer == 1;
+}
 
-  auto reply = impl_->eval(ScriptId::insert, keys, args, op);
+Result<OpenResult> RedisStore::open_code(const VerificationRecord& record, const SendLimit& limit, bool retire_previous,
+                                         Timestamp now) {
+  constexpr std::string_view op = "open_code";
+  const bool retires = retire_previous && record.is_code();
+  const std::int64_t window = non_negative_ms(limit.window);
+  Command command = impl_->script(ScriptId::open_code, retires ? 3 : 2);
+  command.add_owned(impl_->key('r', record.id)).add_owned(impl_->key('w', limit.key));
+  if (retires) command.add_owned(impl_->key('s', record.code_slot()));
+  command.add(to_unix_ms(now))
+      .add(window)
+      .add(std::int64_t{limit.limit})
+      .add_owned(event_member())
+      .add(window + ttl_margin_ms)
+      .add(record_ttl_ms(record))
+      .add_owned(impl_->key('r', ""))
+      .add(record.id);
+  add_fields(command, record);
+
+  auto reply = impl_->eval(ScriptId::open_code, command, op);
+  if (!reply) return fail(reply.error());
+  const redisReply& r = **reply;
+  std::int64_t status = 0;
+  OpenResult result;
+  std::optional<Timestamp> oldest;
+  if (!is_array(r, 3) || !integer_at(r, 0, status) || !count_at(r, 1, result.sends) ||
+      !optional_time_at(r, 2, oldest)) {
+    return fail(detail::redis_error(op, "unexpected reply"));
+  }
+  switch (static_cast<detail::OpenReply>(status)) {
+    case detail::OpenReply::opened:
+      result.status = OpenStatus::opened;
+      break;
+    case detail::OpenReply::rate_limited:
+      result.status = OpenStatus::rate_limited;
+      break;
+    case detail::OpenReply::id_taken:
+      result.status = OpenStatus::id_taken;
+      break;
+    default:
+      return fail(detail::redis_error(op, "unexpected status"));
+  }
+  result.oldest = oldest.value_or(Timestamp{});
+  return result;
+}
+
+Result<void> RedisStore::cancel_code(std::string_view id, std::string_view send_key, Timestamp at) {
+  constexpr std::string_view op = "cancel_code";
+  Command command = impl_->script(ScriptId::cancel_code, 2);
+  command.add_owned(impl_->key('r', id)).add_owned(impl_->key('w', send_key)).add(to_unix_ms(at));
+  auto reply = impl_->eval(ScriptId::cancel_code, command, op);
   if (!reply) return fail(reply.error());
   if ((*reply)->type != REDIS_REPLY_INTEGER) return fail(detail::redis_error(op, "unexpected reply"));
-  return (*reply)->integer == 1;
+  return {};
 }
 
 Result<std::optional<VerificationRecord>> RedisStore::find(std::string_view id, Timestamp now) {
   constexpr std::string_view op = "find";
   Command command;
   command.add("HGETALL").add(impl_->key('r', id));
-  auto reply = impl_->plain(command, op);
+  auto reply = impl_->plain(command, op, Resend::unless_timeout);
   if (!reply) return fail(reply.error());
   const redisReply& r = **reply;
   if (r.type != REDIS_REPLY_ARRAY || r.elements % 2 != 0) return fail(detail::redis_error(op, "unexpected reply"));
@@ -220,6 +337,7 @@ Result<std::optional<VerificationRecord>> RedisStore::find(std::string_view id, 
     return d.value_or(Digest{});
   };
   for (std::size_t i = 0; i + 1 < r.elements; i += 2) {
+    if (r.element[i]->type != REDIS_REPLY_STRING || r.element[i + 1]->type != REDIS_REPLY_STRING) bad = true;
     const std::string_view name = reply_text(*r.element[i]);
     const std::string_view value = reply_text(*r.element[i + 1]);
     if (name == "u")
@@ -261,121 +379,108 @@ Result<std::optional<VerificationRecord>> RedisStore::find(std::string_view id, 
   return std::optional<VerificationRecord>(std::move(record));
 }
 
-Result<AttemptResult> RedisStore::spend_attempt(std::string_view id, std::uint32_t max_attempts, Timestamp now) {
-  constexpr std::string_view op = "spend_attempt";
-  auto reply = impl_->eval(ScriptId::spend_attempt, {impl_->key('r', id)},
-                           {std::to_string(to_unix_ms(now)), std::to_string(max_attempts)}, op);
+Result<CheckResult> RedisStore::check_code(const CodeCheck& check) {
+  constexpr std::string_view op = "check_code";
+  // The blinding key of this comparison (see the check_code script): fresh per call, never reused.
+  std::array<unsigned char, nonce_size> nonce{};
+  randombytes_buf(nonce.data(), nonce.size());
+
+  Command command = impl_->script(ScriptId::check_code, 3);
+  command.add_owned(impl_->key('r', check.record_id))
+      .add_owned(impl_->key('w', check.lockout.key))
+      .add_owned(impl_->key('b', check.lockout.key));
+  add_lockout_args(command, check.lockout, check.now);
+  command.add(check.user_id)
+      .add(std::to_string(static_cast<int>(check.kind)))
+      .add(check.identifier_key)
+      .add(std::int64_t{check.max_attempts})
+      .add(std::string_view(reinterpret_cast<const char*>(nonce.data()), nonce.size()));
+  for (const auto& offered : check.offered)
+    command.add(std::int64_t{offered.pepper_id}).add_owned(bytes(offered.digest));
+
+  auto reply = impl_->eval(ScriptId::check_code, command, op);
   if (!reply) return fail(reply.error());
   const redisReply& r = **reply;
-  if (r.type != REDIS_REPLY_ARRAY || r.elements < 2 || r.element[0]->type != REDIS_REPLY_INTEGER ||
-      r.element[1]->type != REDIS_REPLY_INTEGER) {
+  std::int64_t status = 0;
+  CheckResult result;
+  if (!is_array(r, 4) || !integer_at(r, 0, status) || !count_at(r, 1, result.attempts) ||
+      !count_at(r, 2, result.failures) || !optional_time_at(r, 3, result.blocked_until)) {
     return fail(detail::redis_error(op, "unexpected reply"));
   }
-  AttemptResult result;
-  result.attempts = to_u32(r.element[1]->integer);
-  switch (static_cast<detail::SpendStatus>(r.element[0]->integer)) {
-    case detail::SpendStatus::not_found:
-      result.status = AttemptStatus::not_found;
-      return result;
-    case detail::SpendStatus::exhausted:
-      result.status = AttemptStatus::exhausted;
-      return result;
-    case detail::SpendStatus::already_verified:
-      result.status = AttemptStatus::already_verified;
-      return result;
-    case detail::SpendStatus::spent:
+  using detail::CheckReply;
+  switch (static_cast<CheckReply>(status)) {
+    case CheckReply::not_found:
+      result.status = CheckStatus::not_found;
+      break;
+    case CheckReply::already_verified:
+      result.status = CheckStatus::already_verified;
+      break;
+    case CheckReply::identifier_mismatch:
+      result.status = CheckStatus::identifier_mismatch;
+      break;
+    case CheckReply::code_expired:
+      result.status = CheckStatus::code_expired;
+      break;
+    case CheckReply::blocked:
+      result.status = CheckStatus::blocked;
+      break;
+    case CheckReply::exhausted:
+      result.status = CheckStatus::exhausted;
+      break;
+    case CheckReply::unknown_pepper:
+      result.status = CheckStatus::unknown_pepper;
+      break;
+    case CheckReply::mismatch:
+      result.status = CheckStatus::mismatch;
+      break;
+    case CheckReply::verified:
+      result.status = CheckStatus::verified;
       break;
     default:
       return fail(detail::redis_error(op, "unexpected status"));
   }
-  result.status = AttemptStatus::spent;
-  if (r.elements >= 3 && r.element[2]->type == REDIS_REPLY_STRING) {
-    result.code_digest = digest_from_bytes(reply_text(*r.element[2]));
-    if (!result.code_digest) return fail(detail::redis_error(op, "malformed code digest"));
-  }
-  // A spent attempt names the pepper of its digest; a silent 0 would key the comparison wrongly.
-  std::int64_t pepper = 0;
-  if (r.elements < 4 || r.element[3]->type != REDIS_REPLY_STRING || !parse_i64(reply_text(*r.element[3]), pepper)) {
-    return fail(detail::redis_error(op, "malformed pepper id"));
-  }
-  result.pepper_id = to_u32(pepper);
+  // Exactly exhausted and mismatch count a failure (and may start a block); blocked names its end.
+  const bool counted = result.status == CheckStatus::exhausted || result.status == CheckStatus::mismatch;
+  const bool end_ok = result.status == CheckStatus::blocked ? result.blocked_until.has_value()
+                                                            : counted || !result.blocked_until.has_value();
+  if (counted != (result.failures != 0) || !end_ok) return fail(detail::redis_error(op, "unexpected reply"));
   return result;
-}
-
-namespace {
-Result<bool> integer_flag(Result<Reply> reply, std::string_view op) {
-  if (!reply) return fail(reply.error());
-  if ((*reply)->type != REDIS_REPLY_INTEGER) return fail(detail::redis_error(op, "unexpected reply"));
-  return (*reply)->integer == 1;
-}
-}  // namespace
-
-Result<bool> RedisStore::mark_verified(std::string_view id, Timestamp now) {
-  constexpr std::string_view op = "mark_verified";
-  return integer_flag(
-      impl_->eval(ScriptId::mark_verified, {impl_->key('r', id)}, {std::to_string(to_unix_ms(now))}, op), op);
 }
 
 Result<bool> RedisStore::use(std::string_view id, std::uint32_t max_uses, Timestamp now) {
   constexpr std::string_view op = "use";
-  return integer_flag(impl_->eval(ScriptId::use, {impl_->key('r', id)},
-                                  {std::to_string(to_unix_ms(now)), std::to_string(max_uses)}, op),
-                      op);
-}
-
-Result<void> RedisStore::retire(std::string_view id) {
-  constexpr std::string_view op = "retire";
-  auto done = integer_flag(impl_->eval(ScriptId::retire, {impl_->key('r', id)}, {}, op), op);
-  if (!done) return fail(done.error());
-  return {};
-}
-
-Result<WindowResult> RedisStore::window_add(std::string_view key, std::chrono::milliseconds window, std::uint32_t limit,
-                                            Timestamp now) {
-  constexpr std::string_view op = "window_add";
-  auto reply = impl_->eval(ScriptId::window_add, {impl_->key('w', key)},
-                           {std::to_string(to_unix_ms(now)), std::to_string(window.count()), std::to_string(limit),
-                            random_suffix(), std::to_string(ttl_margin_ms)},
-                           op);
+  Command command = impl_->script(ScriptId::use, 1);
+  command.add_owned(impl_->key('r', id)).add(to_unix_ms(now)).add(std::int64_t{max_uses});
+  auto reply = impl_->eval(ScriptId::use, command, op);
   if (!reply) return fail(reply.error());
   const redisReply& r = **reply;
-  if (r.type != REDIS_REPLY_ARRAY || r.elements < 2 || r.element[0]->type != REDIS_REPLY_INTEGER ||
-      r.element[1]->type != REDIS_REPLY_INTEGER) {
+  if (r.type != REDIS_REPLY_INTEGER || (r.integer != 0 && r.integer != 1)) {
     return fail(detail::redis_error(op, "unexpected reply"));
   }
-  WindowResult result;
-  result.counted = r.element[0]->integer == 1;
-  result.count = to_u32(r.element[1]->integer);
-  if (r.elements >= 3 && r.element[2]->type == REDIS_REPLY_STRING) {
-    std::int64_t oldest = 0;
-    if (!parse_i64(reply_text(*r.element[2]), oldest)) return fail(detail::redis_error(op, "malformed event time"));
-    result.oldest = from_unix_ms(oldest);
+  return r.integer == 1;
+}
+
+Result<FailureResult> RedisStore::count_failure(const LockoutRule& rule, Timestamp now) {
+  constexpr std::string_view op = "count_failure";
+  Command command = impl_->script(ScriptId::count_failure, 2);
+  command.add_owned(impl_->key('w', rule.key)).add_owned(impl_->key('b', rule.key));
+  add_lockout_args(command, rule, now);
+  auto reply = impl_->eval(ScriptId::count_failure, command, op);
+  if (!reply) return fail(reply.error());
+  const redisReply& r = **reply;
+  FailureResult result;
+  if (!is_array(r, 2) || !count_at(r, 0, result.failures) || result.failures == 0 ||
+      !optional_time_at(r, 1, result.blocked_until)) {
+    return fail(detail::redis_error(op, "unexpected reply"));
   }
   return result;
-}
-
-Result<void> RedisStore::window_remove(std::string_view key, Timestamp at) {
-  constexpr std::string_view op = "window_remove";
-  auto done = integer_flag(
-      impl_->eval(ScriptId::window_remove, {impl_->key('w', key)}, {std::to_string(to_unix_ms(at))}, op), op);
-  if (!done) return fail(done.error());
-  return {};
-}
-
-Result<void> RedisStore::block(std::string_view key, Timestamp until) {
-  constexpr std::string_view op = "block";
-  auto reply = impl_->eval(
-      ScriptId::block, {impl_->key('b', key)},
-      {std::to_string(to_unix_ms(until)), std::to_string(block_fallback_ttl_ms), std::to_string(ttl_margin_ms)}, op);
-  if (!reply) return fail(reply.error());
-  return {};
 }
 
 Result<std::optional<Timestamp>> RedisStore::blocked_until(std::string_view key, Timestamp now) {
   constexpr std::string_view op = "blocked_until";
   Command command;
   command.add("GET").add(impl_->key('b', key));
-  auto reply = impl_->plain(command, op);
+  auto reply = impl_->plain(command, op, Resend::unless_timeout);
   if (!reply) return fail(reply.error());
   if ((*reply)->type == REDIS_REPLY_NIL) return std::optional<Timestamp>{};
   std::int64_t until = 0;
@@ -390,7 +495,7 @@ Result<void> RedisStore::unblock(std::string_view key) {
   constexpr std::string_view op = "unblock";
   Command command;
   command.add("DEL").add(impl_->key('b', key)).add(impl_->key('w', key));
-  auto reply = impl_->plain(command, op);
+  auto reply = impl_->plain(command, op, Resend::unless_timeout);
   if (!reply) return fail(reply.error());
   return {};
 }
@@ -405,7 +510,7 @@ Result<std::size_t> RedisStore::delete_all_keys() {
   do {
     Command scan;
     scan.add("SCAN").add(cursor).add("MATCH").add(pattern).add("COUNT").add(std::int64_t{1000});
-    auto reply = impl_->plain(scan, op);
+    auto reply = impl_->plain(scan, op, Resend::unless_timeout);
     if (!reply) return fail(reply.error());
     const redisReply& r = **reply;
     if (r.type != REDIS_REPLY_ARRAY || r.elements != 2 || r.element[1]->type != REDIS_REPLY_ARRAY) {
@@ -417,7 +522,7 @@ Result<std::size_t> RedisStore::delete_all_keys() {
     Command unlink;
     unlink.add("UNLINK");
     for (std::size_t i = 0; i < batch.elements; ++i) unlink.add(reply_text(*batch.element[i]));
-    auto removed = impl_->plain(unlink, op);
+    auto removed = impl_->plain(unlink, op, Resend::unless_timeout);
     if (!removed) return fail(removed.error());
     if ((*removed)->type == REDIS_REPLY_INTEGER) deleted += static_cast<std::size_t>((*removed)->integer);
   } while (cursor != "0");

@@ -36,11 +36,14 @@ struct REVERIFY_API RedisOptions {
 /// key starts with `RedisOptions::key_prefix`. See docs/backends.md for the scripts and keys.
 ///
 /// Thread safety: every method may be called from any thread; each call borrows a pooled
-/// connection. A connection that fails is dropped and replaced on the next call, so the store
-/// recovers by itself after a server restart; a call on a stale pooled connection is retried once
-/// on a fresh one (a repeated write can only count more, never verify more).
-/// Errors: connection, timeout, protocol and script failures are `Errc::store_unavailable` naming
-/// the operation and the cause.
+/// connection. Before a pooled connection is written to, it is checked for a close or reset by
+/// the server (a restart); such a connection is replaced and the command sent on a fresh one, so
+/// the store recovers by itself. A command that was written and then failed is never sent again
+/// if it changes state (a repeat could count an attempt, send or failure twice), nor after a
+/// timeout; only the read-only `find`, `blocked_until` and the idempotent `unblock` are sent once
+/// more on a fresh connection after a reset or close.
+/// Errors: connection, timeout, protocol and script failures, and malformed replies, are
+/// `Errc::store_unavailable` naming the operation and the cause.
 class REVERIFY_API RedisStore final : public Store {
  public:
   /// Connects one pooled connection to `url` (`redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`, port
@@ -50,17 +53,14 @@ class REVERIFY_API RedisStore final : public Store {
 
   ~RedisStore() override;
 
-  [[nodiscard]] Result<bool> insert(const VerificationRecord& record, bool retire_previous) override;
+  [[nodiscard]] Result<bool> insert(const VerificationRecord& record) override;
+  [[nodiscard]] Result<OpenResult> open_code(const VerificationRecord& record, const SendLimit& limit,
+                                             bool retire_previous, Timestamp now) override;
+  [[nodiscard]] Result<void> cancel_code(std::string_view id, std::string_view send_key, Timestamp at) override;
   [[nodiscard]] Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) override;
-  [[nodiscard]] Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t max_attempts,
-                                                    Timestamp now) override;
-  [[nodiscard]] Result<bool> mark_verified(std::string_view id, Timestamp now) override;
+  [[nodiscard]] Result<CheckResult> check_code(const CodeCheck& check) override;
   [[nodiscard]] Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) override;
-  [[nodiscard]] Result<void> retire(std::string_view id) override;
-  [[nodiscard]] Result<WindowResult> window_add(std::string_view key, std::chrono::milliseconds window,
-                                                std::uint32_t limit, Timestamp now) override;
-  [[nodiscard]] Result<void> window_remove(std::string_view key, Timestamp at) override;
-  [[nodiscard]] Result<void> block(std::string_view key, Timestamp until) override;
+  [[nodiscard]] Result<FailureResult> count_failure(const LockoutRule& rule, Timestamp now) override;
   [[nodiscard]] Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) override;
   [[nodiscard]] Result<void> unblock(std::string_view key) override;
   /// Redis expires records, windows and blocks by TTL: always returns 0.
