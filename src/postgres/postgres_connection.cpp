@@ -1,5 +1,7 @@
 #include "postgres_connection.hpp"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -55,9 +57,9 @@ Result<QueryResult> Connection::check(PGresult* raw, std::string_view operation)
 
 Result<QueryResult> Connection::execute(StatementId id, const std::vector<Param>& params, std::string_view operation) {
   const StatementSource& source = statement_source(id);
-  std::array<const char*, 18> values{};
-  std::array<int, 18> lengths{};
-  std::array<int, 18> formats{};
+  std::array<const char*, max_parameters> values{};
+  std::array<int, max_parameters> lengths{};
+  std::array<int, max_parameters> formats{};
   for (std::size_t i = 0; i < params.size() && i < values.size(); ++i) {
     if (params[i].value) {
       values[i] = params[i].value->data();
@@ -71,6 +73,20 @@ Result<QueryResult> Connection::execute(StatementId id, const std::vector<Param>
                operation);
 }
 
+bool Connection::alive() noexcept {
+  if (PQstatus(conn_.get()) != CONNECTION_OK) return false;
+  pollfd socket{PQsocket(conn_.get()), POLLIN, 0};
+  if (socket.fd < 0) return false;
+  // An idle connection has nothing to read unless the server ended it (a FATAL message, then end
+  // of file) or sent a notice; reading tells the two apart.
+  if (::poll(&socket, 1, 0) <= 0) return true;
+  if (PQconsumeInput(conn_.get()) == 0 || PQstatus(conn_.get()) != CONNECTION_OK) {
+    dead_ = true;
+    return false;
+  }
+  return true;
+}
+
 Result<QueryResult> Connection::run_script(const std::string& sql, std::string_view operation) {
   used_ = true;
   return check(PQexec(conn_.get(), sql.c_str()), operation);
@@ -81,7 +97,7 @@ Result<void> Connection::prepare_all(const std::string& schema) {
   for (std::size_t i = 0; i < statement_count; ++i) {
     const StatementSource& source = statement_source(static_cast<StatementId>(i));
     const std::string sql = with_schema(source.sql, schema);
-    std::array<Oid, 18> types{};
+    std::array<Oid, max_parameters> types{};
     for (std::size_t p = 0; p < source.parameter_count; ++p) types[p] = source.parameter_types[p];
     auto prepared =
         check(PQprepare(conn_.get(), source.name, sql.c_str(), static_cast<int>(source.parameter_count), types.data()),

@@ -44,8 +44,11 @@ class Connection {
   /// Runs SQL through the simple query protocol (several statements allowed, no parameters).
   [[nodiscard]] Result<QueryResult> run_script(const std::string& sql, std::string_view operation);
 
-  [[nodiscard]] bool broken() const noexcept { return PQstatus(conn_.get()) != CONNECTION_OK; }
+  [[nodiscard]] bool broken() const noexcept { return dead_ || PQstatus(conn_.get()) != CONNECTION_OK; }
   [[nodiscard]] bool reused() const noexcept { return used_; }
+  /// Whether an idle connection still reaches the server, found out without sending anything:
+  /// after a server restart the socket reports end of file. False marks it broken.
+  [[nodiscard]] bool alive() noexcept;
   /// Prepares the store's statements (once the schema exists).
   [[nodiscard]] Result<void> prepare_all(const std::string& schema);
 
@@ -59,6 +62,7 @@ class Connection {
   std::unique_ptr<PGconn, ConnDeleter> conn_;
   bool used_ = false;
   bool prepared_ = false;
+  bool dead_ = false;
 };
 
 /// Up to `pool_size` connections, opened on demand; broken ones are dropped when returned.

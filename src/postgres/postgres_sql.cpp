@@ -3,14 +3,8 @@
 namespace reverify::postgres::detail {
 namespace {
 
-// A record that lost its code slot to a newer code while unverified counts as retired. Computed
-// when read, so a newer code inserted concurrently (its row invisible to an older snapshot)
-// still retires this one.
-#define REVERIFY_PG_DISPLACED(r)                                  \
-  "(" r ".slot IS NOT NULL AND NOT " r                            \
-  ".verified AND EXISTS (SELECT 1 FROM :\"schema\".code_slots s " \
-  "WHERE s.slot = " r ".slot AND s.record_id <> " r ".id))"
-
+// The multi-step operations are functions created with the schema (src/postgres/schema.sql):
+// one statement each, and one transaction.
 const std::array<StatementSource, statement_count> sources = {{
     {"reverify_insert",
      "INSERT INTO :\"schema\".records (id, user_id, kind, template_type, identifier, identifier_key, purpose, "
@@ -19,99 +13,50 @@ const std::array<StatementSource, statement_count> sources = {{
      "ON CONFLICT (id) DO NOTHING RETURNING 1",
      17,
      {text_oid, text_oid, int2_oid, int2_oid, text_oid, text_oid, text_oid, bytea_oid, bytea_oid, int8_oid, int4_oid,
-      int4_oid, int8_oid, int8_oid, int8_oid, bool_oid, bool_oid}},
-    // Insert, take the slot (remembering its previous holder), retire that holder if unverified.
-    {"reverify_insert_slot",
-     "WITH ins AS ("
-     "  INSERT INTO :\"schema\".records (id, user_id, kind, template_type, identifier, identifier_key, purpose, "
-     "  binding_digest, code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, "
-     "  verified, retired, slot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-     "  $17, $18) ON CONFLICT (id) DO NOTHING RETURNING id, expires_at), "
-     "held AS ("
-     "  INSERT INTO :\"schema\".code_slots AS cs (slot, record_id, previous_id, expires_at) "
-     "  SELECT $18, id, NULL, expires_at FROM ins "
-     "  ON CONFLICT (slot) DO UPDATE SET previous_id = cs.record_id, record_id = EXCLUDED.record_id, "
-     "  expires_at = GREATEST(cs.expires_at, EXCLUDED.expires_at) RETURNING previous_id), "
-     "retired AS ("
-     "  UPDATE :\"schema\".records r SET retired = true FROM held "
-     "  WHERE r.id = held.previous_id AND NOT r.verified RETURNING 1) "
-     "SELECT count(*) FROM ins",
-     18,
+      int4_oid, int8_oid, int8_oid, int8_oid, bool_oid, bool_oid},
+     false},
+    {"reverify_open_code",
+     "SELECT * FROM :\"schema\".open_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+     "$17, $18, $19, $20, $21, $22)",
+     22,
      {text_oid, text_oid, int2_oid, int2_oid, text_oid, text_oid, text_oid, bytea_oid, bytea_oid, int8_oid, int4_oid,
-      int4_oid, int8_oid, int8_oid, int8_oid, bool_oid, bool_oid, text_oid}},
+      int4_oid, int8_oid, int8_oid, int8_oid, bool_oid, bool_oid, text_oid, text_oid,  int8_oid,  int8_oid, int8_oid},
+     false},
+    {"reverify_cancel_code", "SELECT :\"schema\".cancel_code($1, $2, $3)", 3, {text_oid, text_oid, int8_oid}, false},
     {"reverify_find",
      "SELECT r.user_id, r.kind, r.template_type, r.identifier, r.identifier_key, r.purpose, r.binding_digest, "
      "r.code_digest, r.pepper_id, r.attempts, r.use_count, r.created_at, r.expires_at, r.code_expires_at, "
-     "r.verified, (r.retired OR " REVERIFY_PG_DISPLACED(
-         "r") ") "
-              "FROM :\"schema\".records r WHERE r.id = $1 AND r.expires_at > $2",
+     "r.verified, r.retired FROM :\"schema\".records r WHERE r.id = $1 AND r.expires_at > $2",
      2,
-     {text_oid, int8_oid}},
-    // Lock the row (FOR UPDATE reads its latest version), then count one attempt if allowed;
-    // the outer SELECT reports the state it was decided on.
-    {"reverify_spend_attempt",
-     "WITH cur AS ("
-     "  SELECT r.id, r.attempts, r.verified, (r.retired OR " REVERIFY_PG_DISPLACED(
-         "r") ") AS retired, "
-              "  r.expires_at > $2 AS live, r.code_digest, r.pepper_id "
-              "  FROM :\"schema\".records r WHERE r.id = $1 FOR UPDATE), "
-              "upd AS ("
-              "  UPDATE :\"schema\".records r SET attempts = r.attempts + 1 FROM cur "
-              "  WHERE r.id = cur.id AND cur.live AND NOT cur.retired AND NOT cur.verified AND cur.attempts < $3 "
-              "  RETURNING r.attempts) "
-              "SELECT cur.live, cur.retired, cur.verified, cur.attempts, cur.code_digest, cur.pepper_id, "
-              "(SELECT attempts FROM upd) FROM cur",
-     3,
-     {text_oid, int8_oid, int4_oid}},
-    {"reverify_mark_verified",
-     "UPDATE :\"schema\".records r SET verified = true "
-     "WHERE r.id = $1 AND r.expires_at > $2 AND NOT r.verified AND NOT r.retired "
-     "AND NOT " REVERIFY_PG_DISPLACED("r") " RETURNING 1",
-     2,
-     {text_oid, int8_oid}},
-    // A verified record never counts as displaced, so the flag alone decides here.
+     {text_oid, int8_oid},
+     true},
+    {"reverify_check_code",
+     "SELECT * FROM :\"schema\".check_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+     13,
+     {text_oid, text_oid, int2_oid, text_oid, int8_array_oid, bytea_oid, bytea_oid, int8_oid, text_oid, int8_oid,
+      int8_oid, int8_oid, int8_oid},
+     false},
     {"reverify_use",
      "UPDATE :\"schema\".records r SET use_count = r.use_count + 1 "
      "WHERE r.id = $1 AND r.expires_at > $2 AND r.verified AND NOT r.retired "
      "AND ($3 = 0 OR r.use_count < $3) AND r.use_count < 2147483647 RETURNING 1",
      3,
-     {text_oid, int8_oid, int8_oid}},
-    {"reverify_retire", "UPDATE :\"schema\".records SET retired = true WHERE id = $1", 1, {text_oid}},
-    // The key's row is locked by ON CONFLICT DO UPDATE, which sees its latest version: forget old
-    // events, add this one if fewer than the limit remain, keep the array sorted.
-    {"reverify_window_add",
-     "INSERT INTO :\"schema\".windows AS w (key, events, counted, expires_at) "
-     "VALUES ($1, CASE WHEN $4 > 0 THEN ARRAY[$2] ELSE '{}'::bigint[] END, $4 > 0, $2 + $3) "
-     "ON CONFLICT (key) DO UPDATE SET "
-     "  events = ARRAY(SELECT e FROM unnest(w.events || CASE WHEN "
-     "    (SELECT count(*) FROM unnest(w.events) x WHERE x > $2 - $3) < $4 THEN ARRAY[$2] ELSE '{}'::bigint[] END) e "
-     "    WHERE e > $2 - $3 ORDER BY e), "
-     "  counted = (SELECT count(*) FROM unnest(w.events) x WHERE x > $2 - $3) < $4, "
-     "  expires_at = GREATEST(w.expires_at, $2 + $3) "
-     "RETURNING counted, cardinality(events), events[1]",
-     4,
-     {text_oid, int8_oid, int8_oid, int8_oid}},
-    {"reverify_window_remove",
-     "UPDATE :\"schema\".windows SET events = events[:array_position(events, $2) - 1] || "
-     "events[array_position(events, $2) + 1:] WHERE key = $1 AND $2 = ANY (events)",
-     2,
-     {text_oid, int8_oid}},
-    {"reverify_block",
-     "INSERT INTO :\"schema\".blocks AS b (key, until) VALUES ($1, $2) "
-     "ON CONFLICT (key) DO UPDATE SET until = GREATEST(b.until, EXCLUDED.until)",
-     2,
-     {text_oid, int8_oid}},
+     {text_oid, int8_oid, int8_oid},
+     false},
+    {"reverify_count_failure",
+     "SELECT * FROM :\"schema\".count_failure($1, $2, $3, $4, $5)",
+     5,
+     {text_oid, int8_oid, int8_oid, int8_oid, int8_oid},
+     false},
     {"reverify_blocked_until",
      "SELECT until FROM :\"schema\".blocks WHERE key = $1 AND until > $2",
      2,
-     {text_oid, int8_oid}},
-    {"reverify_unblock",
-     "WITH b AS (DELETE FROM :\"schema\".blocks WHERE key = $1) DELETE FROM :\"schema\".windows WHERE key = $1",
-     1,
-     {text_oid}},
+     {text_oid, int8_oid},
+     true},
+    {"reverify_unblock", "SELECT :\"schema\".unblock($1)", 1, {text_oid}, true},
     // Bounded: records first, then window events (a window row whose events exceed what is left
-    // of the budget loses only its oldest events), then blocks; rows in use are skipped. Code
-    // slots are bookkeeping, deleted alongside (at most `limit`) but not counted as items.
+    // of the budget loses only its oldest events), then blocks; rows in use are skipped, never
+    // waited for. Code slots are bookkeeping, deleted alongside (at most `limit`) but not counted.
     {"reverify_purge_expired",
      "WITH r AS (DELETE FROM :\"schema\".records WHERE id IN (SELECT id FROM :\"schema\".records "
      "  WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1), "
@@ -132,10 +77,9 @@ const std::array<StatementSource, statement_count> sources = {{
      "  WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)) "
      "SELECT $2 - (SELECT left_over FROM rc) + (SELECT n FROM wc) + (SELECT count(*) FROM b)",
      2,
-     {int8_oid, int8_oid}},
+     {int8_oid, int8_oid},
+     true},
 }};
-
-#undef REVERIFY_PG_DISPLACED
 
 }  // namespace
 

@@ -9,31 +9,33 @@
 namespace reverify::postgres::detail {
 
 enum class StatementId : std::size_t {
-  insert_plain,
-  insert_taking_slot,
+  insert,
+  open_code,
+  cancel_code,
   find,
-  spend_attempt,
-  mark_verified,
+  check_code,
   use,
-  retire,
-  window_add,
-  window_remove,
-  block,
+  count_failure,
   blocked_until,
   unblock,
   purge_expired,
 };
-inline constexpr std::size_t statement_count = 13;
+inline constexpr std::size_t statement_count = 10;
+inline constexpr std::size_t max_parameters = 22;
 
 /// Parameter type OIDs.
-inline constexpr unsigned bool_oid = 16, bytea_oid = 17, int8_oid = 20, int2_oid = 21, int4_oid = 23, text_oid = 25;
+inline constexpr unsigned bool_oid = 16, bytea_oid = 17, int8_oid = 20, int2_oid = 21, int4_oid = 23, text_oid = 25,
+                          int8_array_oid = 1016;
 
 /// One statement: its SQL (with :"schema" for the schema) and parameter types.
 struct StatementSource {
   const char* name;  ///< the prepared statement's name
   const char* sql;
   std::size_t parameter_count;
-  std::array<unsigned, 18> parameter_types;
+  std::array<unsigned, max_parameters> parameter_types;
+  /// Sending it twice has the effect of sending it once (reads, unblock, purge), so it may be
+  /// resent after a connection broke with the outcome unknown.
+  bool resend_safe;
 };
 
 [[nodiscard]] const StatementSource& statement_source(StatementId id) noexcept;

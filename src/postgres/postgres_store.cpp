@@ -1,7 +1,11 @@
 #include "reverify/postgres/postgres_store.hpp"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <limits>
 #include <utility>
 
 #include "common/store_codec.hpp"
@@ -28,6 +32,31 @@ Param boolean(bool value) { return Param{std::string(value ? "t" : "f"), false};
 Param bytes(const std::optional<Digest>& digest) {
   if (!digest) return Param{std::nullopt, true};
   return Param{std::string(reinterpret_cast<const char*>(digest->data()), digest->size()), true};
+}
+Param null_text() { return Param{std::nullopt, false}; }
+std::int64_t millis(std::chrono::milliseconds span) { return std::max<std::int64_t>(span.count(), 0); }
+
+// The record's columns in the order of the insert statement and of open_code's first parameters.
+std::vector<Param> record_params(const VerificationRecord& record) {
+  return {
+      text(record.id),
+      text(record.user_id),
+      number(static_cast<std::int64_t>(record.kind)),
+      number(static_cast<std::int64_t>(record.template_type)),
+      text(record.identifier),
+      text(record.identifier_key),
+      text(record.purpose),
+      bytes(record.binding_digest),
+      bytes(record.code_digest),
+      number(record.pepper_id),
+      number(record.attempts),
+      number(record.use_count),
+      number(to_unix_ms(record.created_at)),
+      number(to_unix_ms(record.expires_at)),
+      number(to_unix_ms(record.code_expires_at)),
+      boolean(record.verified),
+      boolean(record.retired),
+  };
 }
 
 std::string_view cell(const PGresult* result, int row, int column) {
@@ -90,18 +119,30 @@ struct PostgresStore::Impl {
   PostgresOptions options;
   detail::ConnectionPool pool;
 
-  // One statement. A failure that broke a connection which had served before (a server
-  // restart) drops the idle connections and is retried once on a fresh one.
+  // A connection with the statements prepared. A pooled connection that the server has closed
+  // (a restart) is dropped with the other idle ones before anything is sent on it.
+  [[nodiscard]] Result<detail::ConnectionPool::Lease> acquire(std::string_view operation) {
+    for (int round = 0;; ++round) {
+      {
+        auto lease = detail::acquire_prepared(pool, operation, options.schema);
+        if (!lease || !(*lease)->reused() || (*lease)->alive() || round >= 2) return lease;
+      }
+      pool.drop_idle();
+    }
+  }
+
+  // One statement. When the connection breaks while it runs, the server may or may not have
+  // committed it: only a statement whose second run changes nothing more is resent.
   [[nodiscard]] Result<QueryResult> execute(StatementId id, const std::vector<Param>& params,
                                             std::string_view operation) {
     for (int round = 0;; ++round) {
-      auto lease = detail::acquire_prepared(pool, operation, options.schema);
+      auto lease = acquire(operation);
       if (!lease) return fail(lease.error());
       const bool reused = (*lease)->reused();
       auto result = (*lease)->execute(id, params, operation);
       if (result || !(*lease)->broken()) return result;
       pool.drop_idle();
-      if (!reused || round > 0) return result;
+      if (!detail::statement_source(id).resend_safe || !reused || round > 0) return result;
     }
   }
 
@@ -111,10 +152,7 @@ struct PostgresStore::Impl {
     if (!lease) return fail(lease.error());
     const std::string& schema = options.schema;
     if (options.create_schema) {
-      std::string script = "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(schema_lock_key) + "); ";
-      script += detail::with_schema(detail::schema_sql(), schema);
-      script += "; COMMIT;";
-      auto created = (*lease)->run_script(script, op);
+      auto created = create_schema(**lease);
       if (!created) {
         (void)(*lease)->run_script("ROLLBACK", op);
         return fail(created.error());
@@ -126,10 +164,39 @@ struct PostgresStore::Impl {
     std::int64_t found = 0;
     if (PQntuples(version->get()) != 1 || is_null(version->get(), 0, 0) ||
         !parse_i64(cell(version->get(), 0, 0), found) || found != schema_version) {
-      return fail(Errc::invalid_configuration, "postgres connect: schema \"" + schema + "\" has version " +
-                                                   std::to_string(found) + ", this build needs " +
-                                                   std::to_string(schema_version));
+      return fail(version_error(found));
     }
+    return {};
+  }
+
+  [[nodiscard]] Error version_error(std::int64_t found) const {
+    return Error(Errc::invalid_configuration, "postgres connect: schema \"" + options.schema + "\" has version " +
+                                                  std::to_string(found) + ", this build needs " +
+                                                  std::to_string(schema_version));
+  }
+
+  // Creates the schema, or migrates a version 1 schema, in one transaction that several processes
+  // starting at once take in turn. A newer schema is left untouched: replacing its functions with
+  // this build's would break the processes that use it.
+  [[nodiscard]] Result<void> create_schema(detail::Connection& connection) {
+    constexpr std::string_view op = "connect (schema)";
+    const std::string& schema = options.schema;
+    auto begun =
+        connection.run_script("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(schema_lock_key) + ")", op);
+    if (!begun) return fail(begun.error());
+    auto exists = connection.run_script(
+        detail::with_schema("SELECT to_regclass(':\"schema\".schema_version') IS NOT NULL", schema), op);
+    if (!exists) return fail(exists.error());
+    if (PQntuples(exists->get()) == 1 && cell(exists->get(), 0, 0) == "t") {
+      auto version = connection.run_script(
+          detail::with_schema("SELECT coalesce(max(version), 0) FROM :\"schema\".schema_version", schema), op);
+      if (!version) return fail(version.error());
+      std::int64_t found = 0;
+      if (PQntuples(version->get()) == 1) (void)parse_i64(cell(version->get(), 0, 0), found);
+      if (found > schema_version) return fail(version_error(found));
+    }
+    auto created = connection.run_script(detail::with_schema(detail::schema_sql(), schema) + ";\nCOMMIT", op);
+    if (!created) return fail(created.error());
     return {};
   }
 };
@@ -149,6 +216,7 @@ Result<std::shared_ptr<PostgresStore>> PostgresStore::connect(const std::string&
   if (options.connect_timeout.count() <= 0 || options.command_timeout.count() <= 0) {
     return fail(Errc::invalid_configuration, "postgres connect: timeouts must be positive");
   }
+  if (sodium_init() < 0) return fail(Errc::store_unavailable, "postgres connect: libsodium failed to initialise");
   auto impl = std::make_unique<Impl>(conninfo, std::move(options));
   if (auto ready = impl->create_or_check_schema(); !ready) return fail(ready.error());
   {
@@ -159,33 +227,40 @@ Result<std::shared_ptr<PostgresStore>> PostgresStore::connect(const std::string&
   return std::shared_ptr<PostgresStore>(new PostgresStore(std::move(impl)));
 }
 
-Result<bool> PostgresStore::insert(const VerificationRecord& record, bool retire_previous) {
-  constexpr std::string_view op = "insert";
-  std::vector<Param> params = {
-      text(record.id),
-      text(record.user_id),
-      number(static_cast<std::int64_t>(record.kind)),
-      number(static_cast<std::int64_t>(record.template_type)),
-      text(record.identifier),
-      text(record.identifier_key),
-      text(record.purpose),
-      bytes(record.binding_digest),
-      bytes(record.code_digest),
-      number(record.pepper_id),
-      number(record.attempts),
-      number(record.use_count),
-      number(to_unix_ms(record.created_at)),
-      number(to_unix_ms(record.expires_at)),
-      number(to_unix_ms(record.code_expires_at)),
-      boolean(record.verified),
-      boolean(record.retired),
-  };
-  const bool takes_slot = retire_previous && record.is_code();
-  if (takes_slot) params.push_back(text(record.code_slot()));
-  auto result = impl_->execute(takes_slot ? StatementId::insert_taking_slot : StatementId::insert_plain, params, op);
+Result<bool> PostgresStore::insert(const VerificationRecord& record) {
+  auto result = impl_->execute(StatementId::insert, record_params(record), "insert");
   if (!result) return fail(result.error());
-  if (!takes_slot) return PQntuples(result->get()) == 1;
-  return PQntuples(result->get()) == 1 && cell(result->get(), 0, 0) == "1";
+  return PQntuples(result->get()) == 1;
+}
+
+Result<OpenResult> PostgresStore::open_code(const VerificationRecord& record, const SendLimit& limit,
+                                            bool retire_previous, Timestamp now) {
+  constexpr std::string_view op = "open_code";
+  std::vector<Param> params = record_params(record);
+  params.push_back(retire_previous && record.is_code() ? text(record.code_slot()) : null_text());
+  params.push_back(text(limit.key));
+  params.push_back(number(millis(limit.window)));
+  params.push_back(number(limit.limit));
+  params.push_back(number(to_unix_ms(now)));
+  auto result = impl_->execute(StatementId::open_code, params, op);
+  if (!result) return fail(result.error());
+  if (PQntuples(result->get()) != 1) return fail(detail::postgres_error(op, "no row returned"));
+  Reader row(result->get(), 0);
+  const std::int64_t status = row.integer(0);
+  OpenResult answer;
+  answer.sends = to_u32(row.integer(1));
+  if (!is_null(result->get(), 0, 2)) answer.oldest = from_unix_ms(row.integer(2));
+  if (!row.ok() || status < 0 || status > 2) return fail(detail::postgres_error(op, "malformed reply"));
+  constexpr OpenStatus statuses[] = {OpenStatus::opened, OpenStatus::rate_limited, OpenStatus::id_taken};
+  answer.status = statuses[status];
+  return answer;
+}
+
+Result<void> PostgresStore::cancel_code(std::string_view id, std::string_view send_key, Timestamp at) {
+  auto result =
+      impl_->execute(StatementId::cancel_code, {text(id), text(send_key), number(to_unix_ms(at))}, "cancel_code");
+  if (!result) return fail(result.error());
+  return {};
 }
 
 Result<std::optional<VerificationRecord>> PostgresStore::find(std::string_view id, Timestamp now) {
@@ -216,42 +291,45 @@ Result<std::optional<VerificationRecord>> PostgresStore::find(std::string_view i
   return std::optional<VerificationRecord>(std::move(record));
 }
 
-Result<AttemptResult> PostgresStore::spend_attempt(std::string_view id, std::uint32_t max_attempts, Timestamp now) {
-  constexpr std::string_view op = "spend_attempt";
-  auto result =
-      impl_->execute(StatementId::spend_attempt,
-                     {text(id), number(to_unix_ms(now)), number(std::min<std::uint32_t>(max_attempts, INT32_MAX))}, op);
+Result<CheckResult> PostgresStore::check_code(const CodeCheck& check) {
+  constexpr std::string_view op = "check_code";
+  std::string pepper_ids = "{";
+  std::string digests;
+  digests.reserve(check.offered.size() * Digest().size());
+  for (const OfferedDigest& offered : check.offered) {
+    if (pepper_ids.size() > 1) pepper_ids += ',';
+    pepper_ids += std::to_string(offered.pepper_id);
+    digests.append(reinterpret_cast<const char*>(offered.digest.data()), offered.digest.size());
+  }
+  pepper_ids += '}';
+  std::string nonce(32, '\0');
+  randombytes_buf(nonce.data(), nonce.size());
+  const LockoutRule& lockout = check.lockout;
+  auto result = impl_->execute(
+      StatementId::check_code,
+      {text(check.record_id), text(check.user_id), number(static_cast<std::int64_t>(check.kind)),
+       text(check.identifier_key), Param{std::move(pepper_ids), false}, Param{std::move(digests), true},
+       Param{std::move(nonce), true}, number(check.max_attempts), text(lockout.key), number(millis(lockout.window)),
+       number(lockout.failures), number(millis(lockout.duration)), number(to_unix_ms(check.now))},
+      op);
   if (!result) return fail(result.error());
-  AttemptResult answer;
-  if (PQntuples(result->get()) == 0) return answer;  // absent
+  if (PQntuples(result->get()) != 1) return fail(detail::postgres_error(op, "no row returned"));
   Reader row(result->get(), 0);
-  const bool live = row.flag(0);
-  const bool retired = row.flag(1);
-  const bool verified = row.flag(2);
-  const std::int64_t attempts = row.integer(3);
-  if (!row.ok()) return fail(detail::postgres_error(op, "malformed reply"));
-  if (!live || retired) return answer;
-  answer.attempts = to_u32(attempts);
-  if (verified) {
-    answer.status = AttemptStatus::already_verified;
-    return answer;
+  const std::int64_t status = row.integer(0);
+  CheckResult answer;
+  answer.attempts = to_u32(row.integer(1));
+  answer.failures = to_u32(row.integer(2));
+  if (!is_null(result->get(), 0, 3)) answer.blocked_until = from_unix_ms(row.integer(3));
+  constexpr CheckStatus statuses[] = {
+      CheckStatus::not_found,      CheckStatus::already_verified, CheckStatus::identifier_mismatch,
+      CheckStatus::code_expired,   CheckStatus::blocked,          CheckStatus::exhausted,
+      CheckStatus::unknown_pepper, CheckStatus::mismatch,         CheckStatus::verified,
+  };
+  if (!row.ok() || status < 0 || status >= static_cast<std::int64_t>(std::size(statuses))) {
+    return fail(detail::postgres_error(op, "malformed reply"));
   }
-  if (is_null(result->get(), 0, 6)) {
-    answer.status = AttemptStatus::exhausted;
-    return answer;
-  }
-  answer.status = AttemptStatus::spent;
-  answer.attempts = to_u32(row.integer(6));
-  answer.code_digest = row.digest(4);
-  answer.pepper_id = to_u32(row.integer(5));
-  if (!row.ok()) return fail(detail::postgres_error(op, "malformed reply"));
+  answer.status = statuses[status];
   return answer;
-}
-
-Result<bool> PostgresStore::mark_verified(std::string_view id, Timestamp now) {
-  auto result = impl_->execute(StatementId::mark_verified, {text(id), number(to_unix_ms(now))}, "mark_verified");
-  if (!result) return fail(result.error());
-  return PQntuples(result->get()) == 1;
 }
 
 Result<bool> PostgresStore::use(std::string_view id, std::uint32_t max_uses, Timestamp now) {
@@ -260,38 +338,20 @@ Result<bool> PostgresStore::use(std::string_view id, std::uint32_t max_uses, Tim
   return PQntuples(result->get()) == 1;
 }
 
-Result<void> PostgresStore::retire(std::string_view id) {
-  auto result = impl_->execute(StatementId::retire, {text(id)}, "retire");
-  if (!result) return fail(result.error());
-  return {};
-}
-
-Result<WindowResult> PostgresStore::window_add(std::string_view key, std::chrono::milliseconds window,
-                                               std::uint32_t limit, Timestamp now) {
-  constexpr std::string_view op = "window_add";
-  auto result = impl_->execute(StatementId::window_add,
-                               {text(key), number(to_unix_ms(now)), number(window.count()), number(limit)}, op);
+Result<FailureResult> PostgresStore::count_failure(const LockoutRule& rule, Timestamp now) {
+  constexpr std::string_view op = "count_failure";
+  auto result = impl_->execute(StatementId::count_failure,
+                               {text(rule.key), number(millis(rule.window)), number(rule.failures),
+                                number(millis(rule.duration)), number(to_unix_ms(now))},
+                               op);
   if (!result) return fail(result.error());
   if (PQntuples(result->get()) != 1) return fail(detail::postgres_error(op, "no row returned"));
   Reader row(result->get(), 0);
-  WindowResult answer;
-  answer.counted = row.flag(0);
-  answer.count = to_u32(row.integer(1));
-  if (!is_null(result->get(), 0, 2)) answer.oldest = from_unix_ms(row.integer(2));
+  FailureResult answer;
+  answer.failures = to_u32(row.integer(0));
+  if (!is_null(result->get(), 0, 1)) answer.blocked_until = from_unix_ms(row.integer(1));
   if (!row.ok()) return fail(detail::postgres_error(op, "malformed reply"));
   return answer;
-}
-
-Result<void> PostgresStore::window_remove(std::string_view key, Timestamp at) {
-  auto result = impl_->execute(StatementId::window_remove, {text(key), number(to_unix_ms(at))}, "window_remove");
-  if (!result) return fail(result.error());
-  return {};
-}
-
-Result<void> PostgresStore::block(std::string_view key, Timestamp until) {
-  auto result = impl_->execute(StatementId::block, {text(key), number(to_unix_ms(until))}, "block");
-  if (!result) return fail(result.error());
-  return {};
 }
 
 Result<std::optional<Timestamp>> PostgresStore::blocked_until(std::string_view key, Timestamp now) {

@@ -1,11 +1,19 @@
--- reverify PostgreSQL store, schema version 1.
+-- reverify PostgreSQL store, schema version 2 (PostgreSQL 11 or later).
 --
 -- PostgresStore creates this itself on first use (PostgresOptions::create_schema). Teams that
 -- manage schemas themselves apply it once with psql and connect with create_schema = false:
 --
 --   psql "$DATABASE_URL" -v schema=reverify -f share/reverify/postgres-schema.sql
 --
+-- Applying it again is harmless; applied to a version 1 schema it migrates it to version 2.
 -- Times are milliseconds since the Unix epoch (bigint), always supplied by the caller's Clock.
+--
+-- Locking (READ COMMITTED): every statement inside a function takes a fresh snapshot, so a
+-- function that first locks what it decides on reads the latest committed state. Locks are always
+-- taken in one order, so two calls never wait for each other in a cycle: a code slot
+-- (advisory), then record rows (FOR UPDATE / UPDATE / DELETE), then a window/block key
+-- (advisory). Rows of `windows` and `blocks` are only written under their key's lock (purge
+-- skips locked rows instead of waiting).
 
 CREATE SCHEMA IF NOT EXISTS :"schema";
 
@@ -32,12 +40,12 @@ CREATE TABLE IF NOT EXISTS :"schema".records (
   code_expires_at bigint   NOT NULL,
   verified        boolean  NOT NULL,
   retired         boolean  NOT NULL,
-  slot            text     -- set when the record took its code slot (insert with retire_previous)
+  slot            text     -- set when the record took its code slot (open_code with retire_previous)
 );
 CREATE INDEX IF NOT EXISTS records_expires_at ON :"schema".records (expires_at);
 
 -- The current holder of each code slot (user, kind, identifier, template): a newer code retires
--- the previous holder. A record that no longer holds its slot and is unverified counts as retired.
+-- the previous holder.
 CREATE TABLE IF NOT EXISTS :"schema".code_slots (
   slot        text   PRIMARY KEY,
   record_id   text   NOT NULL,
@@ -46,13 +54,11 @@ CREATE TABLE IF NOT EXISTS :"schema".code_slots (
 );
 CREATE INDEX IF NOT EXISTS code_slots_expires_at ON :"schema".code_slots (expires_at);
 
--- Rolling windows: all events of one key in one row, so INSERT … ON CONFLICT DO UPDATE locks
--- the key and counts exactly.
+-- Rolling windows (sends and lockout failures): all events of one key in one sorted array.
 CREATE TABLE IF NOT EXISTS :"schema".windows (
   key        text     PRIMARY KEY,
   events     bigint[] NOT NULL,
-  counted    boolean  NOT NULL,  -- whether the last window_add added its event
-  expires_at bigint   NOT NULL   -- when every event has left every window seen
+  expires_at bigint   NOT NULL  -- when every event has left every window seen
 );
 CREATE INDEX IF NOT EXISTS windows_expires_at ON :"schema".windows (expires_at);
 
@@ -62,5 +68,206 @@ CREATE TABLE IF NOT EXISTS :"schema".blocks (
 );
 CREATE INDEX IF NOT EXISTS blocks_until ON :"schema".blocks (until);
 
+-- Functions: function bodies are not expanded by psql, so each one names its schema through
+-- search_path instead.
+
+-- Serialises the calls on one window/block key (or, with kind 'slot', one code slot) until the
+-- transaction ends.
+CREATE OR REPLACE FUNCTION :"schema".lock_name(kind text, name text) RETURNS void
+LANGUAGE sql SET search_path = :"schema", pg_temp AS $$
+  SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || kind || '/' || name, 0));
+$$;
+
+-- Adds `event` to the window of `w_key` after forgetting the events that left a `w_window`
+-- window; the key's lock must be held. Returns the events kept, sorted.
+CREATE OR REPLACE FUNCTION :"schema".window_push(w_key text, w_window bigint, event bigint) RETURNS bigint[]
+LANGUAGE sql SET search_path = :"schema", pg_temp AS $$
+  INSERT INTO windows AS w (key, events, expires_at) VALUES (w_key, ARRAY[event], event + w_window)
+  ON CONFLICT (key) DO UPDATE SET
+    events = ARRAY(SELECT e FROM (SELECT e FROM unnest(w.events) e WHERE e > event - w_window
+                                  UNION ALL SELECT event) kept ORDER BY e),
+    expires_at = GREATEST(w.expires_at, event + w_window)
+  RETURNING w.events;
+$$;
+
+-- count_failure: one failure of `f_key` at `f_now`; blocks the key until f_now + f_duration
+-- (keeping a later end) when `f_failures` or more are in the window.
+CREATE OR REPLACE FUNCTION :"schema".count_failure(f_key text, f_window bigint, f_failures bigint,
+    f_duration bigint, f_now bigint, OUT out_failures integer, OUT out_blocked_until bigint)
+LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
+BEGIN
+  PERFORM lock_name('key', f_key);
+  out_failures := cardinality(window_push(f_key, f_window, f_now));
+  IF out_failures >= f_failures THEN
+    INSERT INTO blocks AS b (key, until) VALUES (f_key, f_now + f_duration)
+    ON CONFLICT (key) DO UPDATE SET until = GREATEST(b.until, EXCLUDED.until)
+    RETURNING b.until INTO out_blocked_until;
+  END IF;
+END;
+$$;
+
+-- open_code: out_status 0 opened, 1 rate_limited, 2 id_taken. `o_slot` is NULL when the record
+-- does not retire the previous holder of its code slot.
+CREATE OR REPLACE FUNCTION :"schema".open_code(o_id text, o_user_id text, o_kind smallint,
+    o_template_type smallint, o_identifier text, o_identifier_key text, o_purpose text, o_binding_digest bytea,
+    o_code_digest bytea, o_pepper_id bigint, o_attempts integer, o_use_count integer, o_created_at bigint,
+    o_expires_at bigint, o_code_expires_at bigint, o_verified boolean, o_retired boolean, o_slot text,
+    o_key text, o_window bigint, o_limit bigint, o_now bigint,
+    OUT out_status smallint, OUT out_sends integer, OUT out_oldest bigint)
+LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
+DECLARE
+  previous text;
+  kept bigint[];
+BEGIN
+  out_status := 2;
+  out_sends := 0;
+  IF o_slot IS NOT NULL THEN
+    PERFORM lock_name('slot', o_slot);
+    SELECT s.record_id INTO previous FROM code_slots s WHERE s.slot = o_slot;
+    IF previous IS NOT NULL THEN
+      PERFORM 1 FROM records r WHERE r.id = previous FOR UPDATE;
+    END IF;
+  END IF;
+  PERFORM lock_name('key', o_key);
+  PERFORM 1 FROM records r WHERE r.id = o_id;
+  IF FOUND THEN
+    RETURN;
+  END IF;
+  SELECT coalesce(array_agg(e ORDER BY e), '{}') INTO kept
+    FROM windows w, unnest(w.events) e WHERE w.key = o_key AND e > o_now - o_window;
+  IF cardinality(kept) >= o_limit THEN
+    out_status := 1;
+    out_sends := cardinality(kept);
+    out_oldest := kept[1];
+    RETURN;
+  END IF;
+  INSERT INTO records (id, user_id, kind, template_type, identifier, identifier_key, purpose, binding_digest,
+      code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, verified, retired, slot)
+    VALUES (o_id, o_user_id, o_kind, o_template_type, o_identifier, o_identifier_key, o_purpose, o_binding_digest,
+      o_code_digest, o_pepper_id, o_attempts, o_use_count, o_created_at, o_expires_at, o_code_expires_at,
+      o_verified, o_retired, o_slot)
+    ON CONFLICT (id) DO NOTHING;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  kept := window_push(o_key, o_window, o_now);
+  out_sends := cardinality(kept);
+  out_oldest := kept[1];
+  IF o_slot IS NOT NULL THEN
+    INSERT INTO code_slots AS cs (slot, record_id, previous_id, expires_at) VALUES (o_slot, o_id, NULL, o_expires_at)
+    ON CONFLICT (slot) DO UPDATE SET previous_id = cs.record_id, record_id = EXCLUDED.record_id,
+      expires_at = GREATEST(cs.expires_at, EXCLUDED.expires_at);
+    IF previous IS NOT NULL THEN
+      UPDATE records r SET retired = true WHERE r.id = previous AND NOT r.verified;
+    END IF;
+  END IF;
+  out_status := 0;
+END;
+$$;
+
+-- cancel_code: deletes the record and one event of `c_key` stamped `c_at`.
+CREATE OR REPLACE FUNCTION :"schema".cancel_code(c_id text, c_key text, c_at bigint) RETURNS void
+LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
+BEGIN
+  DELETE FROM records r WHERE r.id = c_id;
+  PERFORM lock_name('key', c_key);
+  UPDATE windows w
+    SET events = w.events[:array_position(w.events, c_at) - 1] || w.events[array_position(w.events, c_at) + 1:]
+    WHERE w.key = c_key AND c_at = ANY (w.events);
+END;
+$$;
+
+-- check_code: out_status 0 not_found, 1 already_verified, 2 identifier_mismatch, 3 code_expired,
+-- 4 blocked, 5 exhausted, 6 unknown_pepper, 7 mismatch, 8 verified. `k_digests` holds one
+-- 32-byte digest per entry of `k_pepper_ids`, in the same order.
+CREATE OR REPLACE FUNCTION :"schema".check_code(k_id text, k_user_id text, k_kind smallint,
+    k_identifier_key text, k_pepper_ids bigint[], k_digests bytea, k_nonce bytea, k_max_attempts bigint,
+    k_key text, k_window bigint, k_failures bigint, k_duration bigint, k_now bigint,
+    OUT out_status smallint, OUT out_attempts integer, OUT out_failures integer, OUT out_blocked_until bigint)
+LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
+DECLARE
+  r records%ROWTYPE;
+  offered integer;
+BEGIN
+  out_status := 0;
+  out_attempts := 0;
+  out_failures := 0;
+  SELECT * INTO r FROM records x WHERE x.id = k_id FOR UPDATE;
+  IF NOT FOUND OR r.expires_at <= k_now OR r.retired OR r.user_id <> k_user_id OR r.kind <> k_kind THEN
+    RETURN;
+  END IF;
+  out_attempts := r.attempts;
+  IF r.verified THEN
+    out_status := 1;
+    RETURN;
+  END IF;
+  IF r.identifier_key <> k_identifier_key THEN
+    out_status := 2;
+    RETURN;
+  END IF;
+  IF k_now > r.code_expires_at THEN
+    out_status := 3;
+    RETURN;
+  END IF;
+  PERFORM lock_name('key', k_key);
+  SELECT b.until INTO out_blocked_until FROM blocks b WHERE b.key = k_key AND b.until > k_now;
+  IF FOUND THEN
+    out_status := 4;
+    RETURN;
+  END IF;
+  IF r.attempts >= k_max_attempts THEN
+    out_status := 5;
+    SELECT f.out_failures, f.out_blocked_until INTO out_failures, out_blocked_until
+      FROM count_failure(k_key, k_window, k_failures, k_duration, k_now) f;
+    RETURN;
+  END IF;
+  offered := array_position(k_pepper_ids, r.pepper_id);
+  IF offered IS NULL THEN
+    out_status := 6;
+    RETURN;
+  END IF;
+  out_attempts := r.attempts + 1;
+  -- bytea = stops at the first differing byte (memcmp). Comparing hashes keyed by a fresh random
+  -- nonce from the client makes that timing independent of the stored digest.
+  IF r.code_digest IS NOT NULL
+     AND sha256(k_nonce || r.code_digest) = sha256(k_nonce || substring(k_digests FROM (offered - 1) * 32 + 1 FOR 32))
+  THEN
+    UPDATE records x SET attempts = out_attempts, verified = true WHERE x.id = k_id;
+    out_status := 8;
+  ELSE
+    UPDATE records x SET attempts = out_attempts WHERE x.id = k_id;
+    out_status := 7;
+    SELECT f.out_failures, f.out_blocked_until INTO out_failures, out_blocked_until
+      FROM count_failure(k_key, k_window, k_failures, k_duration, k_now) f;
+  END IF;
+END;
+$$;
+
+-- unblock: removes the block and the events of the key.
+CREATE OR REPLACE FUNCTION :"schema".unblock(u_key text) RETURNS void
+LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
+BEGIN
+  PERFORM lock_name('key', u_key);
+  DELETE FROM blocks b WHERE b.key = u_key;
+  DELETE FROM windows w WHERE w.key = u_key;
+END;
+$$;
+
+-- Version 1 to 2: version 1 kept retirement partly implicit (an unverified record whose slot a
+-- newer code holds) and a `counted` column in windows.
+CREATE OR REPLACE FUNCTION :"schema".migrate() RETURNS void
+LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM schema_version WHERE version = 1) THEN
+    UPDATE records r SET retired = true
+      WHERE r.slot IS NOT NULL AND NOT r.verified AND NOT r.retired
+        AND EXISTS (SELECT 1 FROM code_slots s WHERE s.slot = r.slot AND s.record_id <> r.id);
+    ALTER TABLE windows DROP COLUMN IF EXISTS counted;
+    UPDATE schema_version SET version = 2;
+  END IF;
+END;
+$$;
+SELECT :"schema".migrate();
+
 INSERT INTO :"schema".schema_version (version)
-  SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM :"schema".schema_version);
+  SELECT 2 WHERE NOT EXISTS (SELECT 1 FROM :"schema".schema_version);

@@ -36,26 +36,31 @@ struct REVERIFY_API PostgresOptions {
 
 /// A `Store` on one PostgreSQL database (libpq).
 ///
-/// Atomicity: every operation is one SQL statement, prepared once per connection: compare-and-set
-/// `UPDATE … WHERE … RETURNING`, `INSERT … ON CONFLICT`, and data-modifying CTEs where one
-/// operation touches several rows (insert + retire the previous code; spend an attempt while
-/// reporting why not). Rolling windows keep their events in one row per key, updated by
-/// `INSERT … ON CONFLICT DO UPDATE`, which locks that row, so counts are exact under concurrency.
-/// See docs/backends.md and share/reverify/postgres-schema.sql.
+/// Atomicity: every operation is one SQL statement, prepared once per connection, in one
+/// transaction. `open_code`, `check_code`, `cancel_code`, `count_failure` and `unblock` call
+/// PL/pgSQL functions created with the schema: they lock the record row (`SELECT … FOR UPDATE`)
+/// and the window/block key (a transaction advisory lock), always in that order, then decide on
+/// the latest committed state, so results are exact under concurrency at READ COMMITTED. The
+/// other operations are single-row `INSERT … ON CONFLICT`, `UPDATE … RETURNING` or `SELECT`.
+/// `check_code` compares digests as SHA-256 hashes keyed by a fresh random nonce (constant time
+/// with respect to the stored digest). See docs/backends.md and share/reverify/postgres-schema.sql.
 ///
 /// Thread safety: every method may be called from any thread; each call borrows a pooled
-/// connection. Broken connections are dropped (and the idle ones with them) and replaced on the
-/// next call, so the store recovers by itself after a server restart; a call on a stale pooled
-/// connection is retried once on a fresh one.
+/// connection. An idle connection the server has closed is noticed before anything is sent on it
+/// and replaced, so the store recovers by itself after a server restart. A statement whose
+/// connection breaks while it runs is resent (once, on a fresh connection) only by the operations
+/// for which a second run changes nothing more (`find`, `blocked_until`, `unblock`,
+/// `purge_expired`); the others report `store_unavailable`, since the first run may have counted.
 /// Errors: every libpq or server failure is `Errc::store_unavailable` naming the operation and
 /// the server's primary message (never parameter values).
 class REVERIFY_API PostgresStore final : public Store {
  public:
   /// The schema version this build writes and reads.
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   /// Connects one pooled connection with `conninfo` (a libpq URI `postgresql://…` or
-  /// `key=value` string), creates or checks the schema, and prepares the statements.
+  /// `key=value` string), creates, migrates (version 1) or checks the schema, and prepares the
+  /// statements. Needs PostgreSQL 11 or later.
   /// Errors: `invalid_configuration` (bad options, a schema of another version),
   /// `store_unavailable` (cannot connect, create or prepare).
   [[nodiscard]] static Result<std::shared_ptr<PostgresStore>> connect(const std::string& conninfo,
@@ -63,17 +68,14 @@ class REVERIFY_API PostgresStore final : public Store {
 
   ~PostgresStore() override;
 
-  [[nodiscard]] Result<bool> insert(const VerificationRecord& record, bool retire_previous) override;
+  [[nodiscard]] Result<bool> insert(const VerificationRecord& record) override;
+  [[nodiscard]] Result<OpenResult> open_code(const VerificationRecord& record, const SendLimit& limit,
+                                             bool retire_previous, Timestamp now) override;
+  [[nodiscard]] Result<void> cancel_code(std::string_view id, std::string_view send_key, Timestamp at) override;
   [[nodiscard]] Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) override;
-  [[nodiscard]] Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t max_attempts,
-                                                    Timestamp now) override;
-  [[nodiscard]] Result<bool> mark_verified(std::string_view id, Timestamp now) override;
+  [[nodiscard]] Result<CheckResult> check_code(const CodeCheck& check) override;
   [[nodiscard]] Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) override;
-  [[nodiscard]] Result<void> retire(std::string_view id) override;
-  [[nodiscard]] Result<WindowResult> window_add(std::string_view key, std::chrono::milliseconds window,
-                                                std::uint32_t limit, Timestamp now) override;
-  [[nodiscard]] Result<void> window_remove(std::string_view key, Timestamp at) override;
-  [[nodiscard]] Result<void> block(std::string_view key, Timestamp until) override;
+  [[nodiscard]] Result<FailureResult> count_failure(const LockoutRule& rule, Timestamp now) override;
   [[nodiscard]] Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) override;
   [[nodiscard]] Result<void> unblock(std::string_view key) override;
   /// Deletes expired records, code slots, windows and blocks: at most `limit` rows in one statement.
