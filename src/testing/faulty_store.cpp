@@ -10,22 +10,18 @@ std::string_view to_string(StoreOp op) noexcept {
   switch (op) {
     case StoreOp::insert:
       return "insert";
+    case StoreOp::open_code:
+      return "open_code";
+    case StoreOp::cancel_code:
+      return "cancel_code";
     case StoreOp::find:
       return "find";
-    case StoreOp::spend_attempt:
-      return "spend_attempt";
-    case StoreOp::mark_verified:
-      return "mark_verified";
+    case StoreOp::check_code:
+      return "check_code";
     case StoreOp::use:
       return "use";
-    case StoreOp::retire:
-      return "retire";
-    case StoreOp::window_add:
-      return "window_add";
-    case StoreOp::window_remove:
-      return "window_remove";
-    case StoreOp::block:
-      return "block";
+    case StoreOp::count_failure:
+      return "count_failure";
     case StoreOp::blocked_until:
       return "blocked_until";
     case StoreOp::unblock:
@@ -65,9 +61,20 @@ std::optional<Error> FaultyStore::enter(StoreOp op) {
   return std::nullopt;
 }
 
-Result<bool> FaultyStore::insert(const VerificationRecord& record, bool retire_previous) {
+Result<bool> FaultyStore::insert(const VerificationRecord& record) {
   if (auto error = enter(StoreOp::insert)) return fail(std::move(*error));
-  return StoreWrapper::insert(record, retire_previous);
+  return StoreWrapper::insert(record);
+}
+
+Result<OpenResult> FaultyStore::open_code(const VerificationRecord& record, const SendLimit& limit,
+                                          bool retire_previous, Timestamp now) {
+  if (auto error = enter(StoreOp::open_code)) return fail(std::move(*error));
+  return StoreWrapper::open_code(record, limit, retire_previous, now);
+}
+
+Result<void> FaultyStore::cancel_code(std::string_view id, std::string_view send_key, Timestamp at) {
+  if (auto error = enter(StoreOp::cancel_code)) return fail(std::move(*error));
+  return StoreWrapper::cancel_code(id, send_key, at);
 }
 
 Result<std::optional<VerificationRecord>> FaultyStore::find(std::string_view id, Timestamp now) {
@@ -75,14 +82,9 @@ Result<std::optional<VerificationRecord>> FaultyStore::find(std::string_view id,
   return StoreWrapper::find(id, now);
 }
 
-Result<AttemptResult> FaultyStore::spend_attempt(std::string_view id, std::uint32_t max_attempts, Timestamp now) {
-  if (auto error = enter(StoreOp::spend_attempt)) return fail(std::move(*error));
-  return StoreWrapper::spend_attempt(id, max_attempts, now);
-}
-
-Result<bool> FaultyStore::mark_verified(std::string_view id, Timestamp now) {
-  if (auto error = enter(StoreOp::mark_verified)) return fail(std::move(*error));
-  return StoreWrapper::mark_verified(id, now);
+Result<CheckResult> FaultyStore::check_code(const CodeCheck& check) {
+  if (auto error = enter(StoreOp::check_code)) return fail(std::move(*error));
+  return StoreWrapper::check_code(check);
 }
 
 Result<bool> FaultyStore::use(std::string_view id, std::uint32_t max_uses, Timestamp now) {
@@ -90,25 +92,9 @@ Result<bool> FaultyStore::use(std::string_view id, std::uint32_t max_uses, Times
   return StoreWrapper::use(id, max_uses, now);
 }
 
-Result<void> FaultyStore::retire(std::string_view id) {
-  if (auto error = enter(StoreOp::retire)) return fail(std::move(*error));
-  return StoreWrapper::retire(id);
-}
-
-Result<WindowResult> FaultyStore::window_add(std::string_view key, std::chrono::milliseconds window,
-                                             std::uint32_t limit, Timestamp now) {
-  if (auto error = enter(StoreOp::window_add)) return fail(std::move(*error));
-  return StoreWrapper::window_add(key, window, limit, now);
-}
-
-Result<void> FaultyStore::window_remove(std::string_view key, Timestamp at) {
-  if (auto error = enter(StoreOp::window_remove)) return fail(std::move(*error));
-  return StoreWrapper::window_remove(key, at);
-}
-
-Result<void> FaultyStore::block(std::string_view key, Timestamp until) {
-  if (auto error = enter(StoreOp::block)) return fail(std::move(*error));
-  return StoreWrapper::block(key, until);
+Result<FailureResult> FaultyStore::count_failure(const LockoutRule& rule, Timestamp now) {
+  if (auto error = enter(StoreOp::count_failure)) return fail(std::move(*error));
+  return StoreWrapper::count_failure(rule, now);
 }
 
 Result<std::optional<Timestamp>> FaultyStore::blocked_until(std::string_view key, Timestamp now) {

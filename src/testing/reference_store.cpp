@@ -3,14 +3,6 @@
 #include <algorithm>
 
 namespace reverify::testing::detail {
-namespace {
-
-bool same_slot(const VerificationRecord& a, const VerificationRecord& b) {
-  return a.user_id == b.user_id && a.kind == b.kind && a.identifier_key == b.identifier_key &&
-         a.template_type == b.template_type;
-}
-
-}  // namespace
 
 VerificationRecord* ReferenceStore::live(const std::string& id, std::int64_t now) {
   const auto it = records_.find(id);
@@ -18,17 +10,44 @@ VerificationRecord* ReferenceStore::live(const std::string& id, std::int64_t now
   return &it->second;
 }
 
-bool ReferenceStore::insert(const VerificationRecord& record, bool retire_previous) {
-  if (records_.count(record.id) != 0) return false;
-  // The suite never mixes retire_previous values within one slot, so "the previous holder" and
-  // "every earlier unverified record of the slot" are the same set of live records.
-  if (retire_previous && record.is_code()) {
-    for (auto& [id, other] : records_) {
-      if (same_slot(other, record) && !other.verified) other.retired = true;
+std::multiset<std::int64_t>& ReferenceStore::window(const std::string& key, std::int64_t window_ms, std::int64_t now) {
+  auto& events = events_[key];
+  events.erase(events.begin(), events.upper_bound(now - window_ms));
+  return events;
+}
+
+bool ReferenceStore::insert(const VerificationRecord& record) { return records_.emplace(record.id, record).second; }
+
+OpenResult ReferenceStore::open_code(const VerificationRecord& record, const std::string& send_key,
+                                     std::int64_t window_ms, std::uint32_t limit, bool retire_previous,
+                                     std::int64_t now) {
+  OpenResult result;
+  if (records_.count(record.id) != 0) return result;  // id_taken
+  auto& events = window(send_key, window_ms, now);
+  if (events.size() >= limit) {
+    result.status = OpenStatus::rate_limited;
+  } else {
+    result.status = OpenStatus::opened;
+    events.insert(now);
+    records_.emplace(record.id, record);
+    if (retire_previous) {
+      std::string& holder = holders_[record.code_slot()];
+      const auto previous = records_.find(holder);
+      if (previous != records_.end() && !previous->second.verified) previous->second.retired = true;
+      holder = record.id;
     }
   }
-  records_.emplace(record.id, record);
-  return true;
+  result.sends = static_cast<std::uint32_t>(events.size());
+  if (!events.empty()) result.oldest = from_unix_ms(*events.begin());
+  return result;
+}
+
+void ReferenceStore::cancel_code(const std::string& id, const std::string& send_key, std::int64_t at) {
+  records_.erase(id);
+  const auto key = events_.find(send_key);
+  if (key == events_.end()) return;
+  const auto event = key->second.find(at);
+  if (event != key->second.end()) key->second.erase(event);
 }
 
 std::optional<VerificationRecord> ReferenceStore::find(const std::string& id, std::int64_t now) const {
@@ -37,29 +56,52 @@ std::optional<VerificationRecord> ReferenceStore::find(const std::string& id, st
   return it->second;
 }
 
-AttemptResult ReferenceStore::spend_attempt(const std::string& id, std::uint32_t max_attempts, std::int64_t now) {
-  AttemptResult result;
-  VerificationRecord* record = live(id, now);
-  if (record == nullptr || record->retired) return result;
+ModelFailure ReferenceStore::check_code(const CodeCheck& check, CheckResult& result) {
+  result = CheckResult{};
+  const std::int64_t now = to_unix_ms(check.now);
+  const std::string lock_key(check.lockout.key);
+  const auto count = [&] {
+    const ModelFailure failure = count_failure(lock_key, check.lockout.window.count(), check.lockout.failures,
+                                               check.lockout.duration.count(), now);
+    result.failures = failure.result.failures;
+    result.blocked_until = failure.result.blocked_until;
+    return failure;
+  };
+
+  VerificationRecord* record = live(std::string(check.record_id), now);
+  if (record == nullptr || record->retired || record->user_id != check.user_id || record->kind != check.kind) {
+    return {};
+  }
   result.attempts = record->attempts;
   if (record->verified) {
-    result.status = AttemptStatus::already_verified;
-  } else if (record->attempts >= max_attempts) {
-    result.status = AttemptStatus::exhausted;
+    result.status = CheckStatus::already_verified;
+  } else if (record->identifier_key != check.identifier_key) {
+    result.status = CheckStatus::identifier_mismatch;
+  } else if (now > to_unix_ms(record->code_expires_at)) {
+    result.status = CheckStatus::code_expired;
+  } else if (const auto until = blocked_until(lock_key, now)) {
+    result.status = CheckStatus::blocked;
+    result.blocked_until = from_unix_ms(*until);
+  } else if (record->attempts >= check.max_attempts) {
+    result.status = CheckStatus::exhausted;
+    return count();
   } else {
-    result.status = AttemptStatus::spent;
+    const auto offered = std::find_if(check.offered.begin(), check.offered.end(),
+                                      [&](const OfferedDigest& o) { return o.pepper_id == record->pepper_id; });
+    if (offered == check.offered.end()) {
+      result.status = CheckStatus::unknown_pepper;
+      return {};
+    }
     result.attempts = ++record->attempts;
-    result.code_digest = record->code_digest;
-    result.pepper_id = record->pepper_id;
+    if (record->code_digest && *record->code_digest == offered->digest) {
+      record->verified = true;
+      result.status = CheckStatus::verified;
+    } else {
+      result.status = CheckStatus::mismatch;
+      return count();
+    }
   }
-  return result;
-}
-
-bool ReferenceStore::mark_verified(const std::string& id, std::int64_t now) {
-  VerificationRecord* record = live(id, now);
-  if (record == nullptr || record->retired || record->verified) return false;
-  record->verified = true;
-  return true;
+  return {};
 }
 
 bool ReferenceStore::use(const std::string& id, std::uint32_t max_uses, std::int64_t now) {
@@ -70,35 +112,19 @@ bool ReferenceStore::use(const std::string& id, std::uint32_t max_uses, std::int
   return true;
 }
 
-void ReferenceStore::retire(const std::string& id) {
-  const auto it = records_.find(id);
-  if (it != records_.end()) it->second.retired = true;
-}
-
-WindowResult ReferenceStore::window_add(const std::string& key, std::int64_t window, std::uint32_t limit,
-                                        std::int64_t now) {
-  auto& events = windows_[key];
-  events.erase(events.begin(), events.upper_bound(now - window));
-  WindowResult result;
-  if (events.size() < limit) {
-    events.insert(now);
-    result.counted = true;
+ModelFailure ReferenceStore::count_failure(const std::string& key, std::int64_t window_ms, std::uint32_t failures,
+                                           std::int64_t duration, std::int64_t now) {
+  ModelFailure failure;
+  auto& events = window(key, window_ms, now);
+  events.insert(now);
+  failure.result.failures = static_cast<std::uint32_t>(events.size());
+  if (failure.result.failures >= failures) {
+    failure.end_reported = !blocked_until(key, now).has_value();
+    const auto [it, inserted] = blocks_.emplace(key, now + duration);
+    if (!inserted) it->second = std::max(it->second, now + duration);
+    failure.result.blocked_until = from_unix_ms(now + duration);
   }
-  result.count = static_cast<std::uint32_t>(events.size());
-  if (!events.empty()) result.oldest = from_unix_ms(*events.begin());
-  return result;
-}
-
-void ReferenceStore::window_remove(const std::string& key, std::int64_t at) {
-  const auto it = windows_.find(key);
-  if (it == windows_.end()) return;
-  const auto event = it->second.find(at);
-  if (event != it->second.end()) it->second.erase(event);
-}
-
-void ReferenceStore::block(const std::string& key, std::int64_t until) {
-  const auto [it, inserted] = blocks_.emplace(key, until);
-  if (!inserted) it->second = std::max(it->second, until);
+  return failure;
 }
 
 std::optional<std::int64_t> ReferenceStore::blocked_until(const std::string& key, std::int64_t now) const {
@@ -109,7 +135,7 @@ std::optional<std::int64_t> ReferenceStore::blocked_until(const std::string& key
 
 void ReferenceStore::unblock(const std::string& key) {
   blocks_.erase(key);
-  windows_.erase(key);
+  events_.erase(key);
 }
 
 }  // namespace reverify::testing::detail

@@ -25,34 +25,48 @@ reverify::VerificationRecord sample() {
   r.code_digest = reverify::Digest{};
   r.created_at = t0;
   r.expires_at = t0 + 10min;
+  r.code_expires_at = t0 + 5min;
   return r;
+}
+
+/// A wrong code for sample(): counts one attempt when it goes through.
+reverify::CodeCheck check() {
+  reverify::CodeCheck c;
+  c.record_id = "faultyfaultyfaulty001";
+  c.user_id = "user-1";
+  c.kind = reverify::RecordKind::email_verification_code;
+  c.identifier_key = "ann@example.com";
+  c.offered = {reverify::OfferedDigest{0, reverify::Digest{1}}};
+  c.max_attempts = 5;
+  c.lockout = reverify::LockoutRule{"lock:k", 1s, 100, 1s};
+  c.now = t0;
+  return c;
 }
 
 /// Calls `op` once; returns whether it succeeded (an error result is false; exceptions propagate).
 bool call(FaultyStore& store, StoreOp op) {
   switch (op) {
     case StoreOp::insert:
-      return store.insert(sample(), true).has_value();
+      return store.insert(sample()).has_value();
+    case StoreOp::open_code: {
+      reverify::VerificationRecord other = sample();
+      other.id = "faultyfaultyfaulty002";
+      return store.open_code(other, reverify::SendLimit{"send:k", 1s, 5}, true, t0).has_value();
+    }
+    case StoreOp::cancel_code:
+      return store.cancel_code("faultyfaultyfaulty099", "send:k", t0 - 1s).has_value();
     case StoreOp::find:
       return store.find(sample().id, t0).has_value();
-    case StoreOp::spend_attempt:
-      return store.spend_attempt(sample().id, 5, t0).has_value();
-    case StoreOp::mark_verified:
-      return store.mark_verified(sample().id, t0).has_value();
+    case StoreOp::check_code:
+      return store.check_code(check()).has_value();
     case StoreOp::use:
       return store.use(sample().id, 0, t0).has_value();
-    case StoreOp::retire:
-      return store.retire("absent").has_value();
-    case StoreOp::window_add:
-      return store.window_add("k", 1s, 5, t0).has_value();
-    case StoreOp::window_remove:
-      return store.window_remove("k", t0).has_value();
-    case StoreOp::block:
-      return store.block("k", t0 + 1s).has_value();
+    case StoreOp::count_failure:
+      return store.count_failure(reverify::LockoutRule{"lock:k", 1s, 5, 1s}, t0).has_value();
     case StoreOp::blocked_until:
-      return store.blocked_until("k", t0).has_value();
+      return store.blocked_until("lock:k", t0).has_value();
     case StoreOp::unblock:
-      return store.unblock("k").has_value();
+      return store.unblock("lock:k").has_value();
     case StoreOp::purge_expired:
       return store.purge_expired(t0, 10).has_value();
   }
@@ -86,22 +100,40 @@ TEST_CASE("FaultyStore errors are store_unavailable and leave the target untouch
   auto target = std::make_shared<reverify::MemoryStore>();
   FaultyStore store(target);
   store.set_fault(StoreOp::insert, FaultMode::error);
-  const auto result = store.insert(sample(), true);
+  const auto result = store.insert(sample());
   REQUIRE_FALSE(result.has_value());
   CHECK(result.error().code() == reverify::Errc::store_unavailable);
   CHECK(result.error().message().find("insert") != std::string::npos);
   CHECK(target->record_count() == 0);
 
   store.set_fault(StoreOp::insert, FaultMode::throw_exception);
-  CHECK_THROWS_AS(store.insert(sample(), true), std::runtime_error);
+  CHECK_THROWS_AS(store.insert(sample()), std::runtime_error);
   CHECK(target->record_count() == 0);
 
   store.set_fault(StoreOp::insert, FaultMode::none);
-  CHECK(store.insert(sample(), true).value());
+  CHECK(store.insert(sample()).value());
   CHECK(target->record_count() == 1);
-  store.set_fault(StoreOp::spend_attempt, FaultMode::error);
-  CHECK_FALSE(store.spend_attempt(sample().id, 5, t0).has_value());
+  store.set_fault(StoreOp::check_code, FaultMode::error);
+  const auto refused = store.check_code(check());
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().message().find("check_code") != std::string::npos);
+  CHECK(target->find(sample().id, t0).value()->attempts == 0);
+  store.set_fault(StoreOp::check_code, FaultMode::throw_exception);
+  CHECK_THROWS_AS(store.check_code(check()), std::runtime_error);
   CHECK(target->find(sample().id, t0).value()->attempts == 0);
   store.clear_faults();
-  CHECK(store.spend_attempt(sample().id, 5, t0).value().attempts == 1);
+  const auto checked = store.check_code(check()).value();
+  CHECK(checked.status == reverify::CheckStatus::mismatch);
+  CHECK(checked.attempts == 1);
+
+  // A failed open_code neither counts a send nor inserts.
+  reverify::VerificationRecord opened = sample();
+  opened.id = "faultyfaultyfaulty003";
+  const reverify::SendLimit limit{"send:k", 1min, 1};
+  store.set_fault(StoreOp::open_code, FaultMode::error);
+  CHECK_FALSE(store.open_code(opened, limit, true, t0).has_value());
+  CHECK(target->record_count() == 1);
+  store.clear_faults();
+  CHECK(store.open_code(opened, limit, true, t0).value().status == reverify::OpenStatus::opened);
+  CHECK(target->record_count() == 2);
 }

@@ -59,7 +59,7 @@ TEST_CASE("MemoryStore purges expired records during inserts without a purge thr
   std::size_t peak = 0;
   for (std::uint64_t n = 0; n < 40'000; ++n) {
     const Timestamp now = t0 + std::chrono::milliseconds(n * 10);
-    REQUIRE(store.insert(record(n, now, 1s, "user-" + std::to_string(n % 1000)), true).value());
+    REQUIRE(store.insert(record(n, now, 1s, "user-" + std::to_string(n % 1000))).value());
     peak = std::max(peak, store.record_count());
   }
   INFO("peak records held " << peak);
@@ -73,10 +73,10 @@ TEST_CASE("MemoryStore purges expired records during inserts without a purge thr
 
 TEST_CASE("MemoryStore never purges during inserts what a lagging caller still sees", "[memory]") {
   MemoryStore store;
-  REQUIRE(store.insert(record(1, t0, 10s, "user-1"), false).value());
+  REQUIRE(store.insert(record(1, t0, 10s, "user-1")).value());
   // A record created 30 s after the first expired: within the grace, the first is kept.
   for (std::uint64_t n = 2; n < 2000; ++n) {
-    REQUIRE(store.insert(record(n, t0 + 40s, 10min, "user-" + std::to_string(n)), false).value());
+    REQUIRE(store.insert(record(n, t0 + 40s, 10min, "user-" + std::to_string(n))).value());
   }
   CHECK(store.record_count() == 1999);
   CHECK(store.find(record(1, t0, 10s, "").id, t0 + 10s - 1ms).value().has_value());
@@ -85,7 +85,7 @@ TEST_CASE("MemoryStore never purges during inserts what a lagging caller still s
 TEST_CASE("MemoryStore record_count reflects inserts and purges", "[memory]") {
   MemoryStore store;
   CHECK(store.record_count() == 0);
-  for (std::uint64_t n = 0; n < 100; ++n) REQUIRE(store.insert(record(n, t0, 1s, "u"), false).value());
+  for (std::uint64_t n = 0; n < 100; ++n) REQUIRE(store.insert(record(n, t0, 1s, "u")).value());
   CHECK(store.record_count() == 100);
   CHECK(store.purge_expired(t0 + 1s - 1ms, 1000).value() == 0);
   CHECK(store.record_count() == 100);
@@ -98,7 +98,7 @@ TEST_CASE("MemoryStore record_count reflects inserts and purges", "[memory]") {
 TEST_CASE("MemoryStore refuses fields too long for its packed format with store_unavailable", "[memory]") {
   MemoryStore store;
   VerificationRecord r = record(1, t0, 1min, std::string(70'000, 'u'));
-  const auto result = store.insert(r, true);
+  const auto result = store.insert(r);
   REQUIRE_FALSE(result.has_value());
   CHECK(result.error().code() == reverify::Errc::store_unavailable);
   CHECK(result.error().message().find("user id") != std::string::npos);

@@ -19,14 +19,12 @@ namespace reverify::testing {
 /// One `Store` operation, for choosing which one fails.
 enum class StoreOp : std::uint8_t {
   insert,
+  open_code,
+  cancel_code,
   find,
-  spend_attempt,
-  mark_verified,
+  check_code,
   use,
-  retire,
-  window_add,
-  window_remove,
-  block,
+  count_failure,
   blocked_until,
   unblock,
   purge_expired,
@@ -39,7 +37,7 @@ enum class FaultMode : std::uint8_t {
   throw_exception,  ///< throws `std::runtime_error` without touching the wrapped store
 };
 
-/// The operation's name as in `Store`, e.g. "spend_attempt".
+/// The operation's name as in `Store`, e.g. "check_code".
 [[nodiscard]] REVERIFY_API std::string_view to_string(StoreOp op) noexcept;
 
 /// Forwards to a target store, except for operations switched to fail. Counts every call per
@@ -49,9 +47,8 @@ class REVERIFY_API FaultyStore final : public StoreWrapper {
  public:
   /// Every operation, in declaration order: loop over it to fail each in turn.
   static constexpr StoreOp all_ops[] = {
-      StoreOp::insert, StoreOp::find,          StoreOp::spend_attempt, StoreOp::mark_verified,
-      StoreOp::use,    StoreOp::retire,        StoreOp::window_add,    StoreOp::window_remove,
-      StoreOp::block,  StoreOp::blocked_until, StoreOp::unblock,       StoreOp::purge_expired,
+      StoreOp::insert, StoreOp::open_code,     StoreOp::cancel_code,   StoreOp::find,    StoreOp::check_code,
+      StoreOp::use,    StoreOp::count_failure, StoreOp::blocked_until, StoreOp::unblock, StoreOp::purge_expired,
   };
   static constexpr std::size_t op_count = sizeof(all_ops) / sizeof(all_ops[0]);
 
@@ -69,17 +66,14 @@ class REVERIFY_API FaultyStore final : public StoreWrapper {
   /// Sets every call counter to zero.
   void reset_calls() noexcept;
 
-  [[nodiscard]] Result<bool> insert(const VerificationRecord& record, bool retire_previous) override;
+  [[nodiscard]] Result<bool> insert(const VerificationRecord& record) override;
+  [[nodiscard]] Result<OpenResult> open_code(const VerificationRecord& record, const SendLimit& limit,
+                                             bool retire_previous, Timestamp now) override;
+  [[nodiscard]] Result<void> cancel_code(std::string_view id, std::string_view send_key, Timestamp at) override;
   [[nodiscard]] Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) override;
-  [[nodiscard]] Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t max_attempts,
-                                                    Timestamp now) override;
-  [[nodiscard]] Result<bool> mark_verified(std::string_view id, Timestamp now) override;
+  [[nodiscard]] Result<CheckResult> check_code(const CodeCheck& check) override;
   [[nodiscard]] Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) override;
-  [[nodiscard]] Result<void> retire(std::string_view id) override;
-  [[nodiscard]] Result<WindowResult> window_add(std::string_view key, std::chrono::milliseconds window,
-                                                std::uint32_t limit, Timestamp now) override;
-  [[nodiscard]] Result<void> window_remove(std::string_view key, Timestamp at) override;
-  [[nodiscard]] Result<void> block(std::string_view key, Timestamp until) override;
+  [[nodiscard]] Result<FailureResult> count_failure(const LockoutRule& rule, Timestamp now) override;
   [[nodiscard]] Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) override;
   [[nodiscard]] Result<void> unblock(std::string_view key) override;
   [[nodiscard]] Result<std::size_t> purge_expired(Timestamp now, std::size_t limit) override;
