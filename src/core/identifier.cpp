@@ -1,5 +1,7 @@
 #include "reverify/identifier.hpp"
 
+#include "identifier_match.hpp"
+
 #include <algorithm>
 
 namespace reverify {
@@ -68,6 +70,34 @@ Result<std::string> normalize_identifier(const Identifier& identifier) {
   }
   return fail(Errc::invalid_input, "unknown identifier type");
 }
+
+namespace detail {
+
+bool normalizes_to(const Identifier& raw, std::string_view key) noexcept {
+  std::string_view value = trim(raw.value);
+  if (raw.type == IdentifierType::email) {
+    if (value.size() != key.size()) return false;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const char c = value[i];
+      const char folded = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      if (folded != key[i]) return false;
+    }
+    return true;
+  }
+  if (!value.empty() && value.front() == '+') value.remove_prefix(1);
+  std::size_t matched = 0;
+  for (const char c : value) {
+    if (c >= '0' && c <= '9') {
+      if (matched == key.size() || key[matched] != c) return false;
+      ++matched;
+    } else if (c != ' ' && c != '-') {
+      return false;
+    }
+  }
+  return matched == key.size();
+}
+
+}  // namespace detail
 
 std::string_view to_string(IdentifierType type) noexcept { return type == IdentifierType::phone ? "phone" : "email"; }
 

@@ -10,7 +10,6 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -30,6 +29,7 @@ constexpr std::size_t max_shards = std::size_t{1} << 12;  // shard bits stay bel
 // never sees a live record or block vanish.
 constexpr std::int64_t opportunistic_grace_ms = 60'000;
 constexpr std::size_t opportunistic_record_slots = 4;
+constexpr std::size_t opportunistic_key_slots = 4;
 
 /// SipHash-2-4 under a random per-store key: keys (user ids, identifiers) are chosen by clients,
 /// so an unkeyed hash would let them pile entries into one probe run.
@@ -112,9 +112,93 @@ struct KeyState {
   }
 };
 
-struct StringHash {
-  const KeyedHash* keyed;
-  std::size_t operator()(const std::string& s) const noexcept { return static_cast<std::size_t>((*keyed)(s)); }
+/// A window/block key and its state, owned by a `KeyTable`.
+struct KeyNode {
+  std::string key;
+  KeyState state;
+};
+
+struct KeyEntry {
+  std::uint64_t hash = 0;  // of the key
+  KeyNode* node = nullptr;
+};
+
+/// Owns the keys of one shard, indexed by the hash the shard was chosen with (no second hash,
+/// no temporary string per lookup).
+class KeyTable {
+ public:
+  KeyTable() = default;
+  KeyTable(const KeyTable&) = delete;
+  KeyTable& operator=(const KeyTable&) = delete;
+  ~KeyTable() {
+    for (std::size_t i = 0; i < table_.capacity(); ++i) {
+      if (table_.occupied(i)) delete table_.at(i).node;
+    }
+  }
+
+  [[nodiscard]] KeyState* find(std::uint64_t hash, std::string_view key) noexcept {
+    KeyEntry* entry = table_.find(hash, [key](const KeyEntry& e) { return e.node->key == key; });
+    return entry == nullptr ? nullptr : &entry->node->state;
+  }
+
+  /// The state of `key`, created empty if absent; `created` says which.
+  KeyState& find_or_create(std::uint64_t hash, std::string_view key, bool& created) {
+    created = false;
+    if (KeyState* state = find(hash, key); state != nullptr) return *state;
+    auto node = std::make_unique<KeyNode>();
+    node->key.assign(key);
+    KeyNode* raw = node.get();
+    table_.insert(KeyEntry{hash, raw});
+    static_cast<void>(node.release());  // owned by the table from here on
+    created = true;
+    return raw->state;
+  }
+
+  void erase(std::uint64_t hash, std::string_view key) noexcept {
+    KeyEntry* entry = table_.find(hash, [key](const KeyEntry& e) { return e.node->key == key; });
+    if (entry == nullptr) return;
+    KeyNode* node = entry->node;
+    table_.erase_at(table_.index_of(entry));
+    delete node;
+  }
+
+  /// Visits up to `slots` table slots from where the previous scan stopped; `visit(state, budget)`
+  /// trims a key's state and returns how many items it deleted; emptied keys are erased (each
+  /// counting one more item). Stops once `budget` items are deleted.
+  template <class Visit>
+  std::size_t sweep(std::size_t slots, std::size_t budget, Visit&& visit) {
+    std::size_t deleted = 0;
+    const std::size_t capacity = table_.capacity();
+    if (capacity == 0) return 0;
+    slots = std::min(slots, capacity);
+    std::size_t index = cursor_ % capacity;
+    for (std::size_t seen = 0; seen < slots && deleted < budget;) {
+      if (table_.occupied(index)) {
+        KeyNode* node = table_.at(index).node;
+        deleted += visit(node->state, budget - deleted);
+        if (node->state.empty()) {
+          table_.erase_at(index);
+          delete node;
+          continue;  // erase_at may have moved a later entry into `index`
+        }
+      }
+      index = (index + 1) % capacity;
+      ++seen;
+    }
+    cursor_ = index;
+    return deleted;
+  }
+
+  [[nodiscard]] std::size_t capacity() const noexcept { return table_.capacity(); }
+  void shrink_if_sparse() {
+    const std::size_t before = table_.capacity();
+    table_.shrink_if_sparse();
+    if (table_.capacity() != before) cursor_ = 0;
+  }
+
+ private:
+  FlatTable<KeyEntry> table_;
+  std::size_t cursor_ = 0;
 };
 
 /// Owns the packed records of one shard.
@@ -193,13 +277,10 @@ class RecordTable {
 };
 
 struct alignas(64) Shard {
-  explicit Shard(const KeyedHash& hash) : keys(0, StringHash{&hash}) {}
-
   std::mutex mutex;
   RecordTable records;
   FlatTable<SlotEntry> slots;
-  std::unordered_map<std::string, KeyState, StringHash> keys;
-  std::size_t key_cursor = 0;
+  KeyTable keys;
 };
 
 std::size_t round_shards(std::size_t wanted) {
@@ -215,7 +296,7 @@ std::int64_t to_ms(std::chrono::milliseconds d) noexcept { return d.count(); }
 struct MemoryStore::Impl {
   explicit Impl(std::size_t wanted) : mask(round_shards(wanted) - 1) {
     shards.reserve(mask + 1);
-    for (std::size_t i = 0; i <= mask; ++i) shards.push_back(std::make_unique<Shard>(hash));
+    for (std::size_t i = 0; i <= mask; ++i) shards.push_back(std::make_unique<Shard>());
   }
 
   [[nodiscard]] std::size_t shard_index(std::uint64_t h) const noexcept { return static_cast<std::size_t>(h) & mask; }
@@ -223,19 +304,30 @@ struct MemoryStore::Impl {
 
   [[nodiscard]] std::uint64_t slot_hash(std::string_view user_id, RecordKind kind, std::string_view key,
                                         TemplateType template_type) const {
-    // Length-prefixed so that no two field tuples share an encoding.
-    std::string bytes;
-    bytes.reserve(user_id.size() + key.size() + 10);
-    const auto put_length = [&bytes](std::size_t n) {
-      for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+    // Length-prefixed so that no two field tuples share an encoding; on the stack when it fits.
+    const std::size_t size = 4 + user_id.size() + 2 + 4 + key.size();
+    std::array<char, 512> local{};
+    std::string heap;
+    char* bytes = local.data();
+    if (size > local.size()) {
+      heap.resize(size);
+      bytes = heap.data();
+    }
+    std::size_t at = 0;
+    const auto put_length = [&](std::size_t n) {
+      for (int i = 0; i < 4; ++i) bytes[at++] = static_cast<char>((n >> (8 * i)) & 0xff);
+    };
+    const auto put = [&](std::string_view s) {
+      std::copy(s.begin(), s.end(), bytes + at);
+      at += s.size();
     };
     put_length(user_id.size());
-    bytes.append(user_id);
-    bytes.push_back(static_cast<char>(kind));
-    bytes.push_back(static_cast<char>(template_type));
+    put(user_id);
+    bytes[at++] = static_cast<char>(kind);
+    bytes[at++] = static_cast<char>(template_type);
     put_length(key.size());
-    bytes.append(key);
-    return hash(bytes);
+    put(key);
+    return hash(std::string_view(bytes, at));
   }
   [[nodiscard]] std::uint64_t slot_hash(const VerificationRecord& r) const {
     return slot_hash(r.user_id, r.kind, r.identifier_key, r.template_type);
@@ -263,41 +355,31 @@ struct MemoryStore::Impl {
     }
   }
 
-  /// Looks at one bucket of a locked shard's key map and erases keys with nothing left that matters.
+  /// Looks at a few slots of a locked shard's keys and erases keys with nothing left that matters.
   static void purge_some_keys(Shard& s, std::int64_t now_ms) {
-    if (s.keys.empty()) return;
-    const std::size_t bucket = s.key_cursor++ % s.keys.bucket_count();
-    std::array<const std::string*, 8> stale{};
-    std::size_t count = 0;
-    for (auto it = s.keys.begin(bucket); it != s.keys.end(bucket) && count < stale.size(); ++it) {
-      if (it->second.stale_at(now_ms - opportunistic_grace_ms)) stale[count++] = &it->first;
-    }
-    for (std::size_t i = 0; i < count; ++i) s.keys.erase(s.keys.find(*stale[i]));
+    const std::int64_t stale_at = now_ms - opportunistic_grace_ms;
+    s.keys.sweep(opportunistic_key_slots, opportunistic_key_slots, [stale_at](KeyState& state, std::size_t) {
+      if (state.stale_at(stale_at)) state = KeyState{};
+      return std::size_t{0};
+    });
   }
 
   /// Deletes stale window events and ended blocks of a locked shard, at most `budget` of them.
   static std::size_t purge_keys(Shard& s, std::int64_t now_ms, std::size_t budget) {
-    std::size_t deleted = 0;
-    for (auto it = s.keys.begin(); it != s.keys.end() && deleted < budget;) {
-      KeyState& state = it->second;
+    return s.keys.sweep(s.keys.capacity(), budget, [now_ms](KeyState& state, std::size_t room) {
       const std::int64_t cutoff = now_ms - state.window_ms;
       const auto stale_end = std::upper_bound(state.events.begin(), state.events.end(), cutoff);
       const auto stale = static_cast<std::size_t>(stale_end - state.events.begin());
-      const std::size_t take = std::min(stale, budget - deleted);
+      const std::size_t take = std::min(stale, room);
       state.events.erase(state.events.begin(), state.events.begin() + static_cast<std::ptrdiff_t>(take));
-      deleted += take;
-      if (deleted < budget && state.blocked && state.block_until <= now_ms) {
+      std::size_t deleted = take;
+      if (deleted < room && state.blocked && state.block_until <= now_ms) {
         state.blocked = false;
         ++deleted;
       }
-      if (state.empty()) {
-        it = s.keys.erase(it);
-      } else {
-        if (state.events.empty()) state.events.shrink_to_fit();
-        ++it;
-      }
-    }
-    return deleted;
+      if (!state.empty() && state.events.empty()) state.events.shrink_to_fit();
+      return deleted;
+    });
   }
 
   KeyedHash hash;
@@ -398,8 +480,8 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     if (home.records.find(id_hash, record.id) != nullptr) return result;  // id_taken
 
     Shard& key_shard = impl.shard(key_hash);
-    const auto [it, created] = key_shard.keys.try_emplace(std::string(limit.key));
-    KeyState& state = it->second;
+    bool created = false;
+    KeyState& state = key_shard.keys.find_or_create(key_hash, limit.key, created);
     state.forget_before(now_ms, std::max<std::int64_t>(to_ms(limit.window), 0));
     if (state.events.size() >= limit.limit) {
       result.status = OpenStatus::rate_limited;
@@ -410,7 +492,7 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     result.sends = static_cast<std::uint32_t>(state.events.size());
     if (!state.events.empty()) result.oldest = from_unix_ms(state.events.front());
     if (state.empty()) {
-      key_shard.keys.erase(it);
+      key_shard.keys.erase(key_hash, limit.key);
     } else if (created) {
       Impl::purge_some_keys(key_shard, now_ms);  // new keys grow the map; let them pay for a little cleanup
     }
@@ -452,10 +534,9 @@ Result<void> MemoryStore::cancel_code(std::string_view id, std::string_view send
       home.records.erase(id_hash, id);
     }
     Shard& key_shard = impl.shard(key_hash);
-    const auto it = key_shard.keys.find(std::string(send_key));
-    if (it != key_shard.keys.end()) {
-      it->second.remove(to_unix_ms(at));
-      if (it->second.empty()) key_shard.keys.erase(it);
+    if (KeyState* state = key_shard.keys.find(key_hash, send_key); state != nullptr) {
+      state->remove(to_unix_ms(at));
+      if (state->empty()) key_shard.keys.erase(key_hash, send_key);
     }
   }
   impl.drop_slot_entries(stale_slots);
@@ -500,15 +581,16 @@ Result<CheckResult> MemoryStore::check_code(const CodeCheck& check) {
     return result;
   }
   Shard& key_shard = impl.shard(key_hash);
-  auto key = key_shard.keys.find(std::string(check.lockout.key));
-  if (key != key_shard.keys.end() && key->second.blocked_at(now_ms)) {
+  const KeyState* key = key_shard.keys.find(key_hash, check.lockout.key);
+  if (key != nullptr && key->blocked_at(now_ms)) {
     result.status = CheckStatus::blocked;
-    result.blocked_until = from_unix_ms(key->second.block_until);
+    result.blocked_until = from_unix_ms(key->block_until);
     return result;
   }
   const auto count_failure = [&] {
-    if (key == key_shard.keys.end()) key = key_shard.keys.try_emplace(std::string(check.lockout.key)).first;
-    const FailureResult failure = key->second.count_failure(check.lockout, now_ms);
+    bool created = false;
+    KeyState& state = key_shard.keys.find_or_create(key_hash, check.lockout.key, created);
+    const FailureResult failure = state.count_failure(check.lockout, now_ms);
     result.failures = failure.failures;
     result.blocked_until = failure.blocked_until;
   };
@@ -548,26 +630,29 @@ Result<bool> MemoryStore::use(std::string_view id, std::uint32_t max_uses, Times
 }
 
 Result<FailureResult> MemoryStore::count_failure(const LockoutRule& rule, Timestamp now) {
-  Shard& s = impl_->shard(impl_->hash(rule.key));
+  const std::uint64_t key_hash = impl_->hash(rule.key);
+  Shard& s = impl_->shard(key_hash);
   const std::lock_guard<std::mutex> lock(s.mutex);
-  const auto [it, created] = s.keys.try_emplace(std::string(rule.key));
-  const FailureResult result = it->second.count_failure(rule, to_unix_ms(now));
+  bool created = false;
+  const FailureResult result = s.keys.find_or_create(key_hash, rule.key, created).count_failure(rule, to_unix_ms(now));
   if (created) Impl::purge_some_keys(s, to_unix_ms(now));
   return result;
 }
 
 Result<std::optional<Timestamp>> MemoryStore::blocked_until(std::string_view key, Timestamp now) {
-  Shard& s = impl_->shard(impl_->hash(key));
+  const std::uint64_t key_hash = impl_->hash(key);
+  Shard& s = impl_->shard(key_hash);
   const std::lock_guard<std::mutex> lock(s.mutex);
-  const auto it = s.keys.find(std::string(key));
-  if (it == s.keys.end() || !it->second.blocked_at(to_unix_ms(now))) return std::optional<Timestamp>();
-  return std::optional<Timestamp>(from_unix_ms(it->second.block_until));
+  const KeyState* state = s.keys.find(key_hash, key);
+  if (state == nullptr || !state->blocked_at(to_unix_ms(now))) return std::optional<Timestamp>();
+  return std::optional<Timestamp>(from_unix_ms(state->block_until));
 }
 
 Result<void> MemoryStore::unblock(std::string_view key) {
-  Shard& s = impl_->shard(impl_->hash(key));
+  const std::uint64_t key_hash = impl_->hash(key);
+  Shard& s = impl_->shard(key_hash);
   const std::lock_guard<std::mutex> lock(s.mutex);
-  s.keys.erase(std::string(key));
+  s.keys.erase(key_hash, key);
   return {};
 }
 
@@ -586,6 +671,7 @@ Result<std::size_t> MemoryStore::purge_expired(Timestamp now, std::size_t limit)
       deleted += Impl::purge_keys(s, now_ms, limit - deleted);
       s.records.shrink_if_sparse();
       s.slots.shrink_if_sparse();
+      s.keys.shrink_if_sparse();
     }
     impl.drop_slot_entries(stale_slots);
     stale_slots.clear();

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "code_digest.hpp"
+#include "identifier_match.hpp"
 #include "random_tokens.hpp"
 
 namespace reverify {
@@ -39,14 +40,28 @@ RecordKind code_kind(IdentifierType type) noexcept {
   return type == IdentifierType::phone ? RecordKind::phone_verification_code : RecordKind::email_verification_code;
 }
 
-std::string lock_key_for_user(std::string_view user_id) { return "lock:pw:" + std::string(user_id); }
+/// "<prefix><type>:<key>" in one allocation.
+std::string scoped_key(std::string_view prefix, std::string_view type, std::string_view key) {
+  std::string out;
+  out.reserve(prefix.size() + type.size() + 1 + key.size());
+  out.append(prefix).append(type).push_back(':');
+  out.append(key);
+  return out;
+}
+
+std::string lock_key_for_user(std::string_view user_id) {
+  std::string out;
+  out.reserve(8 + user_id.size());
+  out.append("lock:pw:").append(user_id);
+  return out;
+}
 
 std::string lock_key_for_identifier(IdentifierType type, std::string_view key) {
-  return std::string("lock:") + std::string(to_string(type)) + ":" + std::string(key);
+  return scoped_key("lock:", to_string(type), key);
 }
 
 std::string send_key_for_identifier(IdentifierType type, std::string_view key) {
-  return std::string("send:") + std::string(to_string(type)) + ":" + std::string(key);
+  return scoped_key("send:", to_string(type), key);
 }
 
 std::chrono::seconds seconds_until(Timestamp until, Timestamp now) {
@@ -300,12 +315,9 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   if (request.template_type && *request.template_type == TemplateType::bind_new_identifier) {
     return fail(Errc::invalid_input, "templateType may be UserPermissionValidation or BindMfa");
   }
-  const bool owned =
-      std::any_of(request.owned_identifiers.begin(), request.owned_identifiers.end(), [&](const Identifier& own) {
-        if (own.type != request.identifier.type) return false;
-        auto own_key = normalize_identifier(own);
-        return own_key && *own_key == *key;
-      });
+  const bool owned = std::any_of(
+      request.owned_identifiers.begin(), request.owned_identifiers.end(),
+      [&](const Identifier& own) { return own.type == request.identifier.type && detail::normalizes_to(own, *key); });
   const TemplateType template_type = owned ? request.template_type.value_or(TemplateType::user_permission_validation)
                                            : TemplateType::bind_new_identifier;
 

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <vector>
+
+#include "identifier_match.hpp"
 #include "reverify/identifier.hpp"
 
 using reverify::Identifier;
@@ -41,4 +44,34 @@ TEST_CASE("error messages do not echo the identifier") {
   const auto result = normalize_identifier(Identifier::email("secret-person@nowhere"));
   REQUIRE_FALSE(result.has_value());
   CHECK(result.error().message().find("secret-person") == std::string::npos);
+}
+
+// The manager compares owned identifiers with detail::normalizes_to (no copy); it must agree with
+// normalize_identifier on every pair.
+TEST_CASE("normalizes_to agrees with normalize_identifier") {
+  const std::vector<Identifier> raws = {
+      Identifier::email("alice@example.com"),     Identifier::email("  ALICE@Example.com\t"),
+      Identifier::email("alice@example.co"),      Identifier::email("alice @example.com"),
+      Identifier::email("alic@example.com"),      Identifier::email("alice@@example.com"),
+      Identifier::email("alice@example"),         Identifier::email(""),
+      Identifier::email("Bob@Example.org"),       Identifier::email("bob@example.org "),
+      Identifier::phone("15550001111"),           Identifier::phone("+1 555-000-1111"),
+      Identifier::phone("++15550001111"),         Identifier::phone("1555000111"),
+      Identifier::phone("155500011112"),          Identifier::phone("1555a0001111"),
+      Identifier::phone(" +1-555-000-1111 "),     Identifier::phone("+"),
+      Identifier::phone("1-5-5-5-0-0-0-1-1-1-1"), Identifier::phone("1555000111+1"),
+  };
+  int compared = 0;
+  for (const Identifier& key_source : raws) {
+    const auto key = normalize_identifier(key_source);
+    if (!key) continue;
+    for (const Identifier& raw : raws) {
+      if (raw.type != key_source.type) continue;
+      const auto normalized = normalize_identifier(raw);
+      INFO("raw '" << raw.value << "' key '" << *key << "'");
+      CHECK(reverify::detail::normalizes_to(raw, *key) == (normalized && *normalized == *key));
+      ++compared;
+    }
+  }
+  CHECK(compared > 50);
 }
