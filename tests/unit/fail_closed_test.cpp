@@ -29,7 +29,9 @@ TEST_CASE("every store operation failing, one at a time, never yields verified o
   for (const auto op : FaultyStore::all_ops) {
     for (const auto mode : {FaultMode::error, FaultMode::throw_exception}) {
       auto faulty = std::make_shared<FaultyStore>(std::make_shared<MemoryStore>());
-      test::ManagerFixture f(Policy{}, faulty);
+      Policy policy;
+      policy.max_record_uses = 5;  // so that authorize calls use as well as find
+      test::ManagerFixture f(policy, faulty);
 
       // Prepare, fault-free: a sent code and a verified password record.
       const auto code_record = f.send_email_code();
@@ -42,9 +44,11 @@ TEST_CASE("every store operation failing, one at a time, never yields verified o
 
       faulty->reset_calls();
       faulty->set_fault(op, mode);
-      INFO("operation " << static_cast<int>(op) << " mode " << static_cast<int>(mode));
+      INFO("operation " << reverify::testing::to_string(op) << " mode " << static_cast<int>(mode));
 
       const auto verified = f.verify(code_record, code);
+      // The ops each path cannot do without must make it fail (so the loop proves something).
+      if (op == StoreOp::check_code) CHECK_FALSE(verified.has_value());
       if (verified) {
         // Only an operation the verify path does not use may fail without effect.
         CHECK(faulty->calls(op) == 0);
@@ -53,6 +57,7 @@ TEST_CASE("every store operation failing, one at a time, never yields verified o
       }
       faulty->reset_calls();
       const auto authorized = f.manager.authorize(AuthorizeRequest{password_record, "u1", std::nullopt});
+      if (op == StoreOp::find || op == StoreOp::use) CHECK_FALSE(authorized.has_value());
       if (authorized) {
         CHECK(faulty->calls(op) == 0);
       } else {
@@ -73,7 +78,7 @@ TEST_CASE("every store operation failing, one at a time, never yields verified o
 }
 
 TEST_CASE("a failing store during send leaves no usable record") {
-  for (const auto op : {StoreOp::window_add, StoreOp::insert}) {
+  for (const auto op : {StoreOp::open_code}) {
     auto faulty = std::make_shared<FaultyStore>(std::make_shared<MemoryStore>());
     test::ManagerFixture f(Policy{}, faulty);
     faulty->set_fault(op, FaultMode::error);
@@ -88,6 +93,24 @@ TEST_CASE("a failing store during send leaves no usable record") {
       CHECK(f.verify(message.record_id, std::string(message.code.reveal()), "u1", "a@b.co").error() ==
             Errc::record_not_found);
     }
+  }
+}
+
+TEST_CASE("a failed delivery whose cancel_code also fails is still a failed send") {
+  for (const auto mode : {FaultMode::error, FaultMode::throw_exception}) {
+    auto faulty = std::make_shared<FaultyStore>(std::make_shared<MemoryStore>());
+    test::ManagerFixture f(Policy{}, faulty);
+    f.sender->fail_with(Errc::sender_unavailable);
+    faulty->set_fault(StoreOp::cancel_code, mode);
+    SendCodeRequest r;
+    r.user_id = "u1";
+    r.identifier = Identifier::email("a@b.co");
+    const auto sent = f.manager.send_code(r);
+    REQUIRE_FALSE(sent.has_value());
+    CHECK((sent.error() == Errc::sender_unavailable || sent.error() == Errc::store_unavailable));
+    CHECK(faulty->calls(StoreOp::open_code) == 1);
+    CHECK(faulty->calls(StoreOp::cancel_code) == 1);
+    CHECK(f.sender->messages().empty());
   }
 }
 
