@@ -20,7 +20,7 @@ std::string_view trim(std::string_view s) noexcept {
 
 // Logto's rule is /^\S+@\S+\.\S+$/; we also demand exactly one '@' so that two spellings of one
 // mailbox cannot normalise differently.
-Result<std::string> normalize_email(std::string_view raw) {
+Result<void> append_email(std::string_view raw, std::string& out) {
   const std::string_view value = trim(raw);
   if (value.empty()) return fail(Errc::invalid_input, "email is empty");
   if (value.size() > max_email_length) return fail(Errc::invalid_input, "email is longer than 256 bytes");
@@ -36,42 +36,50 @@ Result<std::string> normalize_email(std::string_view raw) {
   if (dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size()) {
     return fail(Errc::invalid_input, "email domain must contain a dot");
   }
-  std::string out(value);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
-  return out;
+  out.reserve(out.size() + value.size());
+  for (const char c : value) out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+  return {};
 }
 
-Result<std::string> normalize_phone(std::string_view raw) {
+Result<void> append_phone(std::string_view raw, std::string& out) {
   std::string_view value = trim(raw);
   if (!value.empty() && value.front() == '+') value.remove_prefix(1);
-  std::string digits;
-  digits.reserve(value.size());
+  std::size_t digits = 0;
   for (const char c : value) {
     if (c >= '0' && c <= '9') {
-      digits.push_back(c);
+      ++digits;
     } else if (c != ' ' && c != '-') {
       return fail(Errc::invalid_input, "phone may contain only digits, a leading '+', spaces and dashes");
     }
   }
-  if (digits.empty()) return fail(Errc::invalid_input, "phone has no digits");
-  if (digits.size() > max_phone_digits) return fail(Errc::invalid_input, "phone has more than 20 digits");
-  return digits;
+  if (digits == 0) return fail(Errc::invalid_input, "phone has no digits");
+  if (digits > max_phone_digits) return fail(Errc::invalid_input, "phone has more than 20 digits");
+  out.reserve(out.size() + digits);
+  for (const char c : value) {
+    if (c >= '0' && c <= '9') out.push_back(c);
+  }
+  return {};
 }
 
 }  // namespace
 
 Result<std::string> normalize_identifier(const Identifier& identifier) {
-  switch (identifier.type) {
-    case IdentifierType::email:
-      return normalize_email(identifier.value);
-    case IdentifierType::phone:
-      return normalize_phone(identifier.value);
-  }
-  return fail(Errc::invalid_input, "unknown identifier type");
+  std::string out;
+  if (auto appended = detail::append_normalized(identifier, out); !appended) return tl::unexpected(appended.error());
+  return out;
 }
 
 namespace detail {
+
+Result<void> append_normalized(const Identifier& identifier, std::string& out) {
+  switch (identifier.type) {
+    case IdentifierType::email:
+      return append_email(identifier.value, out);
+    case IdentifierType::phone:
+      return append_phone(identifier.value, out);
+  }
+  return fail(Errc::invalid_input, "unknown identifier type");
+}
 
 bool normalizes_to(const Identifier& raw, std::string_view key) noexcept {
   std::string_view value = trim(raw.value);

@@ -92,6 +92,9 @@ struct VerificationManager::Impl {
     return call_collaborator(Errc::store_unavailable, what, [&] { return f(*deps.store); });
   }
 
+  /// Whether anyone listens: events are only filled in (strings copied) when so.
+  [[nodiscard]] bool auditing() const noexcept { return deps.events != nullptr; }
+
   void emit(const Event& event) const {
     if (!deps.events) return;
     try {
@@ -326,7 +329,7 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   const RecordKind kind = code_kind(request.identifier.type);
   const std::string send_key = send_key_for_identifier(request.identifier.type, *key);
   Event event;
-  event.user_id = request.user_id;
+  if (m.auditing()) event.user_id = request.user_id;
   event.kind = kind;
   event.at = *now;
 
@@ -389,16 +392,23 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
     return fail(Errc::sender_unavailable, "code sender threw a non-standard exception");
   }
 
-  event.type = EventType::record_created;
-  event.record_id = record.id;
-  m.emit(event);
-  return CodeSent{record.id, record.expires_at, record.code_expires_at, template_type};
+  if (m.auditing()) {
+    event.type = EventType::record_created;
+    event.record_id = record.id;
+    m.emit(event);
+  }
+  return CodeSent{std::move(record.id), record.expires_at, record.code_expires_at, template_type};
 }
 
 Result<std::string> VerificationManager::verify_code(const VerifyCodeRequest& request) const {
   const Impl& m = *impl_;
-  auto key = normalize_identifier(request.identifier);
-  if (!key) return tl::unexpected(key.error());
+  // The lock key embeds the normalised identifier; `key` views it (one allocation for both).
+  std::string lock_key = scoped_key("lock:", to_string(request.identifier.type), {});
+  const std::size_t key_offset = lock_key.size();
+  if (auto normalized = detail::append_normalized(request.identifier, lock_key); !normalized) {
+    return tl::unexpected(normalized.error());
+  }
+  const std::string_view key = std::string_view(lock_key).substr(key_offset);
   if (request.code.size() > max_code_bytes) return fail(Errc::invalid_input, "code is too long");
   if (request.record_id.empty() || request.user_id.empty()) return fail(Errc::record_not_found);
 
@@ -416,12 +426,11 @@ Result<std::string> VerificationManager::verify_code(const VerifyCodeRequest& re
     return fail(Errc::code_not_found);
   }
 
-  const std::string lock_key = lock_key_for_identifier(request.identifier.type, *key);
   CodeCheck check;
   check.record_id = request.record_id;
   check.user_id = request.user_id;
   check.kind = kind;
-  check.identifier_key = *key;
+  check.identifier_key = key;
   check.max_attempts = m.policy.max_code_attempts;
   check.lockout = m.lockout_rule(lock_key);
   check.now = *now;
@@ -436,8 +445,10 @@ Result<std::string> VerificationManager::verify_code(const VerifyCodeRequest& re
   if (!checked) return tl::unexpected(checked.error());
 
   Event event;
-  event.user_id = request.user_id;
-  event.record_id = request.record_id;
+  if (m.auditing()) {
+    event.user_id = request.user_id;
+    event.record_id = request.record_id;
+  }
   event.kind = kind;
   event.at = *now;
   switch (checked->status) {
