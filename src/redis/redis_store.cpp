@@ -37,15 +37,20 @@ std::string bytes(const Digest& digest) {
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
+constexpr std::size_t member_size = 8;
+
 // A window event's sorted-set member: random, so concurrent events at one millisecond differ
 // (the scripts lengthen the rare duplicate).
-std::string event_member() {
-  std::array<unsigned char, 8> raw{};
-  randombytes_buf(raw.data(), raw.size());
-  std::string out(raw.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), raw.data(), raw.size());
+std::string event_member(const unsigned char* random) {
+  std::string out(member_size * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), random, member_size);
   out.pop_back();
   return out;
+}
+std::string event_member() {
+  std::array<unsigned char, member_size> random{};
+  randombytes_buf(random.data(), random.size());
+  return event_member(random.data());
 }
 
 std::int64_t non_negative_ms(std::chrono::milliseconds duration) noexcept {
@@ -117,12 +122,12 @@ std::int64_t record_ttl_ms(const VerificationRecord& record) {
 }
 
 // The arguments count_failure reads as ARGV[1..6], shared by the check_code script.
-void add_lockout_args(Command& command, const LockoutRule& rule, Timestamp now) {
+void add_lockout_args(Command& command, const LockoutRule& rule, Timestamp now, std::string member) {
   command.add(to_unix_ms(now))
       .add(non_negative_ms(rule.window))
       .add(std::int64_t{rule.failures})
       .add(non_negative_ms(rule.duration))
-      .add_owned(event_member())
+      .add_owned(std::move(member))
       .add(ttl_margin_ms);
 }
 
@@ -381,20 +386,21 @@ Result<std::optional<VerificationRecord>> RedisStore::find(std::string_view id, 
 
 Result<CheckResult> RedisStore::check_code(const CodeCheck& check) {
   constexpr std::string_view op = "check_code";
-  // The blinding key of this comparison (see the check_code script): fresh per call, never reused.
-  std::array<unsigned char, nonce_size> nonce{};
-  randombytes_buf(nonce.data(), nonce.size());
+  // The blinding key of this comparison (see the check_code script), fresh per call, then the
+  // failure event's member: one draw from the CSPRNG.
+  std::array<unsigned char, nonce_size + member_size> random{};
+  randombytes_buf(random.data(), random.size());
 
   Command command = impl_->script(ScriptId::check_code, 3);
   command.add_owned(impl_->key('r', check.record_id))
       .add_owned(impl_->key('w', check.lockout.key))
       .add_owned(impl_->key('b', check.lockout.key));
-  add_lockout_args(command, check.lockout, check.now);
+  add_lockout_args(command, check.lockout, check.now, event_member(random.data() + nonce_size));
   command.add(check.user_id)
       .add(std::to_string(static_cast<int>(check.kind)))
       .add(check.identifier_key)
       .add(std::int64_t{check.max_attempts})
-      .add(std::string_view(reinterpret_cast<const char*>(nonce.data()), nonce.size()));
+      .add(std::string_view(reinterpret_cast<const char*>(random.data()), nonce_size));
   for (const auto& offered : check.offered)
     command.add(std::int64_t{offered.pepper_id}).add_owned(bytes(offered.digest));
 
@@ -464,7 +470,7 @@ Result<FailureResult> RedisStore::count_failure(const LockoutRule& rule, Timesta
   constexpr std::string_view op = "count_failure";
   Command command = impl_->script(ScriptId::count_failure, 2);
   command.add_owned(impl_->key('w', rule.key)).add_owned(impl_->key('b', rule.key));
-  add_lockout_args(command, rule, now);
+  add_lockout_args(command, rule, now, event_member());
   auto reply = impl_->eval(ScriptId::count_failure, command, op);
   if (!reply) return fail(reply.error());
   const redisReply& r = **reply;
