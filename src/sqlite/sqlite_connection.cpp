@@ -146,4 +146,12 @@ Result<void> ImmediateTransaction::commit() {
   return {};
 }
 
+Result<void> ImmediateTransaction::rollback() {
+  auto statement = connection_->prepare("ROLLBACK", operation_);
+  if (!statement) return fail(statement.error());
+  if (auto done = statement->run(); !done) return fail(done.error());
+  connection_ = nullptr;
+  return {};
+}
+
 }  // namespace reverify::sqlite::detail

@@ -91,6 +91,8 @@ class ImmediateTransaction {
   ImmediateTransaction& operator=(ImmediateTransaction&&) = delete;
   ~ImmediateTransaction();
   [[nodiscard]] Result<void> commit();
+  /// Ends the transaction discarding its writes (the destructor does the same, unprepared).
+  [[nodiscard]] Result<void> rollback();
 
  private:
   ImmediateTransaction(Connection& connection, std::string_view operation) noexcept

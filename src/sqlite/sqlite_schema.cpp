@@ -3,12 +3,17 @@
 #include <array>
 #include <string>
 
+#include "sqlite_keys.hpp"
+
 namespace reverify::sqlite::detail {
 namespace {
 
-// migrations[n] takes the schema from version n to n + 1. Append; never edit a released step.
-constexpr std::array<const char*, 1> migrations = {
-    R"sql(
+constexpr std::string_view migration_op = "open (schema migration)";
+
+// Version 1 as released: one row per window event, a separate blocks table, records in a rowid
+// table with a separate primary-key index.
+Result<void> create_v1(Connection& connection) {
+  return connection.exec(R"sql(
 CREATE TABLE reverify_records (
   id              TEXT    PRIMARY KEY,
   user_id         TEXT    NOT NULL,
@@ -27,7 +32,7 @@ CREATE TABLE reverify_records (
   code_expires_at INTEGER NOT NULL,
   verified        INTEGER NOT NULL,
   retired         INTEGER NOT NULL,
-  slot            TEXT              -- code_slot() when inserted with retire_previous, else NULL
+  slot            TEXT
 );
 CREATE INDEX reverify_records_expires ON reverify_records (expires_at);
 CREATE INDEX reverify_records_slot ON reverify_records (slot) WHERE slot IS NOT NULL;
@@ -43,14 +48,107 @@ CREATE TABLE reverify_blocks (
   until INTEGER NOT NULL
 );
 )sql",
-};
+                         migration_op);
+}
+
+// Version 2 writes fewer pages per step: records keyed by id in one b-tree (WITHOUT ROWID), and
+// one compact row per window/block key (events packed in a blob) instead of a row per event.
+Result<void> v1_to_v2(Connection& connection) {
+  if (auto tables = connection.exec(R"sql(
+CREATE TABLE reverify_records_v2 (
+  id              TEXT    PRIMARY KEY,
+  user_id         TEXT    NOT NULL,
+  kind            INTEGER NOT NULL,
+  template_type   INTEGER NOT NULL,
+  identifier      TEXT    NOT NULL,
+  identifier_key  TEXT    NOT NULL,
+  purpose         TEXT    NOT NULL,
+  binding_digest  BLOB,
+  code_digest     BLOB,
+  pepper_id       INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL,
+  use_count       INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER NOT NULL,
+  code_expires_at INTEGER NOT NULL,
+  verified        INTEGER NOT NULL,
+  retired         INTEGER NOT NULL,
+  slot            TEXT
+) WITHOUT ROWID;
+INSERT INTO reverify_records_v2 SELECT id, user_id, kind, template_type, identifier, identifier_key, purpose,
+  binding_digest, code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, verified,
+  retired, slot FROM reverify_records;
+DROP TABLE reverify_records;
+ALTER TABLE reverify_records_v2 RENAME TO reverify_records;
+CREATE INDEX reverify_records_expires ON reverify_records (expires_at);
+CREATE INDEX reverify_records_slot ON reverify_records (slot) WHERE slot IS NOT NULL;
+CREATE TABLE reverify_keys (
+  key         TEXT    PRIMARY KEY,
+  events      BLOB    NOT NULL,
+  window_ms   INTEGER NOT NULL,
+  block_until INTEGER,
+  purge_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX reverify_keys_purge ON reverify_keys (purge_at);
+)sql",
+                                    migration_op);
+      !tables) {
+    return tables;
+  }
+
+  // Events and blocks move key by key: the events of a key are packed in time order, with the
+  // longest window any of them was counted under.
+  const auto put = [&](const std::string& key, const KeyState& state) -> Result<void> {
+    auto statement = connection.prepare(
+        "INSERT INTO reverify_keys (key, events, window_ms, block_until, purge_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        migration_op);
+    if (!statement) return fail(statement.error());
+    bind_key_state(*statement, 1, key, state);
+    if (auto done = statement->run(); !done) return fail(done.error());
+    return {};
+  };
+  {
+    auto select = connection.prepare(
+        "SELECT key, at, expires_at - at, NULL FROM reverify_window_events "
+        "UNION ALL SELECT key, NULL, NULL, until FROM reverify_blocks ORDER BY 1, 2",
+        migration_op);
+    if (!select) return fail(select.error());
+    std::string key;
+    KeyState state;
+    bool any = false;
+    for (;;) {
+      auto row = select->step();
+      if (!row) return fail(row.error());
+      std::string next = *row ? select->column_text(0) : std::string();
+      if (any && (!*row || next != key)) {
+        if (auto done = put(key, state); !done) return done;
+        state = KeyState{};
+      }
+      if (!*row) break;
+      key = std::move(next);
+      any = true;
+      if (!select->column_is_null(1)) {
+        state.events.push_back(select->column_int(1));
+        state.window_ms = std::max(state.window_ms, select->column_int(2));
+      } else {
+        state.block_until = select->column_int(3);
+      }
+    }
+  }
+  return connection.exec("DROP TABLE reverify_window_events; DROP TABLE reverify_blocks;", migration_op);
+}
+
+using Migration = Result<void> (*)(Connection&);
+
+// migrations[n] takes the schema from version n to n + 1. Append; never edit a released step.
+constexpr std::array<Migration, 2> migrations = {create_v1, v1_to_v2};
 
 static_assert(migrations.size() == SqliteStore::schema_version, "one migration per schema version");
 
 }  // namespace
 
 Result<void> migrate(Connection& connection) {
-  constexpr std::string_view operation = "open (schema migration)";
+  constexpr std::string_view operation = migration_op;
   if (auto created =
           connection.exec("CREATE TABLE IF NOT EXISTS reverify_schema (version INTEGER NOT NULL)", operation);
       !created) {
@@ -79,7 +177,7 @@ Result<void> migrate(Connection& connection) {
   if (version == SqliteStore::schema_version) return transaction->commit();
 
   for (auto step = static_cast<std::size_t>(version); step < migrations.size(); ++step) {
-    if (auto applied = connection.exec(migrations[step], operation); !applied) return applied;
+    if (auto applied = migrations[step](connection); !applied) return applied;
   }
   const char* record_version =
       has_row ? "UPDATE reverify_schema SET version = ?1" : "INSERT INTO reverify_schema (version) VALUES (?1)";

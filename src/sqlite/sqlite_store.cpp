@@ -1,18 +1,22 @@
 #include "reverify/sqlite/sqlite_store.hpp"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <utility>
 
 #include "common/store_codec.hpp"
 #include "sqlite_connection.hpp"
+#include "sqlite_keys.hpp"
 #include "sqlite_schema.hpp"
 
 namespace reverify::sqlite {
 
+using detail::Connection;
 using detail::ConnectionPool;
 using detail::ImmediateTransaction;
+using detail::KeyState;
 using detail::Statement;
 
 struct SqliteStore::Impl {
@@ -45,6 +49,114 @@ void bind_digest(Statement& statement, int index, const std::optional<Digest>& d
   }
 }
 
+// A key row as read (columns `first` … `first + 3`: events, window_ms, block_until, purge_at);
+// all NULL (a LEFT JOIN without a match) is an absent key.
+struct LoadedKey {
+  KeyState state;
+  bool exists = false;
+  std::int64_t purge_at = 0;
+};
+
+Result<LoadedKey> read_key(const Statement& statement, int first, std::string_view operation) {
+  LoadedKey loaded;
+  if (statement.column_is_null(first + 3)) return loaded;
+  loaded.exists = true;
+  if (!detail::unpack_events(statement.column_blob(first), loaded.state.events)) {
+    return fail(Errc::store_unavailable, "sqlite " + std::string(operation) + ": malformed window events");
+  }
+  loaded.state.window_ms = statement.column_int(first + 1);
+  if (!statement.column_is_null(first + 2)) loaded.state.block_until = statement.column_int(first + 2);
+  loaded.purge_at = statement.column_int(first + 3);
+  return loaded;
+}
+
+Result<LoadedKey> load_key(Connection& connection, std::string_view key, std::string_view operation) {
+  auto select = connection.prepare("SELECT events, window_ms, block_until, purge_at FROM reverify_keys WHERE key = ?1",
+                                   operation);
+  if (!select) return fail(select.error());
+  auto row = select->bind(1, key).step();
+  if (!row) return fail(row.error());
+  if (!*row) return LoadedKey{};
+  return read_key(*select, 0, operation);
+}
+
+// Writes a key row back, touching the purge index only when its column changes (the index on
+// purge_at is written whenever an UPDATE names the column).
+Result<void> store_key(Connection& connection, std::string_view key, const LoadedKey& before, const KeyState& after,
+                       std::string_view operation) {
+  const char* sql = nullptr;
+  if (after.empty()) {
+    if (!before.exists) return {};
+    sql = "DELETE FROM reverify_keys WHERE key = ?1";
+  } else if (!before.exists) {
+    sql = "INSERT INTO reverify_keys (key, events, window_ms, block_until, purge_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+  } else if (before.purge_at != after.purge_at()) {
+    sql = "UPDATE reverify_keys SET events = ?2, window_ms = ?3, block_until = ?4, purge_at = ?5 WHERE key = ?1";
+  } else {
+    sql = "UPDATE reverify_keys SET events = ?2, window_ms = ?3, block_until = ?4 WHERE key = ?1 AND purge_at = ?5";
+  }
+  auto statement = connection.prepare(sql, operation);
+  if (!statement) return fail(statement.error());
+  if (after.empty()) {
+    statement->bind(1, key);
+  } else {
+    detail::bind_key_state(*statement, 1, key, after);
+  }
+  if (auto done = statement->run(); !done) return fail(done.error());
+  return {};
+}
+
+// Counts one failure of `rule.key` at `now_ms` in `state`, blocking when it reaches the count.
+FailureResult add_failure(KeyState& state, const LockoutRule& rule, std::int64_t now_ms) {
+  state.forget_before(now_ms, std::max<std::int64_t>(rule.window.count(), 0));
+  state.add(now_ms);
+  FailureResult result;
+  result.failures = to_u32(static_cast<std::int64_t>(state.events.size()));
+  if (result.failures >= rule.failures) {
+    const std::int64_t until = detail::saturating_add(now_ms, rule.duration.count());
+    state.block_until = state.block_until ? std::max(*state.block_until, until) : until;
+    result.blocked_until = from_unix_ms(*state.block_until);
+  }
+  return result;
+}
+
+// Inserts `record` unless its id is taken; `slot` is bound when the record takes its code slot.
+Result<bool> insert_record(Connection& connection, const VerificationRecord& record, const std::string* slot,
+                           std::string_view op) {
+  auto insert = connection.prepare(
+      "INSERT INTO reverify_records (id, user_id, kind, template_type, identifier, identifier_key, purpose, "
+      "binding_digest, code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, "
+      "verified, retired, slot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+      "?17, ?18) ON CONFLICT (id) DO NOTHING",
+      op);
+  if (!insert) return fail(insert.error());
+  insert->bind(1, record.id)
+      .bind(2, record.user_id)
+      .bind(3, static_cast<std::int64_t>(record.kind))
+      .bind(4, static_cast<std::int64_t>(record.template_type))
+      .bind(5, record.identifier)
+      .bind(6, record.identifier_key)
+      .bind(7, record.purpose);
+  bind_digest(*insert, 8, record.binding_digest);
+  bind_digest(*insert, 9, record.code_digest);
+  insert->bind(10, std::int64_t{record.pepper_id})
+      .bind(11, std::int64_t{record.attempts})
+      .bind(12, std::int64_t{record.use_count})
+      .bind(13, to_unix_ms(record.created_at))
+      .bind(14, to_unix_ms(record.expires_at))
+      .bind(15, to_unix_ms(record.code_expires_at))
+      .bind(16, std::int64_t{record.verified ? 1 : 0})
+      .bind(17, std::int64_t{record.retired ? 1 : 0});
+  if (slot != nullptr) {
+    insert->bind(18, *slot);
+  } else {
+    insert->bind_null(18);
+  }
+  auto changed = insert->run();
+  if (!changed) return fail(changed.error());
+  return *changed == 1;
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
@@ -60,6 +172,7 @@ Result<std::shared_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   if (options.busy_timeout.count() < 0) {
     return fail(Errc::invalid_configuration, "sqlite open: busy_timeout must not be negative");
   }
+  if (sodium_init() < 0) return fail(Errc::store_unavailable, "sqlite open: libsodium failed to initialise");
   auto impl = std::make_unique<Impl>(path, options);
   {
     auto connection = impl->pool.acquire("open");
@@ -69,70 +182,82 @@ Result<std::shared_ptr<SqliteStore>> SqliteStore::open(const std::string& path, 
   return std::shared_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
 
-Result<bool> SqliteStore::insert(const VerificationRecord& record, bool retire_previous) {
+Result<bool> SqliteStore::insert(const VerificationRecord& record) {
   constexpr std::string_view op = "insert";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
+  return insert_record(**connection, record, nullptr, op);
+}
+
+Result<OpenResult> SqliteStore::open_code(const VerificationRecord& record, const SendLimit& limit,
+                                          bool retire_previous, Timestamp now) {
+  constexpr std::string_view op = "open_code";
+  auto connection = impl_->pool.acquire(op);
+  if (!connection) return fail(connection.error());
+  Connection& db = **connection;
   const bool takes_slot = retire_previous && record.is_code();
   const std::string slot = takes_slot ? record.code_slot() : std::string();
-  std::optional<ImmediateTransaction> transaction;
-  if (takes_slot) {
-    auto begun = ImmediateTransaction::begin(**connection, op);
-    if (!begun) return fail(begun.error());
-    transaction.emplace(std::move(*begun));
-  }
-  {
-    auto insert =
-        (*connection)
-            ->prepare(
-                "INSERT INTO reverify_records (id, user_id, kind, template_type, identifier, identifier_key, purpose, "
-                "binding_digest, code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, "
-                "verified, retired, slot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                "?16, "
-                "?17, ?18) ON CONFLICT (id) DO NOTHING",
-                op);
-    if (!insert) return fail(insert.error());
-    insert->bind(1, record.id)
-        .bind(2, record.user_id)
-        .bind(3, static_cast<std::int64_t>(record.kind))
-        .bind(4, static_cast<std::int64_t>(record.template_type))
-        .bind(5, record.identifier)
-        .bind(6, record.identifier_key)
-        .bind(7, record.purpose);
-    bind_digest(*insert, 8, record.binding_digest);
-    bind_digest(*insert, 9, record.code_digest);
-    insert->bind(10, std::int64_t{record.pepper_id})
-        .bind(11, std::int64_t{record.attempts})
-        .bind(12, std::int64_t{record.use_count})
-        .bind(13, to_unix_ms(record.created_at))
-        .bind(14, to_unix_ms(record.expires_at))
-        .bind(15, to_unix_ms(record.code_expires_at))
-        .bind(16, std::int64_t{record.verified ? 1 : 0})
-        .bind(17, std::int64_t{record.retired ? 1 : 0});
-    if (takes_slot) {
-      insert->bind(18, slot);
-    } else {
-      insert->bind_null(18);
-    }
-    auto changed = insert->run();
-    if (!changed) return fail(changed.error());
-    if (*changed == 0) return false;  // the transaction, if any, rolls back: nothing changed
-  }
-  if (!takes_slot) return true;
+  const std::int64_t now_ms = to_unix_ms(now);
 
-  // Every earlier record of the slot is retired or verified already, except its holder: so this
-  // retires exactly the previous holder when it is unverified.
-  {
-    auto retire =
-        (*connection)
-            ->prepare(
-                "UPDATE reverify_records SET retired = 1 WHERE slot = ?1 AND id <> ?2 AND verified = 0 AND retired = 0",
-                op);
+  auto transaction = ImmediateTransaction::begin(db, op);
+  if (!transaction) return fail(transaction.error());
+  OpenResult result;
+  // Inserting first settles id_taken; a refused send rolls the insert back.
+  auto inserted = insert_record(db, record, takes_slot ? &slot : nullptr, op);
+  if (!inserted) return fail(inserted.error());
+  if (!*inserted) {
+    if (auto ended = transaction->rollback(); !ended) return fail(ended.error());
+    return result;
+  }
+
+  auto loaded = load_key(db, limit.key, op);
+  if (!loaded) return fail(loaded.error());
+  KeyState state = loaded->state;
+  state.forget_before(now_ms, std::max<std::int64_t>(limit.window.count(), 0));
+  if (state.events.size() >= limit.limit) {
+    result.status = OpenStatus::rate_limited;
+    result.sends = to_u32(static_cast<std::int64_t>(state.events.size()));
+    if (!state.events.empty()) result.oldest = from_unix_ms(state.events.front());
+    if (auto ended = transaction->rollback(); !ended) return fail(ended.error());
+    return result;
+  }
+  state.add(now_ms);
+  if (auto stored = store_key(db, limit.key, *loaded, state, op); !stored) return fail(stored.error());
+
+  if (takes_slot) {
+    // Every earlier record of the slot is retired or verified already, except its holder: so this
+    // retires exactly the previous holder when it is unverified.
+    auto retire = db.prepare(
+        "UPDATE reverify_records SET retired = 1 WHERE slot = ?1 AND id <> ?2 AND verified = 0 AND retired = 0", op);
     if (!retire) return fail(retire.error());
     if (auto done = retire->bind(1, slot).bind(2, record.id).run(); !done) return fail(done.error());
   }
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
-  return true;
+  result.status = OpenStatus::opened;
+  result.sends = to_u32(static_cast<std::int64_t>(state.events.size()));
+  result.oldest = from_unix_ms(state.events.front());
+  return result;
+}
+
+Result<void> SqliteStore::cancel_code(std::string_view id, std::string_view send_key, Timestamp at) {
+  constexpr std::string_view op = "cancel_code";
+  auto connection = impl_->pool.acquire(op);
+  if (!connection) return fail(connection.error());
+  Connection& db = **connection;
+  auto transaction = ImmediateTransaction::begin(db, op);
+  if (!transaction) return fail(transaction.error());
+  {
+    auto remove = db.prepare("DELETE FROM reverify_records WHERE id = ?1", op);
+    if (!remove) return fail(remove.error());
+    if (auto done = remove->bind(1, id).run(); !done) return fail(done.error());
+  }
+  auto loaded = load_key(db, send_key, op);
+  if (!loaded) return fail(loaded.error());
+  KeyState state = loaded->state;
+  if (state.remove(to_unix_ms(at))) {
+    if (auto stored = store_key(db, send_key, *loaded, state, op); !stored) return fail(stored.error());
+  }
+  return transaction->commit();
 }
 
 Result<std::optional<VerificationRecord>> SqliteStore::find(std::string_view id, Timestamp now) {
@@ -142,9 +267,8 @@ Result<std::optional<VerificationRecord>> SqliteStore::find(std::string_view id,
   auto select = (*connection)
                     ->prepare(
                         "SELECT id, user_id, kind, template_type, identifier, identifier_key, purpose, binding_digest, "
-                        "code_digest, "
-                        "pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, verified, retired "
-                        "FROM reverify_records WHERE id = ?1 AND expires_at > ?2",
+                        "code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, "
+                        "verified, retired FROM reverify_records WHERE id = ?1 AND expires_at > ?2",
                         op);
   if (!select) return fail(select.error());
   auto row = select->bind(1, id).bind(2, to_unix_ms(now)).step();
@@ -175,62 +299,101 @@ Result<std::optional<VerificationRecord>> SqliteStore::find(std::string_view id,
   return std::optional<VerificationRecord>(std::move(record));
 }
 
-Result<AttemptResult> SqliteStore::spend_attempt(std::string_view id, std::uint32_t max_attempts, Timestamp now) {
-  constexpr std::string_view op = "spend_attempt";
+Result<CheckResult> SqliteStore::check_code(const CodeCheck& check) {
+  constexpr std::string_view op = "check_code";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  auto transaction = ImmediateTransaction::begin(**connection, op);
+  Connection& db = **connection;
+  const std::int64_t now_ms = to_unix_ms(check.now);
+  auto transaction = ImmediateTransaction::begin(db, op);
   if (!transaction) return fail(transaction.error());
 
-  AttemptResult result;
+  CheckResult result;
+  bool attempt = false;  // every refusal rule passed: the attempt is decided below
+  LoadedKey lock;
+  std::optional<Digest> code_digest;
+  std::uint32_t pepper_id = 0;
   {
-    auto select = (*connection)
-                      ->prepare(
-                          "SELECT attempts, verified, retired, code_digest, pepper_id FROM reverify_records "
-                          "WHERE id = ?1 AND expires_at > ?2",
-                          op);
+    // The record and the lockout key in one read: a missing key row reads as NULLs.
+    auto select = db.prepare(
+        "SELECT r.attempts, r.verified, r.identifier_key, r.code_expires_at, r.pepper_id, r.code_digest, "
+        "k.events, k.window_ms, k.block_until, k.purge_at FROM reverify_records AS r "
+        "LEFT JOIN reverify_keys AS k ON k.key = ?5 "
+        "WHERE r.id = ?1 AND r.expires_at > ?2 AND r.retired = 0 AND r.user_id = ?3 AND r.kind = ?4",
+        op);
     if (!select) return fail(select.error());
-    auto row = select->bind(1, id).bind(2, to_unix_ms(now)).step();
+    auto row = select->bind(1, check.record_id)
+                   .bind(2, now_ms)
+                   .bind(3, check.user_id)
+                   .bind(4, static_cast<std::int64_t>(check.kind))
+                   .bind(5, check.lockout.key)
+                   .step();
     if (!row) return fail(row.error());
-    if (!*row || select->column_int(2) != 0) return result;  // not_found; the transaction rolls back
-    result.attempts = to_u32(select->column_int(0));
-    if (select->column_int(1) != 0) {
-      result.status = AttemptStatus::already_verified;
-      return result;
+    if (*row) {
+      result.attempts = to_u32(select->column_int(0));
+      if (select->column_int(1) != 0) {
+        result.status = CheckStatus::already_verified;
+      } else if (select->column_text(2) != check.identifier_key) {
+        result.status = CheckStatus::identifier_mismatch;
+      } else if (now_ms > select->column_int(3)) {
+        result.status = CheckStatus::code_expired;
+      } else {
+        auto loaded = read_key(*select, 6, op);
+        if (!loaded) return fail(loaded.error());
+        lock = std::move(*loaded);
+        if (lock.state.blocked_at(now_ms)) {
+          result.status = CheckStatus::blocked;
+          result.blocked_until = from_unix_ms(*lock.state.block_until);
+        } else {
+          attempt = true;
+          pepper_id = to_u32(select->column_int(4));
+          auto digest = read_digest(*select, 5, op);
+          if (!digest) return fail(digest.error());
+          code_digest = *digest;
+        }
+      }
     }
-    if (result.attempts >= max_attempts) {
-      result.status = AttemptStatus::exhausted;
-      return result;
-    }
-    auto code_digest = read_digest(*select, 3, op);
-    if (!code_digest) return fail(code_digest.error());
-    result.code_digest = *code_digest;
-    result.pepper_id = to_u32(select->column_int(4));
   }
+  if (!attempt) {  // a refusal that changes nothing
+    if (auto ended = transaction->rollback(); !ended) return fail(ended.error());
+    return result;
+  }
+
+  const auto count_failure = [&]() -> Result<void> {
+    KeyState state = lock.state;
+    const FailureResult failure = add_failure(state, check.lockout, now_ms);
+    result.failures = failure.failures;
+    result.blocked_until = failure.blocked_until;
+    return store_key(db, check.lockout.key, lock, state, op);
+  };
+  if (result.attempts >= check.max_attempts) {
+    result.status = CheckStatus::exhausted;
+    if (auto counted = count_failure(); !counted) return fail(counted.error());
+    if (auto committed = transaction->commit(); !committed) return fail(committed.error());
+    return result;
+  }
+  const auto offered = std::find_if(check.offered.begin(), check.offered.end(),
+                                    [&](const OfferedDigest& o) { return o.pepper_id == pepper_id; });
+  if (offered == check.offered.end()) {
+    if (auto ended = transaction->rollback(); !ended) return fail(ended.error());
+    result.status = CheckStatus::unknown_pepper;
+    return result;
+  }
+  const bool matches = code_digest && sodium_memcmp(code_digest->data(), offered->digest.data(), Digest{}.size()) == 0;
   {
-    auto update = (*connection)->prepare("UPDATE reverify_records SET attempts = attempts + 1 WHERE id = ?1", op);
+    auto update = db.prepare("UPDATE reverify_records SET attempts = attempts + 1, verified = ?2 WHERE id = ?1", op);
     if (!update) return fail(update.error());
-    if (auto done = update->bind(1, id).run(); !done) return fail(done.error());
+    if (auto done = update->bind(1, check.record_id).bind(2, std::int64_t{matches ? 1 : 0}).run(); !done) {
+      return fail(done.error());
+    }
+  }
+  if (!matches) {
+    if (auto counted = count_failure(); !counted) return fail(counted.error());
   }
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
-  result.status = AttemptStatus::spent;
   result.attempts += 1;
+  result.status = matches ? CheckStatus::verified : CheckStatus::mismatch;
   return result;
-}
-
-Result<bool> SqliteStore::mark_verified(std::string_view id, Timestamp now) {
-  constexpr std::string_view op = "mark_verified";
-  auto connection = impl_->pool.acquire(op);
-  if (!connection) return fail(connection.error());
-  auto update = (*connection)
-                    ->prepare(
-                        "UPDATE reverify_records SET verified = 1 "
-                        "WHERE id = ?1 AND expires_at > ?2 AND verified = 0 AND retired = 0",
-                        op);
-  if (!update) return fail(update.error());
-  auto changed = update->bind(1, id).bind(2, to_unix_ms(now)).run();
-  if (!changed) return fail(changed.error());
-  return *changed == 1;
 }
 
 Result<bool> SqliteStore::use(std::string_view id, std::uint32_t max_uses, Timestamp now) {
@@ -249,89 +412,27 @@ Result<bool> SqliteStore::use(std::string_view id, std::uint32_t max_uses, Times
   return *changed == 1;
 }
 
-Result<void> SqliteStore::retire(std::string_view id) {
-  constexpr std::string_view op = "retire";
+Result<FailureResult> SqliteStore::count_failure(const LockoutRule& rule, Timestamp now) {
+  constexpr std::string_view op = "count_failure";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  auto update = (*connection)->prepare("UPDATE reverify_records SET retired = 1 WHERE id = ?1", op);
-  if (!update) return fail(update.error());
-  if (auto done = update->bind(1, id).run(); !done) return fail(done.error());
-  return {};
-}
-
-Result<WindowResult> SqliteStore::window_add(std::string_view key, std::chrono::milliseconds window,
-                                             std::uint32_t limit, Timestamp now) {
-  constexpr std::string_view op = "window_add";
-  auto connection = impl_->pool.acquire(op);
-  if (!connection) return fail(connection.error());
-  auto transaction = ImmediateTransaction::begin(**connection, op);
+  Connection& db = **connection;
+  auto transaction = ImmediateTransaction::begin(db, op);
   if (!transaction) return fail(transaction.error());
-  const std::int64_t now_ms = to_unix_ms(now);
-  {
-    auto forget = (*connection)->prepare("DELETE FROM reverify_window_events WHERE key = ?1 AND at <= ?2", op);
-    if (!forget) return fail(forget.error());
-    if (auto done = forget->bind(1, key).bind(2, now_ms - window.count()).run(); !done) return fail(done.error());
-  }
-  WindowResult result;
-  std::int64_t oldest = 0;
-  {
-    auto count =
-        (*connection)->prepare("SELECT count(*), coalesce(min(at), 0) FROM reverify_window_events WHERE key = ?1", op);
-    if (!count) return fail(count.error());
-    auto row = count->bind(1, key).step();
-    if (!row) return fail(row.error());
-    result.count = to_u32(count->column_int(0));
-    oldest = count->column_int(1);
-  }
-  if (result.count < limit) {
-    auto add =
-        (*connection)->prepare("INSERT INTO reverify_window_events (key, at, expires_at) VALUES (?1, ?2, ?3)", op);
-    if (!add) return fail(add.error());
-    if (auto done = add->bind(1, key).bind(2, now_ms).bind(3, now_ms + window.count()).run(); !done) {
-      return fail(done.error());
-    }
-    if (result.count == 0) oldest = now_ms;
-    result.count += 1;
-    result.counted = true;
-  }
+  auto loaded = load_key(db, rule.key, op);
+  if (!loaded) return fail(loaded.error());
+  KeyState state = loaded->state;
+  const FailureResult result = add_failure(state, rule, to_unix_ms(now));
+  if (auto stored = store_key(db, rule.key, *loaded, state, op); !stored) return fail(stored.error());
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
-  result.oldest = result.count == 0 ? Timestamp{} : from_unix_ms(oldest);
   return result;
-}
-
-Result<void> SqliteStore::window_remove(std::string_view key, Timestamp at) {
-  constexpr std::string_view op = "window_remove";
-  auto connection = impl_->pool.acquire(op);
-  if (!connection) return fail(connection.error());
-  auto remove = (*connection)
-                    ->prepare(
-                        "DELETE FROM reverify_window_events WHERE rowid = "
-                        "(SELECT rowid FROM reverify_window_events WHERE key = ?1 AND at = ?2 LIMIT 1)",
-                        op);
-  if (!remove) return fail(remove.error());
-  if (auto done = remove->bind(1, key).bind(2, to_unix_ms(at)).run(); !done) return fail(done.error());
-  return {};
-}
-
-Result<void> SqliteStore::block(std::string_view key, Timestamp until) {
-  constexpr std::string_view op = "block";
-  auto connection = impl_->pool.acquire(op);
-  if (!connection) return fail(connection.error());
-  auto upsert = (*connection)
-                    ->prepare(
-                        "INSERT INTO reverify_blocks (key, until) VALUES (?1, ?2) "
-                        "ON CONFLICT (key) DO UPDATE SET until = max(until, excluded.until)",
-                        op);
-  if (!upsert) return fail(upsert.error());
-  if (auto done = upsert->bind(1, key).bind(2, to_unix_ms(until)).run(); !done) return fail(done.error());
-  return {};
 }
 
 Result<std::optional<Timestamp>> SqliteStore::blocked_until(std::string_view key, Timestamp now) {
   constexpr std::string_view op = "blocked_until";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  auto select = (*connection)->prepare("SELECT until FROM reverify_blocks WHERE key = ?1 AND until > ?2", op);
+  auto select = (*connection)->prepare("SELECT block_until FROM reverify_keys WHERE key = ?1 AND block_until > ?2", op);
   if (!select) return fail(select.error());
   auto row = select->bind(1, key).bind(2, to_unix_ms(now)).step();
   if (!row) return fail(row.error());
@@ -343,45 +444,71 @@ Result<void> SqliteStore::unblock(std::string_view key) {
   constexpr std::string_view op = "unblock";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  auto transaction = ImmediateTransaction::begin(**connection, op);
-  if (!transaction) return fail(transaction.error());
-  {
-    auto remove = (*connection)->prepare("DELETE FROM reverify_blocks WHERE key = ?1", op);
-    if (!remove) return fail(remove.error());
-    if (auto done = remove->bind(1, key).run(); !done) return fail(done.error());
-  }
-  {
-    auto forget = (*connection)->prepare("DELETE FROM reverify_window_events WHERE key = ?1", op);
-    if (!forget) return fail(forget.error());
-    if (auto done = forget->bind(1, key).run(); !done) return fail(done.error());
-  }
-  return transaction->commit();
+  // The block and the key's events share one row.
+  auto remove = (*connection)->prepare("DELETE FROM reverify_keys WHERE key = ?1", op);
+  if (!remove) return fail(remove.error());
+  if (auto done = remove->bind(1, key).run(); !done) return fail(done.error());
+  return {};
 }
 
 Result<std::size_t> SqliteStore::purge_expired(Timestamp now, std::size_t limit) {
   constexpr std::string_view op = "purge_expired";
+  if (limit == 0) return std::size_t{0};
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  // Each statement deletes at most the remaining budget, so one call does bounded work and
-  // holds the write lock only briefly.
-  static constexpr std::array<const char*, 3> statements = {
-      "DELETE FROM reverify_records WHERE rowid IN "
-      "(SELECT rowid FROM reverify_records WHERE expires_at <= ?1 LIMIT ?2)",
-      "DELETE FROM reverify_window_events WHERE rowid IN "
-      "(SELECT rowid FROM reverify_window_events WHERE expires_at <= ?1 LIMIT ?2)",
-      "DELETE FROM reverify_blocks WHERE rowid IN "
-      "(SELECT rowid FROM reverify_blocks WHERE until <= ?1 LIMIT ?2)",
-  };
+  Connection& db = **connection;
+  const std::int64_t now_ms = to_unix_ms(now);
+  const auto budget_of = [](std::size_t n) { return static_cast<std::int64_t>(std::min<std::size_t>(n, INT64_MAX)); };
+  auto transaction = ImmediateTransaction::begin(db, op);
+  if (!transaction) return fail(transaction.error());
+
   std::size_t deleted = 0;
-  for (const char* sql : statements) {
-    if (deleted >= limit) break;
-    auto remove = (*connection)->prepare(sql, op);
+  {
+    auto remove = db.prepare(
+        "DELETE FROM reverify_records WHERE id IN "
+        "(SELECT id FROM reverify_records WHERE expires_at <= ?1 LIMIT ?2)",
+        op);
     if (!remove) return fail(remove.error());
-    const auto budget = static_cast<std::int64_t>(std::min<std::size_t>(limit - deleted, INT64_MAX));
-    auto changed = remove->bind(1, to_unix_ms(now)).bind(2, budget).run();
+    auto changed = remove->bind(1, now_ms).bind(2, budget_of(limit)).run();
     if (!changed) return fail(changed.error());
     deleted += static_cast<std::size_t>(*changed);
   }
+
+  // Each stale event and each ended block is one item; a row due for purging holds at least one,
+  // so `limit - deleted` rows are enough.
+  std::vector<std::pair<std::string, LoadedKey>> due;
+  if (deleted < limit) {
+    auto select = db.prepare(
+        "SELECT key, events, window_ms, block_until, purge_at FROM reverify_keys WHERE purge_at <= ?1 "
+        "ORDER BY purge_at LIMIT ?2",
+        op);
+    if (!select) return fail(select.error());
+    select->bind(1, now_ms).bind(2, budget_of(limit - deleted));
+    for (;;) {
+      auto row = select->step();
+      if (!row) return fail(row.error());
+      if (!*row) break;
+      auto loaded = read_key(*select, 1, op);
+      if (!loaded) return fail(loaded.error());
+      due.emplace_back(select->column_text(0), std::move(*loaded));
+    }
+  }
+  for (const auto& [key, loaded] : due) {
+    if (deleted >= limit) break;
+    KeyState state = loaded.state;
+    const auto stale = static_cast<std::size_t>(
+        std::upper_bound(state.events.begin(), state.events.end(), detail::saturating_add(now_ms, -state.window_ms)) -
+        state.events.begin());
+    const std::size_t take = std::min(stale, limit - deleted);
+    state.events.erase(state.events.begin(), state.events.begin() + static_cast<std::ptrdiff_t>(take));
+    deleted += take;
+    if (deleted < limit && state.block_until && *state.block_until <= now_ms) {
+      state.block_until.reset();
+      ++deleted;
+    }
+    if (auto stored = store_key(db, key, loaded, state, op); !stored) return fail(stored.error());
+  }
+  if (auto committed = transaction->commit(); !committed) return fail(committed.error());
   return deleted;
 }
 

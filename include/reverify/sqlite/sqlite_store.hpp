@@ -26,11 +26,12 @@ struct REVERIFY_API SqliteOptions {
 
 /// A `Store` on one SQLite database file (journal_mode=WAL, synchronous=NORMAL).
 ///
-/// Atomicity: single-row operations are one compare-and-set `UPDATE`; operations that read then
-/// write (`spend_attempt`, `insert` with retirement, `window_add`) run in a `BEGIN IMMEDIATE`
-/// transaction, which takes the database's write lock first, so they are atomic across threads
-/// and across processes sharing the file. The schema carries a version table and is migrated by
-/// `open`. See docs/backends.md.
+/// Atomicity: `open_code`, `cancel_code`, `check_code`, `count_failure` and `unblock` each run in
+/// one `BEGIN IMMEDIATE` transaction, which takes the database's write lock first, so they are
+/// atomic across threads and across processes sharing the file; `insert` and `use` are one
+/// statement each. `check_code` compares digests in C++ (`sodium_memcmp`) on the digest read
+/// inside its transaction. The schema carries a version table and is migrated by `open`. See
+/// docs/backends.md.
 ///
 /// Thread safety: every method may be called from any thread; each call borrows one of
 /// `pool_size` connections (an SQLite handle is never used by two threads at once).
@@ -39,7 +40,7 @@ struct REVERIFY_API SqliteOptions {
 class REVERIFY_API SqliteStore final : public Store {
  public:
   /// The schema version this build writes and reads.
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   /// Opens (and creates, per `options`) the database at `path` and migrates its schema.
   /// `":memory:"` is refused (each connection would see its own database).
@@ -49,17 +50,14 @@ class REVERIFY_API SqliteStore final : public Store {
 
   ~SqliteStore() override;
 
-  [[nodiscard]] Result<bool> insert(const VerificationRecord& record, bool retire_previous) override;
+  [[nodiscard]] Result<bool> insert(const VerificationRecord& record) override;
+  [[nodiscard]] Result<OpenResult> open_code(const VerificationRecord& record, const SendLimit& limit,
+                                             bool retire_previous, Timestamp now) override;
+  [[nodiscard]] Result<void> cancel_code(std::string_view id, std::string_view send_key, Timestamp at) override;
   [[nodiscard]] Result<std::optional<VerificationRecord>> find(std::string_view id, Timestamp now) override;
-  [[nodiscard]] Result<AttemptResult> spend_attempt(std::string_view id, std::uint32_t max_attempts,
-                                                    Timestamp now) override;
-  [[nodiscard]] Result<bool> mark_verified(std::string_view id, Timestamp now) override;
+  [[nodiscard]] Result<CheckResult> check_code(const CodeCheck& check) override;
   [[nodiscard]] Result<bool> use(std::string_view id, std::uint32_t max_uses, Timestamp now) override;
-  [[nodiscard]] Result<void> retire(std::string_view id) override;
-  [[nodiscard]] Result<WindowResult> window_add(std::string_view key, std::chrono::milliseconds window,
-                                                std::uint32_t limit, Timestamp now) override;
-  [[nodiscard]] Result<void> window_remove(std::string_view key, Timestamp at) override;
-  [[nodiscard]] Result<void> block(std::string_view key, Timestamp until) override;
+  [[nodiscard]] Result<FailureResult> count_failure(const LockoutRule& rule, Timestamp now) override;
   [[nodiscard]] Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) override;
   [[nodiscard]] Result<void> unblock(std::string_view key) override;
   [[nodiscard]] Result<std::size_t> purge_expired(Timestamp now, std::size_t limit) override;
