@@ -171,3 +171,25 @@ TEST_CASE("a code made with a rotated-out pepper still verifies while that peppe
     CHECK_FALSE(after.verify_code(v).has_value());
   }
 }
+
+namespace {
+/// A store that answers check_code with a status no contract version defines.
+class GarbledCheckStore final : public StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Result<CheckResult> check_code(const CodeCheck& check) override {
+    auto result = StoreWrapper::check_code(check);
+    if (result) result->status = static_cast<CheckStatus>(200);
+    return result;
+  }
+};
+}  // namespace
+
+TEST_CASE("a store answering an unknown check status is store_unavailable, never verified") {
+  test::ManagerFixture f(Policy{}, std::make_shared<GarbledCheckStore>(std::make_shared<MemoryStore>()));
+  const auto id = f.send_email_code();
+  const auto answer = f.verify(id, f.sender->last_code());
+  REQUIRE_FALSE(answer.has_value());
+  CHECK(answer.error() == Errc::store_unavailable);
+  CHECK(f.events->count(EventType::verified) == 0);
+}
