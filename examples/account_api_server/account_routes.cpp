@@ -26,12 +26,15 @@ std::size_t utf8_length(std::string_view text) {
 
 ApiResponse permission_denied() { return error_response(reverify::Error(reverify::Errc::permission_denied)); }
 
-// Step-up: the logto-verification-id header must name a record the library accepts.
-std::optional<ApiResponse> require_step_up(const ApiContext& ctx, const User& caller, const ApiRequest& request) {
+// Step-up: the logto-verification-id header must name a record the library accepts. With
+// count_use false the answer is only a preview (no use of the record is counted).
+std::optional<ApiResponse> require_step_up(const ApiContext& ctx, const User& caller, const ApiRequest& request,
+                                           bool count_use = true) {
   if (!request.verification_id || request.verification_id->empty()) return permission_denied();
   reverify::AuthorizeRequest authorize;
   authorize.record_id = *request.verification_id;
   authorize.user_id = caller.id;
+  authorize.count_use = count_use;
   const auto accepted = ctx.manager->authorize(authorize);
   if (!accepted) return error_response(accepted.error());
   return std::nullopt;
@@ -54,11 +57,13 @@ ApiResponse change_identifier(const ApiContext& ctx, const User& caller, const A
     return invalid_input("newIdentifierVerificationRecordId must be a string");
   }
 
-  if (auto denied = require_step_up(ctx, caller, request)) return std::move(*denied);
+  // The new-identifier proof is read first (it spends nothing) but reported after the step-up
+  // check, Logto's order: a request that fails it must not spend a use of the step-up record.
   reverify::AuthorizeRequest check;
   check.record_id = std::move(record_id);
   check.user_id = caller.id;
   const auto proved = ctx.manager->check_identifier_record(check, identifier);
+  if (auto denied = require_step_up(ctx, caller, request, proved.has_value())) return std::move(*denied);
   if (!proved) return error_response(proved.error());
 
   const auto outcome = email ? ctx.users->set_primary_email(caller.id, std::move(value), std::move(*key))

@@ -85,6 +85,10 @@ struct REVERIFY_API AuthorizeRequest {
   std::string record_id;
   std::string user_id;                  ///< the caller; must own the record
   std::optional<ActionBinding> action;  ///< when set, the record must carry the same purpose and binding
+  /// `authorize` only: false decides without counting a use against Policy::max_record_uses (a
+  /// record whose uses are spent is still refused). For ordering errors before committing to an
+  /// action — the answer is a preview, not an authorization; authorize again with true to act.
+  bool count_use = true;
 };
 
 /// What an accepted record proved.

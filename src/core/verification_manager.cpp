@@ -506,7 +506,9 @@ Result<Authorization> VerificationManager::authorize(const AuthorizeRequest& req
       record.kind == RecordKind::password || record.template_type == TemplateType::user_permission_validation;
   if (!accepted_kind) return deny("record kind or template not accepted for step-up");
   if (!m.binding_matches(record, request.action)) return deny("purpose or binding differs");
-  if (m.policy.max_record_uses > 0) {
+  if (m.policy.max_record_uses > 0 && !request.count_use) {
+    if (record.use_count >= m.policy.max_record_uses) return deny("record uses exhausted");
+  } else if (m.policy.max_record_uses > 0) {
     auto used = m.store("use", [&](Store& s) { return s.use(record.id, m.policy.max_record_uses, *now); });
     if (!used) return tl::unexpected(used.error());
     if (!*used) return deny("record uses exhausted");

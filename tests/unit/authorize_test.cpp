@@ -74,6 +74,21 @@ TEST_CASE("policy may cap the uses of a record") {
   CHECK(authorize(f, id).error() == Errc::permission_denied);
 }
 
+TEST_CASE("a preview (count_use = false) counts no use and still refuses a spent record") {
+  Policy policy;
+  policy.max_record_uses = 1;
+  test::ManagerFixture f(policy);
+  const auto id = verified_password_record(f);
+  AuthorizeRequest preview{id, "u1", std::nullopt};
+  preview.count_use = false;
+  CHECK(f.manager.authorize(preview).has_value());
+  CHECK(f.manager.authorize(preview).has_value());
+  CHECK(f.store->find(id, f.clock->now()).value()->use_count == 0);
+  CHECK(authorize(f, id).has_value());  // the one real use
+  CHECK(f.manager.authorize(preview).error() == Errc::permission_denied);
+  CHECK(authorize(f, id).error() == Errc::permission_denied);
+}
+
 TEST_CASE("a record bound to one payment approves only that payment") {
   test::ManagerFixture f;
   const ActionBinding payment{"payment", "payee=ACME;amount=100.00EUR"};
