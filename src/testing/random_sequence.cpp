@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -180,6 +181,15 @@ void run_random_sequence(Store& store, std::uint64_t seed, int steps) {
   const std::vector<std::string> keys = all_keys();
   std::uint64_t next_id = 1;
   std::array<unsigned, 9> check_statuses{};
+  // Instants where an answer changes (expiry, window and block edges): time sometimes jumps to
+  // one exactly, so that the millisecond rules are compared too.
+  std::set<std::int64_t> edges;
+  const auto edges_of = [&](const VerificationRecord& record) {
+    edges.insert(to_unix_ms(record.expires_at));
+    edges.insert(to_unix_ms(record.code_expires_at));
+    edges.insert(to_unix_ms(record.code_expires_at) + 1);
+  };
+  unsigned edge_jumps = 0;
 
   const auto pick_id = [&]() -> std::string {
     if (ids.empty() || rng.chance(6)) return test_id(1'000'000'000 + rng.below(1000));  // never inserted
@@ -194,7 +204,24 @@ void run_random_sequence(Store& store, std::uint64_t seed, int steps) {
 
   for (int step = 0; step < steps; ++step) {
     const std::uint32_t pace = rng.below(100);
-    if (pace >= 30) now += rng.below(pace < 95 ? 400 : 4000);
+    edges.erase(edges.begin(), edges.upper_bound(now));
+    if (pace < 10 && !edges.empty() && *edges.begin() - now < 4000) {
+      now = *edges.begin();
+      ++edge_jumps;
+      // Read-only probes at the edge: every block, and the latest records.
+      INFO("edge probe at t0 + " << (now - to_unix_ms(t0)) << " ms");
+      for (const std::string& key : keys) {
+        const auto expected = model.blocked_until(key, now);
+        REQUIRE(ms(ok(store.blocked_until(key, from_unix_ms(now)), "blocked_until")) ==
+                (expected ? *expected : std::int64_t{-1}));
+      }
+      for (std::size_t back = 0; back < std::min<std::size_t>(ids.size(), 8); ++back) {
+        const std::string& id = ids[ids.size() - 1 - back];
+        require_same(ok(store.find(id, from_unix_ms(now)), "find"), model.find(id, now));
+      }
+    } else if (pace >= 30) {
+      now += rng.below(pace < 95 ? 400 : 4000);
+    }
     const Timestamp at = from_unix_ms(now);
     const std::uint32_t op = rng.below(100);
     INFO("seed " << seed << ", step " << step << ", op " << op << ", now = t0 + " << (now - to_unix_ms(t0)) << " ms");
@@ -203,6 +230,7 @@ void run_random_sequence(Store& store, std::uint64_t seed, int steps) {
       const VerificationRecord record = random_record(rng, test_id(next_id++), now);
       INFO("insert " << describe(record));
       ids.push_back(record.id);
+      edges_of(record);
       REQUIRE(ok(store.insert(record), "insert") == model.insert(record));
     } else if (op < 10) {
       const auto id = pick_live_id();
@@ -233,6 +261,8 @@ void run_random_sequence(Store& store, std::uint64_t seed, int steps) {
       if (expected.status == OpenStatus::opened) {
         ids.push_back(record.id);
         sent.push_back({record.id, key, now});
+        edges_of(record);
+        edges.insert(now + window);
       }
     } else if (op < 30) {
       Sent cancel;
@@ -251,7 +281,10 @@ void run_random_sequence(Store& store, std::uint64_t seed, int steps) {
       INFO("find " << id);
       require_same(ok(store.find(id, at), "find"), model.find(id, now));
     } else if (op < 66) {
-      const std::string id = pick_id();
+      // Mostly one of the latest codes sent, so that attempts run out and lockouts happen.
+      const std::string id = !sent.empty() && rng.chance(60)
+                                 ? sent[sent.size() - 1 - rng.below(std::min<std::size_t>(sent.size(), 4))].id
+                                 : pick_id();
       const auto present = model.records().find(id);
       VerificationRecord target = present != model.records().end() ? present->second : random_code(rng, id, now);
       // Mostly the owner naming the record's identifier; sometimes someone or something else.
@@ -267,7 +300,7 @@ void run_random_sequence(Store& store, std::uint64_t seed, int steps) {
       check.user_id = target.user_id;
       check.kind = target.kind;
       check.identifier_key = target.identifier_key;
-      check.max_attempts = 1 + rng.below(4);
+      check.max_attempts = 1 + rng.below(3);
       check.lockout = LockoutRule{lock, milliseconds(rule.window_ms), rule.failures, milliseconds(rule.duration_ms)};
       check.now = at;
       const std::uint32_t form = rng.below(100);
@@ -275,9 +308,9 @@ void run_random_sequence(Store& store, std::uint64_t seed, int steps) {
       const Digest wrong = test_digest(rng.below(1u << 30) | (1u << 30));
       for (const std::uint32_t pepper : peppers) {
         if (pepper == target.pepper_id) {
-          // 0..54 right, 55..84 wrong, 85..99 the record's pepper not offered.
-          if (form < 55) check.offered.push_back({pepper, right});
-          if (form >= 55 && form < 85) check.offered.push_back({pepper, wrong});
+          // 0..44 right, 45..89 wrong, 90..99 the record's pepper not offered.
+          if (form < 45) check.offered.push_back({pepper, right});
+          if (form >= 45 && form < 90) check.offered.push_back({pepper, wrong});
         } else if (rng.chance(60)) {
           // Other peppers: a random digest, or the right one under the wrong pepper id.
           check.offered.push_back({pepper, rng.chance(50) ? right : test_digest(rng.below(1u << 30))});
@@ -295,6 +328,8 @@ void run_random_sequence(Store& store, std::uint64_t seed, int steps) {
       REQUIRE(actual.attempts == expected.attempts);
       if (expected.status == CheckStatus::exhausted || expected.status == CheckStatus::mismatch) {
         require_same(failure, FailureResult{actual.failures, actual.blocked_until});
+        edges.insert(now + rule.window_ms);
+        if (failure.result.blocked_until) edges.insert(to_unix_ms(*failure.result.blocked_until));
       } else {
         REQUIRE(ms(actual.blocked_until) == ms(expected.blocked_until));
       }
@@ -312,7 +347,10 @@ void run_random_sequence(Store& store, std::uint64_t seed, int steps) {
           ok(store.count_failure(
                  LockoutRule{key, milliseconds(rule.window_ms), rule.failures, milliseconds(rule.duration_ms)}, at),
              "count_failure");
-      require_same(model.count_failure(key, rule.window_ms, rule.failures, rule.duration_ms, now), actual);
+      const ModelFailure expected = model.count_failure(key, rule.window_ms, rule.failures, rule.duration_ms, now);
+      require_same(expected, actual);
+      edges.insert(now + rule.window_ms);
+      if (expected.result.blocked_until) edges.insert(to_unix_ms(*expected.result.blocked_until));
     } else if (op < 91) {
       const std::string& key = keys[rng.below(keys.size())];
       INFO("blocked_until " << key);
@@ -332,7 +370,9 @@ void run_random_sequence(Store& store, std::uint64_t seed, int steps) {
     }
   }
 
-  // The mix reached every answer of check_code at least once (else the seed tests too little).
+  // The mix reached every answer of check_code at least once and the edges often (else the seed
+  // tests too little).
+  CHECK(edge_jumps >= static_cast<unsigned>(steps / 40));
   for (std::size_t status = 0; status < check_statuses.size(); ++status) {
     INFO("check_code status " << status << " answered " << check_statuses[status] << " times");
     CHECK(check_statuses[status] > 0);
