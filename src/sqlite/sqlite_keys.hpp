@@ -31,7 +31,7 @@ struct KeyState {
   [[nodiscard]] bool blocked_at(std::int64_t now_ms) const noexcept { return block_until && now_ms < *block_until; }
 
   /// The first instant something in the row can be purged: its oldest event leaves the window,
-  /// or its block ends. The purge index is on this column.
+  /// or its block ends.
   [[nodiscard]] std::int64_t purge_at() const noexcept {
     std::int64_t at = events.empty() ? never : saturating_add(events.front(), window_ms);
     if (block_until) at = std::min(at, *block_until);
@@ -77,19 +77,31 @@ struct KeyState {
   return true;
 }
 
-/// Binds key, events, window_ms, block_until, purge_at to `first` … `first + 4`.
-inline void bind_key_state(Statement& statement, int first, std::string_view key, const KeyState& state) {
+/// Where a key's row sorts: keys of the manager's form "<scope>:<type>:<identifier key>" sort by
+/// the identifier key, beside the code slots of that identifier (whose `near` is the record's
+/// identifier_key), so that one send usually writes one page of reverify_keys. Locality only:
+/// every lookup computes `near` from the key itself, so any key string works.
+[[nodiscard]] inline std::string_view near_of(std::string_view key) noexcept {
+  const auto first = key.find(':');
+  if (first == std::string_view::npos) return key;
+  const auto second = key.find(':', first + 1);
+  return key.substr((second == std::string_view::npos ? first : second) + 1);
+}
+
+/// Binds near, key, events, window_ms, block_until, purge_at to ?1 … ?6.
+inline void bind_key_state(Statement& statement, std::string_view key, const KeyState& state) {
   const std::vector<unsigned char> events = pack_events(state.events);
   static constexpr unsigned char no_events = 0;  // a null pointer would bind NULL, not an empty blob
-  statement.bind(first, key)
-      .bind_blob(first + 1, events.empty() ? &no_events : events.data(), events.size())
-      .bind(first + 2, state.window_ms);
+  statement.bind(1, near_of(key))
+      .bind(2, key)
+      .bind_blob(3, events.empty() ? &no_events : events.data(), events.size())
+      .bind(4, state.window_ms);
   if (state.block_until) {
-    statement.bind(first + 3, *state.block_until);
+    statement.bind(5, *state.block_until);
   } else {
-    statement.bind_null(first + 3);
+    statement.bind_null(5);
   }
-  statement.bind(first + 4, state.purge_at());
+  statement.bind(6, state.purge_at());
 }
 
 }  // namespace reverify::sqlite::detail

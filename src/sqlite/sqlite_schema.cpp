@@ -51,8 +51,10 @@ CREATE TABLE reverify_blocks (
                          migration_op);
 }
 
-// Version 2 writes fewer pages per step: records keyed by id in one b-tree (WITHOUT ROWID), and
-// one compact row per window/block key (events packed in a blob) instead of a row per event.
+// Version 2 writes fewer pages per step. Records are keyed by id in one b-tree (WITHOUT ROWID)
+// with no secondary index (purge scans). Window events and blocks live in one row per key (events
+// packed in a blob), and the code slots in rows of the same table, sorted by identifier (`near`)
+// so that a send's window row and its slot row usually share a page.
 Result<void> v1_to_v2(Connection& connection) {
   if (auto tables = connection.exec(R"sql(
 CREATE TABLE reverify_records_v2 (
@@ -80,16 +82,21 @@ INSERT INTO reverify_records_v2 SELECT id, user_id, kind, template_type, identif
   retired, slot FROM reverify_records;
 DROP TABLE reverify_records;
 ALTER TABLE reverify_records_v2 RENAME TO reverify_records;
-CREATE INDEX reverify_records_expires ON reverify_records (expires_at);
-CREATE INDEX reverify_records_slot ON reverify_records (slot) WHERE slot IS NOT NULL;
 CREATE TABLE reverify_keys (
-  key         TEXT    PRIMARY KEY,
-  events      BLOB    NOT NULL,
-  window_ms   INTEGER NOT NULL,
+  near        TEXT    NOT NULL,
+  kind        INTEGER NOT NULL,
+  key         TEXT    NOT NULL,
+  events      BLOB,
+  window_ms   INTEGER,
   block_until INTEGER,
-  purge_at    INTEGER NOT NULL
+  purge_at    INTEGER,
+  holder      TEXT,
+  PRIMARY KEY (near, kind, key)
 ) WITHOUT ROWID;
-CREATE INDEX reverify_keys_purge ON reverify_keys (purge_at);
+INSERT INTO reverify_keys (near, kind, key, holder)
+  SELECT identifier_key, 1, slot, id FROM reverify_records
+  WHERE slot IS NOT NULL AND verified = 0 AND retired = 0 ORDER BY created_at
+  ON CONFLICT (near, kind, key) DO UPDATE SET holder = excluded.holder;
 )sql",
                                     migration_op);
       !tables) {
@@ -100,10 +107,11 @@ CREATE INDEX reverify_keys_purge ON reverify_keys (purge_at);
   // longest window any of them was counted under.
   const auto put = [&](const std::string& key, const KeyState& state) -> Result<void> {
     auto statement = connection.prepare(
-        "INSERT INTO reverify_keys (key, events, window_ms, block_until, purge_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) "
+        "VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6)",
         migration_op);
     if (!statement) return fail(statement.error());
-    bind_key_state(*statement, 1, key, state);
+    bind_key_state(*statement, key, state);
     if (auto done = statement->run(); !done) return fail(done.error());
     return {};
   };

@@ -49,60 +49,63 @@ void bind_digest(Statement& statement, int index, const std::optional<Digest>& d
   }
 }
 
-// A key row as read (columns `first` … `first + 3`: events, window_ms, block_until, purge_at);
-// all NULL (a LEFT JOIN without a match) is an absent key.
+// A window/block key row as read (columns `first` … `first + 2`: events, window_ms, block_until);
+// NULL events (a LEFT JOIN without a match) is an absent key.
 struct LoadedKey {
   KeyState state;
   bool exists = false;
-  std::int64_t purge_at = 0;
 };
 
 Result<LoadedKey> read_key(const Statement& statement, int first, std::string_view operation) {
   LoadedKey loaded;
-  if (statement.column_is_null(first + 3)) return loaded;
+  if (statement.column_is_null(first)) return loaded;
   loaded.exists = true;
   if (!detail::unpack_events(statement.column_blob(first), loaded.state.events)) {
     return fail(Errc::store_unavailable, "sqlite " + std::string(operation) + ": malformed window events");
   }
   loaded.state.window_ms = statement.column_int(first + 1);
   if (!statement.column_is_null(first + 2)) loaded.state.block_until = statement.column_int(first + 2);
-  loaded.purge_at = statement.column_int(first + 3);
   return loaded;
 }
 
 Result<LoadedKey> load_key(Connection& connection, std::string_view key, std::string_view operation) {
-  auto select = connection.prepare("SELECT events, window_ms, block_until, purge_at FROM reverify_keys WHERE key = ?1",
-                                   operation);
+  auto select = connection.prepare(
+      "SELECT events, window_ms, block_until FROM reverify_keys WHERE near = ?1 AND kind = 0 AND key = ?2", operation);
   if (!select) return fail(select.error());
-  auto row = select->bind(1, key).step();
+  auto row = select->bind(1, detail::near_of(key)).bind(2, key).step();
   if (!row) return fail(row.error());
   if (!*row) return LoadedKey{};
   return read_key(*select, 0, operation);
 }
 
-// Writes a key row back, touching the purge index only when its column changes (the index on
-// purge_at is written whenever an UPDATE names the column).
+// Writes a key row back (deleting it once it holds nothing).
 Result<void> store_key(Connection& connection, std::string_view key, const LoadedKey& before, const KeyState& after,
                        std::string_view operation) {
-  const char* sql = nullptr;
   if (after.empty()) {
     if (!before.exists) return {};
-    sql = "DELETE FROM reverify_keys WHERE key = ?1";
-  } else if (!before.exists) {
-    sql = "INSERT INTO reverify_keys (key, events, window_ms, block_until, purge_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-  } else if (before.purge_at != after.purge_at()) {
-    sql = "UPDATE reverify_keys SET events = ?2, window_ms = ?3, block_until = ?4, purge_at = ?5 WHERE key = ?1";
-  } else {
-    sql = "UPDATE reverify_keys SET events = ?2, window_ms = ?3, block_until = ?4 WHERE key = ?1 AND purge_at = ?5";
+    auto remove = connection.prepare("DELETE FROM reverify_keys WHERE near = ?1 AND kind = 0 AND key = ?2", operation);
+    if (!remove) return fail(remove.error());
+    if (auto done = remove->bind(1, detail::near_of(key)).bind(2, key).run(); !done) return fail(done.error());
+    return {};
   }
-  auto statement = connection.prepare(sql, operation);
-  if (!statement) return fail(statement.error());
-  if (after.empty()) {
-    statement->bind(1, key);
-  } else {
-    detail::bind_key_state(*statement, 1, key, after);
-  }
-  if (auto done = statement->run(); !done) return fail(done.error());
+  auto upsert = connection.prepare(
+      "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) "
+      "VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (near, kind, key) DO UPDATE SET events = excluded.events, "
+      "window_ms = excluded.window_ms, block_until = excluded.block_until, purge_at = excluded.purge_at",
+      operation);
+  if (!upsert) return fail(upsert.error());
+  detail::bind_key_state(*upsert, key, after);
+  if (auto done = upsert->run(); !done) return fail(done.error());
+  return {};
+}
+
+// Forgets the slot row of `slot` (near `identifier_key`) if it still names record `id`.
+Result<void> drop_slot(Connection& connection, std::string_view identifier_key, std::string_view slot,
+                       std::string_view id, std::string_view operation) {
+  auto remove = connection.prepare(
+      "DELETE FROM reverify_keys WHERE near = ?1 AND kind = 1 AND key = ?2 AND holder = ?3", operation);
+  if (!remove) return fail(remove.error());
+  if (auto done = remove->bind(1, identifier_key).bind(2, slot).bind(3, id).run(); !done) return fail(done.error());
   return {};
 }
 
@@ -225,12 +228,21 @@ Result<OpenResult> SqliteStore::open_code(const VerificationRecord& record, cons
   if (auto stored = store_key(db, limit.key, *loaded, state, op); !stored) return fail(stored.error());
 
   if (takes_slot) {
-    // Every earlier record of the slot is retired or verified already, except its holder: so this
-    // retires exactly the previous holder when it is unverified.
+    // The slot row names the holder; every earlier record of the slot is retired or verified.
     auto retire = db.prepare(
-        "UPDATE reverify_records SET retired = 1 WHERE slot = ?1 AND id <> ?2 AND verified = 0 AND retired = 0", op);
+        "UPDATE reverify_records SET retired = 1 WHERE id = (SELECT holder FROM reverify_keys WHERE near = ?1 AND "
+        "kind = 1 AND key = ?2) AND verified = 0 AND retired = 0",
+        op);
     if (!retire) return fail(retire.error());
-    if (auto done = retire->bind(1, slot).bind(2, record.id).run(); !done) return fail(done.error());
+    if (auto done = retire->bind(1, record.identifier_key).bind(2, slot).run(); !done) return fail(done.error());
+    auto hold = db.prepare(
+        "INSERT INTO reverify_keys (near, kind, key, holder) VALUES (?1, 1, ?2, ?3) "
+        "ON CONFLICT (near, kind, key) DO UPDATE SET holder = excluded.holder",
+        op);
+    if (!hold) return fail(hold.error());
+    if (auto done = hold->bind(1, record.identifier_key).bind(2, slot).bind(3, record.id).run(); !done) {
+      return fail(done.error());
+    }
   }
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
   result.status = OpenStatus::opened;
@@ -247,9 +259,18 @@ Result<void> SqliteStore::cancel_code(std::string_view id, std::string_view send
   auto transaction = ImmediateTransaction::begin(db, op);
   if (!transaction) return fail(transaction.error());
   {
-    auto remove = db.prepare("DELETE FROM reverify_records WHERE id = ?1", op);
+    auto remove = db.prepare("DELETE FROM reverify_records WHERE id = ?1 RETURNING identifier_key, slot", op);
     if (!remove) return fail(remove.error());
-    if (auto done = remove->bind(1, id).run(); !done) return fail(done.error());
+    auto row = remove->bind(1, id).step();
+    if (!row) return fail(row.error());
+    if (*row && !remove->column_is_null(1)) {
+      const std::string identifier_key = remove->column_text(0);
+      const std::string slot = remove->column_text(1);
+      if (auto done = remove->run(); !done) return fail(done.error());
+      if (auto dropped = drop_slot(db, identifier_key, slot, id, op); !dropped) return fail(dropped.error());
+    } else if (auto done = remove->run(); !done) {
+      return fail(done.error());
+    }
   }
   auto loaded = load_key(db, send_key, op);
   if (!loaded) return fail(loaded.error());
@@ -317,8 +338,8 @@ Result<CheckResult> SqliteStore::check_code(const CodeCheck& check) {
     // The record and the lockout key in one read: a missing key row reads as NULLs.
     auto select = db.prepare(
         "SELECT r.attempts, r.verified, r.identifier_key, r.code_expires_at, r.pepper_id, r.code_digest, "
-        "k.events, k.window_ms, k.block_until, k.purge_at FROM reverify_records AS r "
-        "LEFT JOIN reverify_keys AS k ON k.key = ?5 "
+        "k.events, k.window_ms, k.block_until FROM reverify_records AS r "
+        "LEFT JOIN reverify_keys AS k ON k.near = ?6 AND k.kind = 0 AND k.key = ?5 "
         "WHERE r.id = ?1 AND r.expires_at > ?2 AND r.retired = 0 AND r.user_id = ?3 AND r.kind = ?4",
         op);
     if (!select) return fail(select.error());
@@ -327,6 +348,7 @@ Result<CheckResult> SqliteStore::check_code(const CodeCheck& check) {
                    .bind(3, check.user_id)
                    .bind(4, static_cast<std::int64_t>(check.kind))
                    .bind(5, check.lockout.key)
+                   .bind(6, detail::near_of(check.lockout.key))
                    .step();
     if (!row) return fail(row.error());
     if (*row) {
@@ -432,9 +454,13 @@ Result<std::optional<Timestamp>> SqliteStore::blocked_until(std::string_view key
   constexpr std::string_view op = "blocked_until";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  auto select = (*connection)->prepare("SELECT block_until FROM reverify_keys WHERE key = ?1 AND block_until > ?2", op);
+  auto select =
+      (*connection)
+          ->prepare(
+              "SELECT block_until FROM reverify_keys WHERE near = ?3 AND kind = 0 AND key = ?1 AND block_until > ?2",
+              op);
   if (!select) return fail(select.error());
-  auto row = select->bind(1, key).bind(2, to_unix_ms(now)).step();
+  auto row = select->bind(1, key).bind(2, to_unix_ms(now)).bind(3, detail::near_of(key)).step();
   if (!row) return fail(row.error());
   if (!*row) return std::optional<Timestamp>{};
   return std::optional<Timestamp>(from_unix_ms(select->column_int(0)));
@@ -445,9 +471,9 @@ Result<void> SqliteStore::unblock(std::string_view key) {
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
   // The block and the key's events share one row.
-  auto remove = (*connection)->prepare("DELETE FROM reverify_keys WHERE key = ?1", op);
+  auto remove = (*connection)->prepare("DELETE FROM reverify_keys WHERE near = ?1 AND kind = 0 AND key = ?2", op);
   if (!remove) return fail(remove.error());
-  if (auto done = remove->bind(1, key).run(); !done) return fail(done.error());
+  if (auto done = remove->bind(1, detail::near_of(key)).bind(2, key).run(); !done) return fail(done.error());
   return {};
 }
 
@@ -458,44 +484,64 @@ Result<std::size_t> SqliteStore::purge_expired(Timestamp now, std::size_t limit)
   if (!connection) return fail(connection.error());
   Connection& db = **connection;
   const std::int64_t now_ms = to_unix_ms(now);
-  const auto budget_of = [](std::size_t n) { return static_cast<std::int64_t>(std::min<std::size_t>(n, INT64_MAX)); };
-  auto transaction = ImmediateTransaction::begin(db, op);
-  if (!transaction) return fail(transaction.error());
+  const auto budget = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
 
-  std::size_t deleted = 0;
+  // No index serves the purge (an index would cost every send a page): candidates are found by a
+  // scan outside the write lock (WAL readers never block the writer), then deleted in one short
+  // transaction that checks each again.
+  std::vector<std::string> records;
+  std::vector<std::string> keys;
   {
-    auto remove = db.prepare(
-        "DELETE FROM reverify_records WHERE id IN "
-        "(SELECT id FROM reverify_records WHERE expires_at <= ?1 LIMIT ?2)",
-        op);
-    if (!remove) return fail(remove.error());
-    auto changed = remove->bind(1, now_ms).bind(2, budget_of(limit)).run();
-    if (!changed) return fail(changed.error());
-    deleted += static_cast<std::size_t>(*changed);
-  }
-
-  // Each stale event and each ended block is one item; a row due for purging holds at least one,
-  // so `limit - deleted` rows are enough.
-  std::vector<std::pair<std::string, LoadedKey>> due;
-  if (deleted < limit) {
-    auto select = db.prepare(
-        "SELECT key, events, window_ms, block_until, purge_at FROM reverify_keys WHERE purge_at <= ?1 "
-        "ORDER BY purge_at LIMIT ?2",
-        op);
+    auto select = db.prepare("SELECT id FROM reverify_records WHERE expires_at <= ?1 LIMIT ?2", op);
     if (!select) return fail(select.error());
-    select->bind(1, now_ms).bind(2, budget_of(limit - deleted));
+    select->bind(1, now_ms).bind(2, budget);
     for (;;) {
       auto row = select->step();
       if (!row) return fail(row.error());
       if (!*row) break;
-      auto loaded = read_key(*select, 1, op);
-      if (!loaded) return fail(loaded.error());
-      due.emplace_back(select->column_text(0), std::move(*loaded));
+      records.push_back(select->column_text(0));
     }
   }
-  for (const auto& [key, loaded] : due) {
+  if (records.size() < limit) {
+    // A row due for purging holds at least one item, so this many rows are enough.
+    auto select = db.prepare("SELECT key FROM reverify_keys WHERE kind = 0 AND purge_at <= ?1 LIMIT ?2", op);
+    if (!select) return fail(select.error());
+    select->bind(1, now_ms).bind(2, budget - static_cast<std::int64_t>(records.size()));
+    for (;;) {
+      auto row = select->step();
+      if (!row) return fail(row.error());
+      if (!*row) break;
+      keys.push_back(select->column_text(0));
+    }
+  }
+  if (records.empty() && keys.empty()) return std::size_t{0};
+
+  auto transaction = ImmediateTransaction::begin(db, op);
+  if (!transaction) return fail(transaction.error());
+  std::size_t deleted = 0;
+  for (const std::string& id : records) {
+    auto remove = db.prepare(
+        "DELETE FROM reverify_records WHERE id = ?1 AND expires_at <= ?2 RETURNING identifier_key, slot", op);
+    if (!remove) return fail(remove.error());
+    auto row = remove->bind(1, id).bind(2, now_ms).step();
+    if (!row) return fail(row.error());
+    if (!*row) continue;  // purged or replaced meanwhile
+    ++deleted;
+    if (remove->column_is_null(1)) {
+      if (auto done = remove->run(); !done) return fail(done.error());
+      continue;
+    }
+    const std::string identifier_key = remove->column_text(0);
+    const std::string slot = remove->column_text(1);
+    if (auto done = remove->run(); !done) return fail(done.error());
+    if (auto dropped = drop_slot(db, identifier_key, slot, id, op); !dropped) return fail(dropped.error());
+  }
+  // Each stale event and each ended block is one item.
+  for (const std::string& key : keys) {
     if (deleted >= limit) break;
-    KeyState state = loaded.state;
+    auto loaded = load_key(db, key, op);
+    if (!loaded) return fail(loaded.error());
+    KeyState state = loaded->state;
     const auto stale = static_cast<std::size_t>(
         std::upper_bound(state.events.begin(), state.events.end(), detail::saturating_add(now_ms, -state.window_ms)) -
         state.events.begin());
@@ -506,7 +552,7 @@ Result<std::size_t> SqliteStore::purge_expired(Timestamp now, std::size_t limit)
       state.block_until.reset();
       ++deleted;
     }
-    if (auto stored = store_key(db, key, loaded, state, op); !stored) return fail(stored.error());
+    if (auto stored = store_key(db, key, *loaded, state, op); !stored) return fail(stored.error());
   }
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
   return deleted;
