@@ -56,7 +56,7 @@ const std::array<StatementSource, statement_count> sources = {{
     {"reverify_unblock", "SELECT :\"schema\".unblock($1)", 1, {text_oid}, true},
     // Bounded: records first, then window events (a window row whose events exceed what is left
     // of the budget loses only its oldest events), then blocks; rows in use are skipped, never
-    // waited for. Code slots are bookkeeping, deleted alongside (at most `limit`) but not counted.
+    // waited for.
     {"reverify_purge_expired",
      "WITH r AS (DELETE FROM :\"schema\".records WHERE id IN (SELECT id FROM :\"schema\".records "
      "  WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1), "
@@ -72,9 +72,7 @@ const std::array<StatementSource, statement_count> sources = {{
      "  RETURNING (SELECT left_over FROM rc) - (ws.cum - ws.n) AS n), "
      "wc AS (SELECT coalesce((SELECT sum(n) FROM wd), 0) + coalesce((SELECT sum(n) FROM wt), 0) AS n), "
      "b AS (DELETE FROM :\"schema\".blocks WHERE key IN (SELECT key FROM :\"schema\".blocks WHERE until <= $1 "
-     "  LIMIT GREATEST((SELECT left_over FROM rc) - (SELECT n FROM wc), 0) FOR UPDATE SKIP LOCKED) RETURNING 1), "
-     "s AS (DELETE FROM :\"schema\".code_slots WHERE slot IN (SELECT slot FROM :\"schema\".code_slots "
-     "  WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)) "
+     "  LIMIT GREATEST((SELECT left_over FROM rc) - (SELECT n FROM wc), 0) FOR UPDATE SKIP LOCKED) RETURNING 1) "
      "SELECT $2 - (SELECT left_over FROM rc) + (SELECT n FROM wc) + (SELECT count(*) FROM b)",
      2,
      {int8_oid, int8_oid},

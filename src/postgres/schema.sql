@@ -11,9 +11,9 @@
 -- Locking (READ COMMITTED): every statement inside a function takes a fresh snapshot, so a
 -- function that first locks what it decides on reads the latest committed state. Locks are always
 -- taken in one order, so two calls never wait for each other in a cycle: a code slot
--- (advisory), then record rows (FOR UPDATE / UPDATE / DELETE), then a window/block key
--- (advisory). Rows of `windows` and `blocks` are only written under their key's lock (purge
--- skips locked rows instead of waiting).
+-- (advisory), then record rows (FOR UPDATE / UPDATE / DELETE), then a window or block key
+-- (advisory, or the row lock of INSERT … ON CONFLICT DO UPDATE on a `windows` row). Purge skips
+-- locked rows instead of waiting.
 
 CREATE SCHEMA IF NOT EXISTS :"schema";
 
@@ -40,25 +40,18 @@ CREATE TABLE IF NOT EXISTS :"schema".records (
   code_expires_at bigint   NOT NULL,
   verified        boolean  NOT NULL,
   retired         boolean  NOT NULL,
-  slot            text     -- set when the record took its code slot (open_code with retire_previous)
+  slot            text     -- code slot (user, kind, identifier, template) when opened with retire_previous
 );
 CREATE INDEX IF NOT EXISTS records_expires_at ON :"schema".records (expires_at);
-
--- The current holder of each code slot (user, kind, identifier, template): a newer code retires
--- the previous holder.
-CREATE TABLE IF NOT EXISTS :"schema".code_slots (
-  slot        text   PRIMARY KEY,
-  record_id   text   NOT NULL,
-  previous_id text,
-  expires_at  bigint NOT NULL
-);
-CREATE INDEX IF NOT EXISTS code_slots_expires_at ON :"schema".code_slots (expires_at);
+-- The unverified, unretired record of a slot is its current holder: a newer code retires it.
+CREATE INDEX IF NOT EXISTS records_slot ON :"schema".records (slot) WHERE slot IS NOT NULL;
 
 -- Rolling windows (sends and lockout failures): all events of one key in one sorted array.
 CREATE TABLE IF NOT EXISTS :"schema".windows (
   key        text     PRIMARY KEY,
   events     bigint[] NOT NULL,
-  expires_at bigint   NOT NULL  -- when every event has left every window seen
+  counted    boolean  NOT NULL,  -- whether the last update added its event (open_code)
+  expires_at bigint   NOT NULL   -- when every event has left every window seen
 );
 CREATE INDEX IF NOT EXISTS windows_expires_at ON :"schema".windows (expires_at);
 
@@ -71,24 +64,10 @@ CREATE INDEX IF NOT EXISTS blocks_until ON :"schema".blocks (until);
 -- Functions: function bodies are not expanded by psql, so each one names its schema through
 -- search_path instead.
 
--- Serialises the calls on one window/block key (or, with kind 'slot', one code slot) until the
--- transaction ends.
-CREATE OR REPLACE FUNCTION :"schema".lock_name(kind text, name text) RETURNS void
-LANGUAGE sql SET search_path = :"schema", pg_temp AS $$
-  SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || kind || '/' || name, 0));
-$$;
-
--- Adds `event` to the window of `w_key` after forgetting the events that left a `w_window`
--- window; the key's lock must be held. Returns the events kept, sorted.
-CREATE OR REPLACE FUNCTION :"schema".window_push(w_key text, w_window bigint, event bigint) RETURNS bigint[]
-LANGUAGE sql SET search_path = :"schema", pg_temp AS $$
-  INSERT INTO windows AS w (key, events, expires_at) VALUES (w_key, ARRAY[event], event + w_window)
-  ON CONFLICT (key) DO UPDATE SET
-    events = ARRAY(SELECT e FROM (SELECT e FROM unnest(w.events) e WHERE e > event - w_window
-                                  UNION ALL SELECT event) kept ORDER BY e),
-    expires_at = GREATEST(w.expires_at, event + w_window)
-  RETURNING w.events;
-$$;
+-- Advisory locks: pg_advisory_xact_lock(hashtextextended(current_schema() || '/key/' || key, 0))
+-- serialises the calls on one window/block key, '/slot/' one code slot, until the transaction
+-- ends. A window update forgets the events that left the window, adds the new one and keeps the
+-- array sorted; it is written out in each function because PL/pgSQL keeps its statements' plans.
 
 -- count_failure: one failure of `f_key` at `f_now`; blocks the key until f_now + f_duration
 -- (keeping a later end) when `f_failures` or more are in the window.
@@ -96,8 +75,14 @@ CREATE OR REPLACE FUNCTION :"schema".count_failure(f_key text, f_window bigint, 
     f_duration bigint, f_now bigint, OUT out_failures integer, OUT out_blocked_until bigint)
 LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
 BEGIN
-  PERFORM lock_name('key', f_key);
-  out_failures := cardinality(window_push(f_key, f_window, f_now));
+  PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || '/key/' || f_key, 0));
+  INSERT INTO windows AS w (key, events, counted, expires_at) VALUES (f_key, ARRAY[f_now], true, f_now + f_window)
+  ON CONFLICT (key) DO UPDATE SET
+    events = ARRAY(SELECT e FROM (SELECT e FROM unnest(w.events) e WHERE e > f_now - f_window
+                                  UNION ALL SELECT f_now) x ORDER BY e),
+    counted = true,
+    expires_at = GREATEST(w.expires_at, f_now + f_window)
+  RETURNING cardinality(w.events) INTO out_failures;
   IF out_failures >= f_failures THEN
     INSERT INTO blocks AS b (key, until) VALUES (f_key, f_now + f_duration)
     ON CONFLICT (key) DO UPDATE SET until = GREATEST(b.until, EXCLUDED.until)
@@ -107,7 +92,10 @@ END;
 $$;
 
 -- open_code: out_status 0 opened, 1 rate_limited, 2 id_taken. `o_slot` is NULL when the record
--- does not retire the previous holder of its code slot.
+-- does not retire the previous holder of its code slot. Past the slot's locks, the common path
+-- inserts the record, counts the send (the window row's lock makes the count exact) and retires
+-- the previous holder. A refused send deletes the record it inserted: the transaction changes
+-- nothing.
 CREATE OR REPLACE FUNCTION :"schema".open_code(o_id text, o_user_id text, o_kind smallint,
     o_template_type smallint, o_identifier text, o_identifier_key text, o_purpose text, o_binding_digest bytea,
     o_code_digest bytea, o_pepper_id bigint, o_attempts integer, o_use_count integer, o_created_at bigint,
@@ -116,30 +104,16 @@ CREATE OR REPLACE FUNCTION :"schema".open_code(o_id text, o_user_id text, o_kind
     OUT out_status smallint, OUT out_sends integer, OUT out_oldest bigint)
 LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
 DECLARE
-  previous text;
-  kept bigint[];
+  added boolean;
+  held boolean := false;
 BEGIN
   out_status := 2;
   out_sends := 0;
   IF o_slot IS NOT NULL THEN
-    PERFORM lock_name('slot', o_slot);
-    SELECT s.record_id INTO previous FROM code_slots s WHERE s.slot = o_slot;
-    IF previous IS NOT NULL THEN
-      PERFORM 1 FROM records r WHERE r.id = previous FOR UPDATE;
-    END IF;
-  END IF;
-  PERFORM lock_name('key', o_key);
-  PERFORM 1 FROM records r WHERE r.id = o_id;
-  IF FOUND THEN
-    RETURN;
-  END IF;
-  SELECT coalesce(array_agg(e ORDER BY e), '{}') INTO kept
-    FROM windows w, unnest(w.events) e WHERE w.key = o_key AND e > o_now - o_window;
-  IF cardinality(kept) >= o_limit THEN
-    out_status := 1;
-    out_sends := cardinality(kept);
-    out_oldest := kept[1];
-    RETURN;
+    -- The previous holder is locked before the window row, in the common order.
+    PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || '/slot/' || o_slot, 0));
+    PERFORM 1 FROM records r WHERE r.slot = o_slot AND NOT r.verified AND NOT r.retired FOR UPDATE;
+    held := FOUND;
   END IF;
   INSERT INTO records (id, user_id, kind, template_type, identifier, identifier_key, purpose, binding_digest,
       code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, verified, retired, slot)
@@ -150,16 +124,24 @@ BEGIN
   IF NOT FOUND THEN
     RETURN;
   END IF;
-  kept := window_push(o_key, o_window, o_now);
-  out_sends := cardinality(kept);
-  out_oldest := kept[1];
-  IF o_slot IS NOT NULL THEN
-    INSERT INTO code_slots AS cs (slot, record_id, previous_id, expires_at) VALUES (o_slot, o_id, NULL, o_expires_at)
-    ON CONFLICT (slot) DO UPDATE SET previous_id = cs.record_id, record_id = EXCLUDED.record_id,
-      expires_at = GREATEST(cs.expires_at, EXCLUDED.expires_at);
-    IF previous IS NOT NULL THEN
-      UPDATE records r SET retired = true WHERE r.id = previous AND NOT r.verified;
-    END IF;
+  INSERT INTO windows AS w (key, events, counted, expires_at)
+    VALUES (o_key, CASE WHEN o_limit > 0 THEN ARRAY[o_now] ELSE '{}'::bigint[] END, o_limit > 0, o_now + o_window)
+  ON CONFLICT (key) DO UPDATE SET
+    events = ARRAY(SELECT e FROM (SELECT e FROM unnest(w.events) e WHERE e > o_now - o_window
+                                  UNION ALL SELECT o_now
+                                  WHERE (SELECT count(*) FROM unnest(w.events) c WHERE c > o_now - o_window) < o_limit
+                                 ) x ORDER BY e),
+    counted = (SELECT count(*) FROM unnest(w.events) c WHERE c > o_now - o_window) < o_limit,
+    expires_at = GREATEST(w.expires_at, o_now + o_window)
+  RETURNING w.counted, cardinality(w.events), w.events[1] INTO added, out_sends, out_oldest;
+  IF NOT added THEN
+    DELETE FROM records r WHERE r.id = o_id;
+    out_status := 1;
+    RETURN;
+  END IF;
+  IF held THEN
+    UPDATE records r SET retired = true
+      WHERE r.slot = o_slot AND r.id <> o_id AND NOT r.verified AND NOT r.retired;
   END IF;
   out_status := 0;
 END;
@@ -170,7 +152,7 @@ CREATE OR REPLACE FUNCTION :"schema".cancel_code(c_id text, c_key text, c_at big
 LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
 BEGIN
   DELETE FROM records r WHERE r.id = c_id;
-  PERFORM lock_name('key', c_key);
+  PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || '/key/' || c_key, 0));
   UPDATE windows w
     SET events = w.events[:array_position(w.events, c_at) - 1] || w.events[array_position(w.events, c_at) + 1:]
     WHERE w.key = c_key AND c_at = ANY (w.events);
@@ -209,7 +191,30 @@ BEGIN
     out_status := 3;
     RETURN;
   END IF;
-  PERFORM lock_name('key', k_key);
+  -- Read after the record's lock: this statement's snapshot sees every earlier check of it.
+  SELECT b.until INTO out_blocked_until FROM blocks b WHERE b.key = k_key AND b.until > k_now;
+  IF FOUND THEN
+    out_status := 4;
+    RETURN;
+  END IF;
+  offered := array_position(k_pepper_ids, r.pepper_id);
+  IF r.attempts < k_max_attempts AND offered IS NULL THEN
+    out_status := 6;
+    RETURN;
+  END IF;
+  -- bytea = stops at the first differing byte (memcmp). Comparing hashes keyed by a fresh random
+  -- nonce from the client makes that timing independent of the stored digest.
+  IF r.attempts < k_max_attempts AND r.code_digest IS NOT NULL
+     AND sha256(k_nonce || r.code_digest) = sha256(k_nonce || substring(k_digests FROM (offered - 1) * 32 + 1 FOR 32))
+  THEN
+    -- Only reads the key, so the block check above needs no key lock.
+    out_attempts := r.attempts + 1;
+    UPDATE records x SET attempts = out_attempts, verified = true WHERE x.id = k_id;
+    out_status := 8;
+    RETURN;
+  END IF;
+  -- A failure is counted: the block check and the count must see the same state of the key.
+  PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || '/key/' || k_key, 0));
   SELECT b.until INTO out_blocked_until FROM blocks b WHERE b.key = k_key AND b.until > k_now;
   IF FOUND THEN
     out_status := 4;
@@ -217,29 +222,13 @@ BEGIN
   END IF;
   IF r.attempts >= k_max_attempts THEN
     out_status := 5;
-    SELECT f.out_failures, f.out_blocked_until INTO out_failures, out_blocked_until
-      FROM count_failure(k_key, k_window, k_failures, k_duration, k_now) f;
-    RETURN;
-  END IF;
-  offered := array_position(k_pepper_ids, r.pepper_id);
-  IF offered IS NULL THEN
-    out_status := 6;
-    RETURN;
-  END IF;
-  out_attempts := r.attempts + 1;
-  -- bytea = stops at the first differing byte (memcmp). Comparing hashes keyed by a fresh random
-  -- nonce from the client makes that timing independent of the stored digest.
-  IF r.code_digest IS NOT NULL
-     AND sha256(k_nonce || r.code_digest) = sha256(k_nonce || substring(k_digests FROM (offered - 1) * 32 + 1 FOR 32))
-  THEN
-    UPDATE records x SET attempts = out_attempts, verified = true WHERE x.id = k_id;
-    out_status := 8;
   ELSE
+    out_attempts := r.attempts + 1;
     UPDATE records x SET attempts = out_attempts WHERE x.id = k_id;
     out_status := 7;
-    SELECT f.out_failures, f.out_blocked_until INTO out_failures, out_blocked_until
-      FROM count_failure(k_key, k_window, k_failures, k_duration, k_now) f;
   END IF;
+  SELECT f.out_failures, f.out_blocked_until INTO out_failures, out_blocked_until
+    FROM count_failure(k_key, k_window, k_failures, k_duration, k_now) f;
 END;
 $$;
 
@@ -247,14 +236,14 @@ $$;
 CREATE OR REPLACE FUNCTION :"schema".unblock(u_key text) RETURNS void
 LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
 BEGIN
-  PERFORM lock_name('key', u_key);
+  PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || '/key/' || u_key, 0));
   DELETE FROM blocks b WHERE b.key = u_key;
   DELETE FROM windows w WHERE w.key = u_key;
 END;
 $$;
 
--- Version 1 to 2: version 1 kept retirement partly implicit (an unverified record whose slot a
--- newer code holds) and a `counted` column in windows.
+-- Version 1 to 2: version 1 kept the slot holders in a table `code_slots`, and an unverified
+-- record whose slot a newer code held counted as retired without the flag saying so.
 CREATE OR REPLACE FUNCTION :"schema".migrate() RETURNS void
 LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
 BEGIN
@@ -262,7 +251,7 @@ BEGIN
     UPDATE records r SET retired = true
       WHERE r.slot IS NOT NULL AND NOT r.verified AND NOT r.retired
         AND EXISTS (SELECT 1 FROM code_slots s WHERE s.slot = r.slot AND s.record_id <> r.id);
-    ALTER TABLE windows DROP COLUMN IF EXISTS counted;
+    DROP TABLE IF EXISTS code_slots;
     UPDATE schema_version SET version = 2;
   END IF;
 END;

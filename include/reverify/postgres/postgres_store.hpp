@@ -78,7 +78,7 @@ class REVERIFY_API PostgresStore final : public Store {
   [[nodiscard]] Result<FailureResult> count_failure(const LockoutRule& rule, Timestamp now) override;
   [[nodiscard]] Result<std::optional<Timestamp>> blocked_until(std::string_view key, Timestamp now) override;
   [[nodiscard]] Result<void> unblock(std::string_view key) override;
-  /// Deletes expired records, code slots, windows and blocks: at most `limit` rows in one statement.
+  /// Deletes expired records, window events and blocks: at most `limit` items in one statement.
   [[nodiscard]] Result<std::size_t> purge_expired(Timestamp now, std::size_t limit) override;
 
   /// Drops the store's schema and everything in it (`DROP SCHEMA … CASCADE`). For tests and for
