@@ -54,6 +54,7 @@ class KeyedHash {
 struct RecordEntry {
   std::uint64_t hash = 0;  // of the record id
   PackedRecord* record = nullptr;
+  std::int64_t expires_ms = 0;  // a copy of the record's, so purge scans touch only the table
 };
 
 /// A code slot's current holder, by the hash of its id. The holder's fields are checked before
@@ -171,7 +172,7 @@ class KeyTable {
     const std::size_t capacity = table_.capacity();
     if (capacity == 0) return 0;
     slots = std::min(slots, capacity);
-    std::size_t index = cursor_ % capacity;
+    std::size_t index = cursor_ & (capacity - 1);  // capacities are powers of two
     for (std::size_t seen = 0; seen < slots && deleted < budget;) {
       if (table_.occupied(index)) {
         KeyNode* node = table_.at(index).node;
@@ -182,7 +183,7 @@ class KeyTable {
           continue;  // erase_at may have moved a later entry into `index`
         }
       }
-      index = (index + 1) % capacity;
+      index = (index + 1) & (capacity - 1);
       ++seen;
     }
     cursor_ = index;
@@ -234,7 +235,7 @@ class RecordTable {
   }
 
   void insert(std::uint64_t hash, PackedRecord::Ptr record) {
-    table_.insert(RecordEntry{hash, record.get()});
+    table_.insert(RecordEntry{hash, record.get(), record->expires_ms()});
     static_cast<void>(record.release());  // owned by the table from here on
   }
 
@@ -248,9 +249,9 @@ class RecordTable {
     const std::size_t capacity = table_.capacity();
     if (capacity == 0) return 0;
     slots = std::min(slots, capacity);
-    std::size_t index = cursor_ % capacity;
+    std::size_t index = cursor_ & (capacity - 1);  // capacities are powers of two
     for (std::size_t seen = 0; seen < slots && deleted < budget;) {
-      if (table_.occupied(index) && !table_.at(index).record->live_at(now_ms)) {
+      if (table_.occupied(index) && table_.at(index).expires_ms <= now_ms) {
         const RecordEntry entry = table_.at(index);
         on_delete(entry.hash, *entry.record);
         table_.erase_at(index);
@@ -258,7 +259,7 @@ class RecordTable {
         ++deleted;
         continue;  // erase_at may have moved a later entry into `index`
       }
-      index = (index + 1) % capacity;
+      index = (index + 1) & (capacity - 1);
       ++seen;
     }
     cursor_ = index;

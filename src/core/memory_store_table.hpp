@@ -2,7 +2,7 @@
 /// @file
 /// A small open-addressing hash table (linear probing, backward-shift deletion) of trivially
 /// copyable entries that carry their own 64-bit hash. Private to the memory store: it keeps the
-/// per-record index overhead at 16 bytes per slot instead of a node allocation per entry.
+/// per-record index overhead at 16 to 24 bytes per slot instead of a node allocation per entry.
 
 #include <cstddef>
 #include <cstdint>
