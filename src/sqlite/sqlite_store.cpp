@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
 #include <utility>
 
 #include "common/store_codec.hpp"
 #include "sqlite_connection.hpp"
 #include "sqlite_keys.hpp"
+#include "sqlite_purge.hpp"
 #include "sqlite_schema.hpp"
 
 namespace reverify::sqlite {
@@ -25,6 +27,9 @@ struct SqliteStore::Impl {
         pool("sqlite", o.pool_size, std::nullopt, [this, o] { return detail::Connection::open(path, o); }) {}
   std::string path;
   ConnectionPool pool;
+  // Where the next purge_expired resumes its scan of each table (see there).
+  std::mutex purge_mutex;
+  detail::PurgeCursor purge_cursor;
 };
 
 namespace {
@@ -484,36 +489,26 @@ Result<std::size_t> SqliteStore::purge_expired(Timestamp now, std::size_t limit)
   if (!connection) return fail(connection.error());
   Connection& db = **connection;
   const std::int64_t now_ms = to_unix_ms(now);
-  const auto budget = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
 
-  // No index serves the purge (an index would cost every send a page): candidates are found by a
-  // scan outside the write lock (WAL readers never block the writer), then deleted in one short
-  // transaction that checks each again.
-  std::vector<std::string> records;
-  std::vector<std::string> keys;
+  // No index serves the purge (an index would cost every send a page). Candidates are found by
+  // a scan outside the write lock (WAL readers never block the writer) that examines at most
+  // `purge_scan_factor * limit` rows of each table per call, resuming in key order where the
+  // previous call stopped and wrapping around at the end, so a call costs the same on any table
+  // size and repeated calls visit every row. Then one short transaction deletes each candidate
+  // again only if still due.
+  detail::PurgeCursor cursor;
   {
-    auto select = db.prepare("SELECT id FROM reverify_records WHERE expires_at <= ?1 LIMIT ?2", op);
-    if (!select) return fail(select.error());
-    select->bind(1, now_ms).bind(2, budget);
-    for (;;) {
-      auto row = select->step();
-      if (!row) return fail(row.error());
-      if (!*row) break;
-      records.push_back(select->column_text(0));
-    }
+    const std::lock_guard<std::mutex> lock(impl_->purge_mutex);
+    cursor = impl_->purge_cursor;
   }
-  if (records.size() < limit) {
-    // A row due for purging holds at least one item, so this many rows are enough.
-    auto select = db.prepare("SELECT key FROM reverify_keys WHERE kind = 0 AND purge_at <= ?1 LIMIT ?2", op);
-    if (!select) return fail(select.error());
-    select->bind(1, now_ms).bind(2, budget - static_cast<std::int64_t>(records.size()));
-    for (;;) {
-      auto row = select->step();
-      if (!row) return fail(row.error());
-      if (!*row) break;
-      keys.push_back(select->column_text(0));
-    }
+  auto candidates = detail::scan_for_purge(db, cursor, now_ms, limit, op);
+  if (!candidates) return fail(candidates.error());
+  {
+    const std::lock_guard<std::mutex> lock(impl_->purge_mutex);
+    impl_->purge_cursor = std::move(cursor);
   }
+  const std::vector<std::string>& records = candidates->records;
+  const std::vector<std::string>& keys = candidates->keys;
   if (records.empty() && keys.empty()) return std::size_t{0};
 
   auto transaction = ImmediateTransaction::begin(db, op);

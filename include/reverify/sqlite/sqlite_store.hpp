@@ -33,6 +33,12 @@ struct REVERIFY_API SqliteOptions {
 /// inside its transaction. The schema carries a version table and is migrated by `open`. See
 /// docs/backends.md.
 ///
+/// Purging: `purge_expired(now, limit)` does bounded work. With no expiry index, it scans for
+/// candidates, examining at most `4 * limit` rows of each table per call, resuming where this
+/// object's previous call stopped and wrapping around; so a call may return 0 while expired rows
+/// remain elsewhere in a large table. Call it periodically; a table of `n` rows is visited in about
+/// `n / (4 * limit)` calls.
+///
 /// Thread safety: every method may be called from any thread; each call borrows one of
 /// `pool_size` connections (an SQLite handle is never used by two threads at once).
 /// Errors: every SQLite failure (including a write lock not obtained within `busy_timeout`) is
