@@ -100,7 +100,7 @@ ApiResponse remove_identifier(const ApiContext& ctx, const User& caller, const A
 
 }  // namespace
 
-ApiResponse get_account_route(const ApiContext&, const User& caller, const ApiRequest&) {
+ApiResponse get_account_route(const ApiContext& /*ctx*/, const User& caller, const ApiRequest& /*request*/) {
   Json body = Json::object();
   body["id"] = caller.id;
   body["username"] = string_or_null(caller.username);

@@ -25,7 +25,7 @@ namespace {
 
 // After a response that closes the connection, read and discard what the client is still sending
 // (up to this much), so closing does not reset the connection before it reads the response.
-constexpr std::size_t max_linger_bytes = 1024 * 1024;
+constexpr std::size_t max_linger_bytes = std::size_t{1024} * 1024;
 constexpr std::chrono::seconds linger_timeout{2};
 
 std::optional<std::string> header_value(const http::request<http::string_body>& request, beast::string_view name) {
@@ -58,7 +58,7 @@ void HttpSession::read_header() {
                           beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
 }
 
-void HttpSession::on_header(beast::error_code ec, std::size_t) {
+void HttpSession::on_header(beast::error_code ec, std::size_t /*bytes*/) {
   if (ec == http::error::body_limit)
     return reject(413, "request.payload_too_large", "The request body is larger than 64 KiB.");
   if (ec == http::error::header_limit) {
@@ -100,7 +100,7 @@ void HttpSession::read_body() {
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_body, shared_from_this()));
 }
 
-void HttpSession::on_body(beast::error_code ec, std::size_t) {
+void HttpSession::on_body(beast::error_code ec, std::size_t /*bytes*/) {
   if (ec == http::error::body_limit)
     return reject(413, "request.payload_too_large", "The request body is larger than 64 KiB.");
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == http::error::end_of_stream ||
@@ -152,7 +152,7 @@ void HttpSession::write(ApiResponse response, bool keep_alive, unsigned version)
                     beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), !keep_alive));
 }
 
-void HttpSession::on_write(bool close, beast::error_code ec, std::size_t) {
+void HttpSession::on_write(bool close, beast::error_code ec, std::size_t /*bytes*/) {
   if (ec) return;
   if (close) return linger();
   read_header();

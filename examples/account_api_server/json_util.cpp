@@ -1,5 +1,6 @@
 #include "json_util.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace reverify::server {
@@ -34,10 +35,7 @@ bool nesting_within(std::string_view text, int max_depth) {
 }
 
 bool is_blank(std::string_view text) {
-  for (const char c : text) {
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
-  }
-  return true;
+  return std::all_of(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ int fail_start(int code, const std::string& message) {
 }
 
 std::string default_users_file() {
-  const std::string relative = "examples/account_api_server/demo-users.json";
+  std::string relative = "examples/account_api_server/demo-users.json";
   std::error_code ec;
   if (std::filesystem::exists(relative, ec)) return relative;
   return REVERIFY_SERVER_DEMO_USERS;  // the source tree this binary was built from
@@ -55,7 +55,7 @@ std::string default_users_file() {
 
 // Expired records and windows are dropped in bounded steps, on the handler pool.
 void schedule_purge(asio::steady_timer& timer, asio::thread_pool& pool,
-                    std::shared_ptr<const reverify::VerificationManager> manager) {
+                    const std::shared_ptr<const reverify::VerificationManager>& manager) {
   timer.expires_after(purge_interval);
   timer.async_wait([&timer, &pool, manager](boost::system::error_code ec) {
     if (ec) return;
@@ -167,7 +167,7 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   // A closed stdout (outbox "-") must fail the send, not kill the server.
-  std::signal(SIGPIPE, SIG_IGN);
+  (void)std::signal(SIGPIPE, SIG_IGN);
   try {
     return run(argc, argv);
   } catch (const std::exception& error) {

@@ -78,7 +78,7 @@ tl::expected<void, std::string> set_seconds(const char* name, std::string_view v
   return {};
 }
 
-tl::expected<void, std::string> set_listen(const char*, std::string_view value, ServerOptions& options) {
+tl::expected<void, std::string> set_listen(const char* /*flag*/, std::string_view value, ServerOptions& options) {
   return parse_listen(value, options);
 }
 

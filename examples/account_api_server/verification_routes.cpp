@@ -51,18 +51,18 @@ ApiResponse send_code_route(const ApiContext& ctx, const User& caller, const Api
   if (!body) return invalid_input("expected a JSON object");
   reverify::SendCodeRequest send;
   if (read_identifier(*body, "identifier", send.identifier) != FieldState::ok) {
-    return invalid_input("identifier must be {\"type\":\"email\"|\"phone\",\"value\":string}");
+    return invalid_input(R"(identifier must be {"type":"email"|"phone","value":string})");
   }
   std::string template_name;
   switch (read_string(*body, "templateType", template_name)) {
     case FieldState::absent:
       break;
     case FieldState::wrong_type:
-      return invalid_input("templateType must be \"UserPermissionValidation\" or \"BindMfa\"");
+      return invalid_input(R"(templateType must be "UserPermissionValidation" or "BindMfa")");
     case FieldState::ok: {
       const auto type = reverify::parse_template_type(template_name);
       if (type != reverify::TemplateType::user_permission_validation && type != reverify::TemplateType::bind_mfa) {
-        return invalid_input("templateType must be \"UserPermissionValidation\" or \"BindMfa\"");
+        return invalid_input(R"(templateType must be "UserPermissionValidation" or "BindMfa")");
       }
       send.template_type = type;
       break;
@@ -81,7 +81,7 @@ ApiResponse verify_code_route(const ApiContext& ctx, const User& caller, const A
   if (!body) return invalid_input("expected a JSON object");
   reverify::VerifyCodeRequest verify;
   if (read_identifier(*body, "identifier", verify.identifier) != FieldState::ok) {
-    return invalid_input("identifier must be {\"type\":\"email\"|\"phone\",\"value\":string}");
+    return invalid_input(R"(identifier must be {"type":"email"|"phone","value":string})");
   }
   if (read_string(*body, "verificationId", verify.record_id) != FieldState::ok) {
     return invalid_input("verificationId must be a string");
