@@ -7,7 +7,7 @@ namespace {
 
 // Wipes the whole buffer, including capacity beyond size(), before the string lets it go.
 void wipe(std::string& s) noexcept {
-  if (s.capacity() > 0) {
+  if (s.capacity() > 0) {  // NOLINT(clang-analyzer-cplusplus.Move): wiping a moved-from string is the point
     s.resize(s.capacity());
     sodium_memzero(s.data(), s.size());
   }

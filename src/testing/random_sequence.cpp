@@ -167,7 +167,7 @@ void require_same(const ModelFailure& expected, const FailureResult& actual) {
 struct Sent {
   std::string id;
   std::string key;
-  std::int64_t at;
+  std::int64_t at = 0;
 };
 
 }  // namespace

@@ -489,7 +489,7 @@ void check_code_clauses(const StoreFactory& factory) {
     spent.attempts = 5;
     for (const auto* r : Records{&verified, &spent}) REQUIRE(ok(store->insert(*r), "insert"));
 
-    const auto expect = [&](const char* what, CodeCheck code_check, CheckStatus status, std::uint32_t attempts) {
+    const auto expect = [&](const char* what, const CodeCheck& code_check, CheckStatus status, std::uint32_t attempts) {
       INFO(what);
       const CheckResult r = check(*store, code_check);
       CHECK(name(r.status) == std::string(name(status)));
