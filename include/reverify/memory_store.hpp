@@ -17,7 +17,7 @@ class REVERIFY_API MemoryStore final : public Store {
  public:
   /// `shards` independent locks (rounded up to a power of two, at least 1). The default, 256,
   /// keeps two threads from meeting on a lock: with 16, two threads cycling send+verify scaled 1.04x;
-  /// with 256, 1.68x (bench/cycle_bench).
+  /// with 256, 1.72x (bench/cycle_bench, two store calls per cycle).
   explicit MemoryStore(std::size_t shards = 256);
   ~MemoryStore() override;
 
