@@ -95,6 +95,7 @@ Result<Reply> Connection::run(const Command& command, std::string_view operation
     }
     return fail(redis_error(operation, cause));
   }
+  answered_ = std::chrono::steady_clock::now();
   return Reply(reply);
 }
 

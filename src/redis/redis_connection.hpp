@@ -63,6 +63,15 @@ class Connection {
   /// reconnecting and sending the command there.
   [[nodiscard]] bool still_open() noexcept;
 
+  /// True when the server answered on this connection less than `recent_answer` ago. The
+  /// caller then skips the `still_open` probe: a server that closed it since (a restart within
+  /// that time; Redis's own idle `timeout` is at least 1 s) makes the next command fail on the
+  /// dead socket, which never reached a server, so it is store_unavailable and counted nowhere.
+  [[nodiscard]] bool recently_answered() const noexcept {
+    return std::chrono::steady_clock::now() - answered_ < recent_answer;
+  }
+  static constexpr std::chrono::milliseconds recent_answer{500};
+
   [[nodiscard]] bool broken() const noexcept { return broken_; }
   /// True once the connection has served a command (a failure on it may be a stale socket).
   [[nodiscard]] bool reused() const noexcept { return used_; }
@@ -78,6 +87,7 @@ class Connection {
   bool broken_ = false;
   bool used_ = false;
   bool timed_out_ = false;
+  std::chrono::steady_clock::time_point answered_{};
 };
 
 /// Up to `pool_size` connections, opened on demand; broken ones are dropped when returned.

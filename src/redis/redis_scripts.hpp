@@ -19,6 +19,13 @@ inline constexpr std::size_t script_count = 6;
 /// The Lua source of a script (see docs/backends.md for what each keeps atomic).
 [[nodiscard]] const std::string& script_source(ScriptId id);
 
+/// The record value's layout (the scripts read and patch it at these offsets; see redis_scripts.cpp).
+namespace record_format {
+inline constexpr char version = '\1';         ///< byte 0
+inline constexpr std::size_t head_size = 41;  ///< the fixed fields, before the six strings
+inline constexpr std::size_t strings = 6;     ///< user id, identifier key, code, identifier, purpose, binding
+}  // namespace record_format
+
 /// First element of the open_code script's reply.
 enum class OpenReply : long long { opened = 0, rate_limited = 1, id_taken = 2 };
 

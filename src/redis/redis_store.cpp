@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
+#include <optional>
+#include <stdexcept>
 #include <utility>
 
 #include "common/store_codec.hpp"
@@ -91,28 +94,129 @@ bool is_array(const redisReply& r, std::size_t elements) noexcept {
   return r.type == REDIS_REPLY_ARRAY && r.elements == elements;
 }
 
-// HSET field/value pairs of a record, appended to a script's arguments.
-void add_fields(Command& command, const VerificationRecord& record) {
-  auto field = [&command](const char* name, std::string value) {
-    command.add(name);
-    command.add_owned(std::move(value));
-  };
-  field("u", record.user_id);
-  field("k", std::to_string(static_cast<int>(record.kind)));
-  field("t", std::to_string(static_cast<int>(record.template_type)));
-  field("i", record.identifier);
-  field("ik", record.identifier_key);
-  field("p", record.purpose);
-  if (record.binding_digest) field("b", bytes(*record.binding_digest));
-  if (record.code_digest) field("c", bytes(*record.code_digest));
-  field("pe", std::to_string(record.pepper_id));
-  field("a", std::to_string(record.attempts));
-  field("n", std::to_string(record.use_count));
-  field("ca", std::to_string(to_unix_ms(record.created_at)));
-  field("ea", std::to_string(to_unix_ms(record.expires_at)));
-  field("ce", std::to_string(to_unix_ms(record.code_expires_at)));
-  field("v", record.verified ? "1" : "0");
-  field("r", record.retired ? "1" : "0");
+void put_u32(std::string& out, std::uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((value >> shift) & 0xFFu));
+}
+void put_i64(std::string& out, std::int64_t value) {
+  const auto bits = static_cast<std::uint64_t>(value);
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((bits >> shift) & 0xFFu));
+}
+void put_text(std::string& out, std::string_view text) {
+  if (text.size() > UINT32_MAX) throw std::length_error("redis: record field too long");
+  put_u32(out, static_cast<std::uint32_t>(text.size()));
+  out += text;
+}
+std::string_view digest_text(const std::optional<Digest>& digest) noexcept {
+  return digest ? std::string_view(reinterpret_cast<const char*>(digest->data()), digest->size()) : std::string_view{};
+}
+std::string pepper_bytes(std::uint32_t pepper_id) {
+  std::string out;
+  put_u32(out, pepper_id);
+  return out;
+}
+
+// A record as the one string value the scripts read (layout in redis_scripts.cpp).
+std::string encode_record(const VerificationRecord& record) {
+  namespace format = detail::record_format;
+  std::string out;
+  out.reserve(format::head_size + 4 * format::strings + record.user_id.size() + record.identifier_key.size() +
+              record.identifier.size() + record.purpose.size() + 2 * sizeof(Digest));
+  out.push_back(format::version);
+  out.push_back(record.retired ? '1' : '0');
+  out.push_back(record.verified ? '1' : '0');
+  put_u32(out, record.attempts);
+  put_u32(out, record.use_count);
+  put_u32(out, record.pepper_id);
+  put_i64(out, to_unix_ms(record.expires_at));
+  put_i64(out, to_unix_ms(record.code_expires_at));
+  put_i64(out, to_unix_ms(record.created_at));
+  out.push_back(static_cast<char>(record.kind));
+  out.push_back(static_cast<char>(record.template_type));
+  put_text(out, record.user_id);
+  put_text(out, record.identifier_key);
+  put_text(out, digest_text(record.code_digest));
+  put_text(out, record.identifier);
+  put_text(out, record.purpose);
+  put_text(out, digest_text(record.binding_digest));
+  return out;
+}
+
+// Strict reader of a record value: anything but the exact layout is malformed.
+class RecordReader {
+ public:
+  explicit RecordReader(std::string_view data) noexcept : data_(data) {}
+  bool byte(unsigned char& out) noexcept {
+    if (data_.size() - pos_ < 1) return false;
+    out = static_cast<unsigned char>(data_[pos_++]);
+    return true;
+  }
+  bool flag(bool& out) noexcept {
+    unsigned char c = 0;
+    if (!byte(c) || (c != '0' && c != '1')) return false;
+    out = c == '1';
+    return true;
+  }
+  bool u32(std::uint32_t& out) noexcept {
+    if (data_.size() - pos_ < 4) return false;
+    out = 0;
+    for (int i = 0; i < 4; ++i) out = (out << 8) | static_cast<unsigned char>(data_[pos_++]);
+    return true;
+  }
+  bool time(Timestamp& out) noexcept {
+    if (data_.size() - pos_ < 8) return false;
+    std::uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) bits = (bits << 8) | static_cast<unsigned char>(data_[pos_++]);
+    out = from_unix_ms(static_cast<std::int64_t>(bits));
+    return true;
+  }
+  bool text(std::string_view& out) noexcept {
+    std::uint32_t size = 0;
+    if (!u32(size) || data_.size() - pos_ < size) return false;
+    out = data_.substr(pos_, size);
+    pos_ += size;
+    return true;
+  }
+  bool digest(std::optional<Digest>& out) noexcept {
+    std::string_view bytes;
+    if (!text(bytes)) return false;
+    if (bytes.empty()) {
+      out.reset();
+      return true;
+    }
+    out = digest_from_bytes(bytes);
+    return out.has_value();
+  }
+  [[nodiscard]] bool done() const noexcept { return pos_ == data_.size(); }
+
+ private:
+  std::string_view data_;
+  std::size_t pos_ = 0;
+};
+
+bool decode_record(std::string_view data, VerificationRecord& record) {
+  RecordReader in(data);
+  unsigned char version = 0;
+  unsigned char kind = 0;
+  unsigned char template_type = 0;
+  std::string_view user_id;
+  std::string_view identifier_key;
+  std::string_view identifier;
+  std::string_view purpose;
+  if (!in.byte(version) || version != static_cast<unsigned char>(detail::record_format::version) ||
+      !in.flag(record.retired) || !in.flag(record.verified) || !in.u32(record.attempts) || !in.u32(record.use_count) ||
+      !in.u32(record.pepper_id) || !in.time(record.expires_at) || !in.time(record.code_expires_at) ||
+      !in.time(record.created_at) || !in.byte(kind) || !in.byte(template_type) || !in.text(user_id) ||
+      !in.text(identifier_key) || !in.digest(record.code_digest) || !in.text(identifier) || !in.text(purpose) ||
+      !in.digest(record.binding_digest) || !in.done()) {
+    return false;
+  }
+  record.kind = static_cast<RecordKind>(kind);
+  record.template_type = static_cast<TemplateType>(template_type);
+  record.user_id = std::string(user_id);
+  record.identifier_key = std::string(identifier_key);
+  record.identifier = std::string(identifier);
+  record.purpose = std::string(purpose);
+  return true;
 }
 
 std::int64_t record_ttl_ms(const VerificationRecord& record) {
@@ -169,7 +273,7 @@ struct RedisStore::Impl {
       if (!lease) return fail(lease.error());
       detail::Connection& connection = **lease;
       const bool reused = connection.reused();
-      if (reused && !connection.still_open()) {
+      if (reused && !connection.recently_answered() && !connection.still_open()) {
         pool.drop_idle();
         if (++stale > options.pool_size)
           return fail(detail::redis_error(operation, "connections closed by the server"));
@@ -249,8 +353,7 @@ Result<std::shared_ptr<RedisStore>> RedisStore::connect(const std::string& url, 
 Result<bool> RedisStore::insert(const VerificationRecord& record) {
   constexpr std::string_view op = "insert";
   Command command = impl_->script(ScriptId::insert, 1);
-  command.add(impl_->key('r', record.id)).add(record_ttl_ms(record));
-  add_fields(command, record);
+  command.add_owned(impl_->key('r', record.id)).add(record_ttl_ms(record)).add_owned(encode_record(record));
   auto reply = impl_->eval(ScriptId::insert, command, op);
   if (!reply) return fail(reply.error());
   const redisReply& r = **reply;
@@ -271,12 +374,11 @@ Result<OpenResult> RedisStore::open_code(const VerificationRecord& record, const
   command.add(to_unix_ms(now))
       .add(window)
       .add(std::int64_t{limit.limit})
-      .add_owned(event_member())
       .add(window + ttl_margin_ms)
       .add(record_ttl_ms(record))
       .add_owned(impl_->key('r', ""))
-      .add(record.id);
-  add_fields(command, record);
+      .add(record.id)
+      .add_owned(encode_record(record));
 
   auto reply = impl_->eval(ScriptId::open_code, command, op);
   if (!reply) return fail(reply.error());
@@ -318,66 +420,15 @@ Result<void> RedisStore::cancel_code(std::string_view id, std::string_view send_
 Result<std::optional<VerificationRecord>> RedisStore::find(std::string_view id, Timestamp now) {
   constexpr std::string_view op = "find";
   Command command;
-  command.add("HGETALL").add(impl_->key('r', id));
+  command.add("GET").add_owned(impl_->key('r', id));
   auto reply = impl_->plain(command, op, Resend::unless_timeout);
   if (!reply) return fail(reply.error());
   const redisReply& r = **reply;
-  if (r.type != REDIS_REPLY_ARRAY || r.elements % 2 != 0) return fail(detail::redis_error(op, "unexpected reply"));
-  if (r.elements == 0) return std::optional<VerificationRecord>{};
-
+  if (r.type == REDIS_REPLY_NIL) return std::optional<VerificationRecord>{};
+  if (r.type != REDIS_REPLY_STRING) return fail(detail::redis_error(op, "unexpected reply"));
   VerificationRecord record;
+  if (!decode_record(reply_text(r), record)) return fail(detail::redis_error(op, "malformed record"));
   record.id = std::string(id);
-  bool has_expiry = false;
-  bool bad = false;
-  auto number = [&bad](std::string_view text) {
-    std::int64_t value = 0;
-    if (!parse_i64(text, value)) bad = true;
-    return value;
-  };
-  auto digest = [&bad](std::string_view text) {
-    auto d = digest_from_bytes(text);
-    if (!d) bad = true;
-    return d.value_or(Digest{});
-  };
-  for (std::size_t i = 0; i + 1 < r.elements; i += 2) {
-    if (r.element[i]->type != REDIS_REPLY_STRING || r.element[i + 1]->type != REDIS_REPLY_STRING) bad = true;
-    const std::string_view name = reply_text(*r.element[i]);
-    const std::string_view value = reply_text(*r.element[i + 1]);
-    if (name == "u")
-      record.user_id = std::string(value);
-    else if (name == "k")
-      record.kind = static_cast<RecordKind>(number(value));
-    else if (name == "t")
-      record.template_type = static_cast<TemplateType>(number(value));
-    else if (name == "i")
-      record.identifier = std::string(value);
-    else if (name == "ik")
-      record.identifier_key = std::string(value);
-    else if (name == "p")
-      record.purpose = std::string(value);
-    else if (name == "b")
-      record.binding_digest = digest(value);
-    else if (name == "c")
-      record.code_digest = digest(value);
-    else if (name == "pe")
-      record.pepper_id = to_u32(number(value));
-    else if (name == "a")
-      record.attempts = to_u32(number(value));
-    else if (name == "n")
-      record.use_count = to_u32(number(value));
-    else if (name == "ca")
-      record.created_at = from_unix_ms(number(value));
-    else if (name == "ea") {
-      record.expires_at = from_unix_ms(number(value));
-      has_expiry = true;
-    } else if (name == "ce")
-      record.code_expires_at = from_unix_ms(number(value));
-    else if (name == "v")
-      record.verified = value == "1";
-    else if (name == "r")
-      record.retired = value == "1";
-  }
-  if (bad || !has_expiry) return fail(detail::redis_error(op, "malformed record hash"));
   if (!record.live_at(now)) return std::optional<VerificationRecord>{};
   return std::optional<VerificationRecord>(std::move(record));
 }
@@ -389,18 +440,19 @@ Result<CheckResult> RedisStore::check_code(const CodeCheck& check) {
   std::array<unsigned char, nonce_size + member_size> random{};
   randombytes_buf(random.data(), random.size());
 
+  const char kind = static_cast<char>(check.kind);
   Command command = impl_->script(ScriptId::check_code, 3);
   command.add_owned(impl_->key('r', check.record_id))
       .add_owned(impl_->key('w', check.lockout.key))
       .add_owned(impl_->key('b', check.lockout.key));
   add_lockout_args(command, check.lockout, check.now, event_member(random.data() + nonce_size));
   command.add(check.user_id)
-      .add(std::to_string(static_cast<int>(check.kind)))
+      .add(std::string_view(&kind, 1))
       .add(check.identifier_key)
       .add(std::int64_t{check.max_attempts})
       .add(std::string_view(reinterpret_cast<const char*>(random.data()), nonce_size));
   for (const auto& offered : check.offered)
-    command.add(std::int64_t{offered.pepper_id}).add_owned(bytes(offered.digest));
+    command.add_owned(pepper_bytes(offered.pepper_id)).add_owned(bytes(offered.digest));
 
   auto reply = impl_->eval(ScriptId::check_code, command, op);
   if (!reply) return fail(reply.error());

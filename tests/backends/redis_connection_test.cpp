@@ -93,13 +93,32 @@ TEST_CASE("redis: a timed-out command is not sent again, a closed idle connectio
     auto store = connect(2000ms);
     REQUIRE(store->count_failure(rule, t0).has_value());
     REQUIRE(PrivateRedis::cli("CLIENT KILL TYPE normal SKIPME yes") == 0);
-    std::this_thread::sleep_for(100ms);
+    // Idle for longer than the store trusts a connection that just answered without probing it.
+    std::this_thread::sleep_for(700ms);
 
     // The probe finds the closed socket before writing: the call succeeds on a new connection,
     // counted exactly once.
     auto after = store->count_failure(rule, t0);
     REQUIRE(after.has_value());
     CHECK(after->failures == 2);
+  }
+
+  SECTION("connection closed by the server right after it answered") {
+    auto store = connect(2000ms);
+    REQUIRE(store->count_failure(rule, t0).has_value());
+    REQUIRE(PrivateRedis::cli("CLIENT KILL TYPE normal SKIPME yes") == 0);
+
+    // Within the no-probe window the command goes to the dead socket: it never reached a
+    // server, so the call is store_unavailable and nothing is counted (never twice).
+    auto lost = store->count_failure(rule, t0);
+    if (lost) {
+      CHECK(lost->failures == 2);  // the CLI took longer than the window: probed and replaced
+    } else {
+      CHECK(lost.error() == Errc::store_unavailable);
+      auto after = store->count_failure(rule, t0);
+      REQUIRE(after.has_value());
+      CHECK(after->failures == 2);
+    }
   }
 
   SECTION("a corrupt record is store_unavailable, not an answer") {
@@ -114,7 +133,8 @@ TEST_CASE("redis: a timed-out command is not sent again, a closed idle connectio
     record.expires_at = t0 + 10min;
     record.code_expires_at = t0 + 5min;
     REQUIRE(store->insert(record).value());
-    REQUIRE(PrivateRedis::cli("HSET '" + store->key_prefix() + "r:" + record.id + "' a not-a-number") == 0);
+    // Attempts overwritten by text: the value no longer has the record layout.
+    REQUIRE(PrivateRedis::cli("SETRANGE '" + store->key_prefix() + "r:" + record.id + "' 0 not-a-record") == 0);
 
     CodeCheck check;
     check.record_id = record.id;
