@@ -29,14 +29,16 @@ end
 // Counts one failure of a lock key (window WK, block BK, both set by the including script).
 // ARGV[1] now, ARGV[2] window ms, ARGV[3] failures that block, ARGV[4] block duration ms,
 // ARGV[5] event member, ARGV[6] TTL margin ms; `now` is tonumber(ARGV[1]). Leaves `failures`
-// and `block_end` (false when this one blocks nothing). The client's random member almost never
-// exists already; when it does ZADD adds nothing, so lengthen it until it is new: every event counts.
+// and `block_end` (false when this one blocks nothing); an empty window is not trimmed, and the
+// count is the trimmed count plus the one added (ZCARD once, not after the add). The client's random member almost
+// never exists already; when it does ZADD adds nothing, so lengthen it until it is new: every event counts.
 constexpr const char* count_failure_lua = R"lua(
-redis.call('ZREMRANGEBYSCORE', WK, '-inf', now - tonumber(ARGV[2]))
+local failures = redis.call('ZCARD', WK)
+if failures > 0 then failures = failures - redis.call('ZREMRANGEBYSCORE', WK, '-inf', now - tonumber(ARGV[2])) end
 local member = ARGV[5]
 while redis.call('ZADD', WK, ARGV[1], member) == 0 do member = member .. '+' end
 redis.call('PEXPIRE', WK, tonumber(ARGV[2]) + tonumber(ARGV[6]))
-local failures = redis.call('ZCARD', WK)
+failures = failures + 1
 local block_end = false
 if failures >= tonumber(ARGV[3]) then
   local duration = tonumber(ARGV[4])
@@ -60,18 +62,24 @@ return 0
 // ARGV[1] now, ARGV[2] window ms, ARGV[3] limit, ARGV[4] window TTL ms, ARGV[5] record TTL ms,
 // ARGV[6] record key prefix, ARGV[7] record id (random and unique: also the send event's
 // member), ARGV[8] the record value. Returns {status, sends, oldest send or false}.
+// The record is written first with SET NX (its answer is the id_taken test) and deleted again
+// when the send is refused: inside the script nobody sees it. An empty window is not trimmed.
 constexpr const char* open_code_lua = R"lua(
-if redis.call('EXISTS', KEYS[1]) == 1 then return {2, 0, false} end
+if not redis.call('SET', KEYS[1], ARGV[8], 'PX', ARGV[5], 'NX') then return {2, 0, false} end
 local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[2]))
 local sends = redis.call('ZCARD', KEYS[2])
 local oldest = false
-if sends > 0 then oldest = tonumber(redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]) end
-if sends >= tonumber(ARGV[3]) then return {1, sends, oldest} end
+if sends > 0 then
+  sends = sends - redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[2]))
+  if sends > 0 then oldest = tonumber(redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]) end
+end
+if sends >= tonumber(ARGV[3]) then
+  redis.call('DEL', KEYS[1])
+  return {1, sends, oldest}
+end
 local member = ARGV[7]
 while redis.call('ZADD', KEYS[2], ARGV[1], member) == 0 do member = member .. '+' end
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
-redis.call('SET', KEYS[1], ARGV[8], 'PX', ARGV[5])
 if KEYS[3] then
   local previous = redis.call('GET', KEYS[3])
   if previous then
