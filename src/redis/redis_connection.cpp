@@ -5,7 +5,9 @@
 
 #include <cerrno>
 
+#include <array>
 #include <utility>
+#include <vector>
 
 namespace reverify::redis::detail {
 namespace {
@@ -75,17 +77,28 @@ bool Connection::still_open() noexcept {
 Result<Reply> Connection::run(const Command& command, std::string_view operation) {
   if (broken_) return fail(redis_error(operation, "connection is broken"));
   const auto& args = command.args();
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lengths;
-  argv.reserve(args.size());
-  lengths.reserve(args.size());
-  for (const auto& arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
+  // Up to `inline_args` arguments (every command of this store but a long UNLINK) need no
+  // allocation for hiredis's argument arrays.
+  constexpr std::size_t inline_args = 32;
+  std::array<const char*, inline_args> inline_argv{};
+  std::array<std::size_t, inline_args> inline_lengths{};
+  std::vector<const char*> heap_argv;
+  std::vector<std::size_t> heap_lengths;
+  const char** argv = inline_argv.data();
+  std::size_t* lengths = inline_lengths.data();
+  if (args.size() > inline_args) {
+    heap_argv.resize(args.size());
+    heap_lengths.resize(args.size());
+    argv = heap_argv.data();
+    lengths = heap_lengths.data();
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    argv[i] = args[i].data();
+    lengths[i] = args[i].size();
   }
   used_ = true;
-  auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(context_.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()));
+  auto* reply =
+      static_cast<redisReply*>(redisCommandArgv(context_.get(), static_cast<int>(args.size()), argv, lengths));
   if (reply == nullptr) {
     broken_ = true;
     const char* cause = context_->err != 0 ? context_->errstr : "no reply";
