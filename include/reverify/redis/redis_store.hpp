@@ -31,14 +31,18 @@ struct REVERIFY_API RedisOptions {
 ///
 /// Atomicity: every operation that reads then writes is one Lua script (loaded once with SCRIPT
 /// LOAD, called with EVALSHA, sent again with EVAL after NOSCRIPT), which Redis runs without
-/// interleaving, so each operation is one atomic round trip across all processes. Records are
-/// hashes that Redis expires by TTL; rolling windows are sorted sets; blocks are strings. Every
-/// key starts with `RedisOptions::key_prefix`. See docs/backends.md for the scripts and keys.
+/// interleaving, so each operation is one atomic round trip across all processes. A record is
+/// one packed string value (written with `SET … PX`, its counters and flags changed in place by
+/// `SETRANGE`, which keeps the TTL) that Redis expires by TTL; rolling windows are sorted sets;
+/// blocks are strings. Every key starts with `RedisOptions::key_prefix`. See docs/backends.md for
+/// the scripts, keys and the record layout.
 ///
 /// Thread safety: every method may be called from any thread; each call borrows a pooled
 /// connection. Before a pooled connection is written to, it is checked for a close or reset by
 /// the server (a restart); such a connection is replaced and the command sent on a fresh one, so
-/// the store recovers by itself. A command that was written and then failed is never sent again
+/// the store recovers by itself. A connection that answered less than 500 ms ago is not checked:
+/// a restart within that time fails the next call on it with `store_unavailable` (that command
+/// reached no server, so it counted nothing). A command that was written and then failed is never sent again
 /// if it changes state (a repeat could count an attempt, send or failure twice), nor after a
 /// timeout; only the read-only `find`, `blocked_until` and the idempotent `unblock` are sent once
 /// more on a fresh connection after a reset or close.
