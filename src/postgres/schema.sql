@@ -61,22 +61,31 @@ CREATE TABLE IF NOT EXISTS :"schema".blocks (
 );
 CREATE INDEX IF NOT EXISTS blocks_until ON :"schema".blocks (until);
 
--- Functions: function bodies are not expanded by psql, so each one names its schema through
--- search_path instead.
-
--- Advisory locks: pg_advisory_xact_lock(hashtextextended(current_schema() || '/key/' || key, 0))
--- serialises the calls on one window/block key, '/slot/' one code slot, until the transaction
--- ends. A window update forgets the events that left the window, adds the new one and keeps the
--- array sorted; it is written out in each function because PL/pgSQL keeps its statements' plans.
-
+-- Functions. psql does not expand :"schema" inside a function body, and a `SET search_path` clause
+-- costs every call a configuration save and restore, so the bodies are written with @schema@
+-- (the quoted schema name) and @name@ (the name as a string literal) and created by
+-- create_functions(), which substitutes them: each body names its tables outright.
+--
+-- Advisory locks: pg_advisory_xact_lock(hashtextextended('<schema>/key/' || key, 0)) serialises
+-- the calls on one window/block key, '/slot/' one code slot, until the transaction ends. A window
+-- update forgets the events that left the window, adds the new one and keeps the array sorted; it
+-- is written out in each function because PL/pgSQL keeps its statements' plans.
+CREATE OR REPLACE FUNCTION :"schema".create_functions() RETURNS void
+LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $create$
+DECLARE
+  fn text;
+BEGIN
+  FOREACH fn IN ARRAY ARRAY[
 -- count_failure: one failure of `f_key` at `f_now`; blocks the key until f_now + f_duration
 -- (keeping a later end) when `f_failures` or more are in the window.
-CREATE OR REPLACE FUNCTION :"schema".count_failure(f_key text, f_window bigint, f_failures bigint,
+$fn$
+CREATE OR REPLACE FUNCTION @schema@.count_failure(f_key text, f_window bigint, f_failures bigint,
     f_duration bigint, f_now bigint, OUT out_failures integer, OUT out_blocked_until bigint)
-LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
+LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || '/key/' || f_key, 0));
-  INSERT INTO windows AS w (key, events, counted, expires_at) VALUES (f_key, ARRAY[f_now], true, f_now + f_window)
+  PERFORM pg_advisory_xact_lock(hashtextextended(@name@ || '/key/' || f_key, 0));
+  INSERT INTO @schema@.windows AS w (key, events, counted, expires_at)
+    VALUES (f_key, ARRAY[f_now], true, f_now + f_window)
   ON CONFLICT (key) DO UPDATE SET
     events = ARRAY(SELECT e FROM (SELECT e FROM unnest(w.events) e WHERE e > f_now - f_window
                                   UNION ALL SELECT f_now) x ORDER BY e),
@@ -84,48 +93,51 @@ BEGIN
     expires_at = GREATEST(w.expires_at, f_now + f_window)
   RETURNING cardinality(w.events) INTO out_failures;
   IF out_failures >= f_failures THEN
-    INSERT INTO blocks AS b (key, until) VALUES (f_key, f_now + f_duration)
+    INSERT INTO @schema@.blocks AS b (key, until) VALUES (f_key, f_now + f_duration)
     ON CONFLICT (key) DO UPDATE SET until = GREATEST(b.until, EXCLUDED.until)
     RETURNING b.until INTO out_blocked_until;
   END IF;
 END;
-$$;
-
+$$
+$fn$,
 -- open_code: out_status 0 opened, 1 rate_limited, 2 id_taken. `o_slot` is NULL when the record
--- does not retire the previous holder of its code slot. Past the slot's locks, the common path
--- inserts the record, counts the send (the window row's lock makes the count exact) and retires
--- the previous holder. A refused send deletes the record it inserted: the transaction changes
--- nothing.
-CREATE OR REPLACE FUNCTION :"schema".open_code(o_id text, o_user_id text, o_kind smallint,
+-- does not retire the previous holder of its code slot. With a slot: lock it, then retire its
+-- holder (the record lock comes before the window row's, in the common order). Then one
+-- statement inserts the record and, when it was inserted, counts the send (the window row's lock
+-- makes the count exact). A refused send deletes the record it inserted and un-retires the
+-- holder, still under their locks: the transaction changes nothing.
+$fn$
+CREATE OR REPLACE FUNCTION @schema@.open_code(o_id text, o_user_id text, o_kind smallint,
     o_template_type smallint, o_identifier text, o_identifier_key text, o_purpose text, o_binding_digest bytea,
     o_code_digest bytea, o_pepper_id bigint, o_attempts integer, o_use_count integer, o_created_at bigint,
     o_expires_at bigint, o_code_expires_at bigint, o_verified boolean, o_retired boolean, o_slot text,
     o_key text, o_window bigint, o_limit bigint, o_now bigint,
     OUT out_status smallint, OUT out_sends integer, OUT out_oldest bigint)
-LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
   added boolean;
-  held boolean := false;
+  held text[];
 BEGIN
   out_status := 2;
   out_sends := 0;
   IF o_slot IS NOT NULL THEN
-    -- The previous holder is locked before the window row, in the common order.
-    PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || '/slot/' || o_slot, 0));
-    PERFORM 1 FROM records r WHERE r.slot = o_slot AND NOT r.verified AND NOT r.retired FOR UPDATE;
-    held := FOUND;
+    PERFORM pg_advisory_xact_lock(hashtextextended(@name@ || '/slot/' || o_slot, 0));
+    WITH h AS (UPDATE @schema@.records r SET retired = true
+                 WHERE r.slot = o_slot AND NOT r.verified AND NOT r.retired RETURNING r.id)
+    SELECT array_agg(h.id) INTO held FROM h;
   END IF;
-  INSERT INTO records (id, user_id, kind, template_type, identifier, identifier_key, purpose, binding_digest,
-      code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, verified, retired, slot)
-    VALUES (o_id, o_user_id, o_kind, o_template_type, o_identifier, o_identifier_key, o_purpose, o_binding_digest,
-      o_code_digest, o_pepper_id, o_attempts, o_use_count, o_created_at, o_expires_at, o_code_expires_at,
-      o_verified, o_retired, o_slot)
-    ON CONFLICT (id) DO NOTHING;
-  IF NOT FOUND THEN
-    RETURN;
-  END IF;
-  INSERT INTO windows AS w (key, events, counted, expires_at)
-    VALUES (o_key, CASE WHEN o_limit > 0 THEN ARRAY[o_now] ELSE '{}'::bigint[] END, o_limit > 0, o_now + o_window)
+  WITH inserted AS (
+    INSERT INTO @schema@.records (id, user_id, kind, template_type, identifier, identifier_key, purpose,
+        binding_digest, code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at,
+        verified, retired, slot)
+      VALUES (o_id, o_user_id, o_kind, o_template_type, o_identifier, o_identifier_key, o_purpose, o_binding_digest,
+        o_code_digest, o_pepper_id, o_attempts, o_use_count, o_created_at, o_expires_at, o_code_expires_at,
+        o_verified, o_retired, o_slot)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING 1)
+  INSERT INTO @schema@.windows AS w (key, events, counted, expires_at)
+    SELECT o_key, CASE WHEN o_limit > 0 THEN ARRAY[o_now] ELSE '{}'::bigint[] END, o_limit > 0, o_now + o_window
+      FROM inserted
   ON CONFLICT (key) DO UPDATE SET
     events = ARRAY(SELECT e FROM (SELECT e FROM unnest(w.events) e WHERE e > o_now - o_window
                                   UNION ALL SELECT o_now
@@ -134,47 +146,97 @@ BEGIN
     counted = (SELECT count(*) FROM unnest(w.events) c WHERE c > o_now - o_window) < o_limit,
     expires_at = GREATEST(w.expires_at, o_now + o_window)
   RETURNING w.counted, cardinality(w.events), w.events[1] INTO added, out_sends, out_oldest;
-  IF NOT added THEN
-    DELETE FROM records r WHERE r.id = o_id;
-    out_status := 1;
+  IF FOUND AND added THEN
+    out_status := 0;
     RETURN;
   END IF;
-  IF held THEN
-    UPDATE records r SET retired = true
-      WHERE r.slot = o_slot AND r.id <> o_id AND NOT r.verified AND NOT r.retired;
+  IF FOUND THEN
+    DELETE FROM @schema@.records r WHERE r.id = o_id;
+    out_status := 1;
+  ELSE
+    out_sends := 0;  -- RETURNING … INTO set it to NULL
   END IF;
-  out_status := 0;
+  IF held IS NOT NULL THEN
+    UPDATE @schema@.records r SET retired = false WHERE r.id = ANY (held);
+  END IF;
 END;
-$$;
-
+$$
+$fn$,
 -- cancel_code: deletes the record and one event of `c_key` stamped `c_at`.
-CREATE OR REPLACE FUNCTION :"schema".cancel_code(c_id text, c_key text, c_at bigint) RETURNS void
-LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
+$fn$
+CREATE OR REPLACE FUNCTION @schema@.cancel_code(c_id text, c_key text, c_at bigint) RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM records r WHERE r.id = c_id;
-  PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || '/key/' || c_key, 0));
-  UPDATE windows w
+  DELETE FROM @schema@.records r WHERE r.id = c_id;
+  PERFORM pg_advisory_xact_lock(hashtextextended(@name@ || '/key/' || c_key, 0));
+  UPDATE @schema@.windows w
     SET events = w.events[:array_position(w.events, c_at) - 1] || w.events[array_position(w.events, c_at) + 1:]
     WHERE w.key = c_key AND c_at = ANY (w.events);
 END;
-$$;
-
+$$
+$fn$,
 -- check_code: out_status 0 not_found, 1 already_verified, 2 identifier_mismatch, 3 code_expired,
 -- 4 blocked, 5 exhausted, 6 unknown_pepper, 7 mismatch, 8 verified. `k_digests` holds one
 -- 32-byte digest per entry of `k_pepper_ids`, in the same order.
-CREATE OR REPLACE FUNCTION :"schema".check_code(k_id text, k_user_id text, k_kind smallint,
+--
+-- The common case is one UPDATE: a record that passes every refusal before the block check (the
+-- UPDATE re-checks them on the latest version of the row, under its lock) counts one attempt and
+-- is marked verified if the code matches. The block is then read by a statement that starts
+-- after the record's lock, so it sees every earlier check of that record; a block undoes the
+-- update, still under the lock. Any other record is decided by the general path below, which
+-- locks it and reads it afresh.
+--
+-- bytea = stops at the first differing byte (memcmp). Comparing hashes keyed by a fresh random
+-- nonce from the client makes that timing independent of the stored digest.
+$fn$
+CREATE OR REPLACE FUNCTION @schema@.check_code(k_id text, k_user_id text, k_kind smallint,
     k_identifier_key text, k_pepper_ids bigint[], k_digests bytea, k_nonce bytea, k_max_attempts bigint,
     k_key text, k_window bigint, k_failures bigint, k_duration bigint, k_now bigint,
     OUT out_status smallint, OUT out_attempts integer, OUT out_failures integer, OUT out_blocked_until bigint)
-LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
-  r records%ROWTYPE;
+  r @schema@.records%ROWTYPE;
   offered integer;
+  matched boolean;
 BEGIN
   out_status := 0;
   out_attempts := 0;
   out_failures := 0;
-  SELECT * INTO r FROM records x WHERE x.id = k_id FOR UPDATE;
+  UPDATE @schema@.records x SET
+      attempts = x.attempts + 1,
+      verified = x.code_digest IS NOT NULL
+        AND sha256(k_nonce || x.code_digest) = sha256(k_nonce || substring(k_digests
+              FROM (array_position(k_pepper_ids, x.pepper_id) - 1) * 32 + 1 FOR 32))
+    WHERE x.id = k_id AND x.expires_at > k_now AND NOT x.retired AND x.user_id = k_user_id AND x.kind = k_kind
+      AND NOT x.verified AND x.identifier_key = k_identifier_key AND k_now <= x.code_expires_at
+      AND x.attempts < k_max_attempts AND array_position(k_pepper_ids, x.pepper_id) IS NOT NULL
+    RETURNING x.attempts, x.verified INTO out_attempts, matched;
+  IF FOUND THEN
+    IF matched THEN
+      -- Only reads the key, so it needs no key lock.
+      SELECT b.until INTO out_blocked_until FROM @schema@.blocks b WHERE b.key = k_key AND b.until > k_now;
+      IF NOT FOUND THEN
+        out_status := 8;
+        RETURN;
+      END IF;
+    ELSE
+      -- A failure is counted: the block check and the count must see the same state of the key.
+      PERFORM pg_advisory_xact_lock(hashtextextended(@name@ || '/key/' || k_key, 0));
+      SELECT b.until INTO out_blocked_until FROM @schema@.blocks b WHERE b.key = k_key AND b.until > k_now;
+      IF NOT FOUND THEN
+        out_status := 7;
+        SELECT f.out_failures, f.out_blocked_until INTO out_failures, out_blocked_until
+          FROM @schema@.count_failure(k_key, k_window, k_failures, k_duration, k_now) f;
+        RETURN;
+      END IF;
+    END IF;
+    UPDATE @schema@.records x SET attempts = x.attempts - 1, verified = false WHERE x.id = k_id;
+    out_attempts := out_attempts - 1;
+    out_status := 4;
+    RETURN;
+  END IF;
+  out_attempts := 0;  -- RETURNING … INTO set it to NULL
+  SELECT * INTO r FROM @schema@.records x WHERE x.id = k_id FOR UPDATE;
   IF NOT FOUND OR r.expires_at <= k_now OR r.retired OR r.user_id <> k_user_id OR r.kind <> k_kind THEN
     RETURN;
   END IF;
@@ -192,7 +254,7 @@ BEGIN
     RETURN;
   END IF;
   -- Read after the record's lock: this statement's snapshot sees every earlier check of it.
-  SELECT b.until INTO out_blocked_until FROM blocks b WHERE b.key = k_key AND b.until > k_now;
+  SELECT b.until INTO out_blocked_until FROM @schema@.blocks b WHERE b.key = k_key AND b.until > k_now;
   IF FOUND THEN
     out_status := 4;
     RETURN;
@@ -202,20 +264,16 @@ BEGIN
     out_status := 6;
     RETURN;
   END IF;
-  -- bytea = stops at the first differing byte (memcmp). Comparing hashes keyed by a fresh random
-  -- nonce from the client makes that timing independent of the stored digest.
   IF r.attempts < k_max_attempts AND r.code_digest IS NOT NULL
      AND sha256(k_nonce || r.code_digest) = sha256(k_nonce || substring(k_digests FROM (offered - 1) * 32 + 1 FOR 32))
   THEN
-    -- Only reads the key, so the block check above needs no key lock.
     out_attempts := r.attempts + 1;
-    UPDATE records x SET attempts = out_attempts, verified = true WHERE x.id = k_id;
+    UPDATE @schema@.records x SET attempts = out_attempts, verified = true WHERE x.id = k_id;
     out_status := 8;
     RETURN;
   END IF;
-  -- A failure is counted: the block check and the count must see the same state of the key.
-  PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || '/key/' || k_key, 0));
-  SELECT b.until INTO out_blocked_until FROM blocks b WHERE b.key = k_key AND b.until > k_now;
+  PERFORM pg_advisory_xact_lock(hashtextextended(@name@ || '/key/' || k_key, 0));
+  SELECT b.until INTO out_blocked_until FROM @schema@.blocks b WHERE b.key = k_key AND b.until > k_now;
   IF FOUND THEN
     out_status := 4;
     RETURN;
@@ -224,23 +282,31 @@ BEGIN
     out_status := 5;
   ELSE
     out_attempts := r.attempts + 1;
-    UPDATE records x SET attempts = out_attempts WHERE x.id = k_id;
+    UPDATE @schema@.records x SET attempts = out_attempts WHERE x.id = k_id;
     out_status := 7;
   END IF;
   SELECT f.out_failures, f.out_blocked_until INTO out_failures, out_blocked_until
-    FROM count_failure(k_key, k_window, k_failures, k_duration, k_now) f;
+    FROM @schema@.count_failure(k_key, k_window, k_failures, k_duration, k_now) f;
 END;
-$$;
-
+$$
+$fn$,
 -- unblock: removes the block and the events of the key.
-CREATE OR REPLACE FUNCTION :"schema".unblock(u_key text) RETURNS void
-LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
+$fn$
+CREATE OR REPLACE FUNCTION @schema@.unblock(u_key text) RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || '/key/' || u_key, 0));
-  DELETE FROM blocks b WHERE b.key = u_key;
-  DELETE FROM windows w WHERE w.key = u_key;
+  PERFORM pg_advisory_xact_lock(hashtextextended(@name@ || '/key/' || u_key, 0));
+  DELETE FROM @schema@.blocks b WHERE b.key = u_key;
+  DELETE FROM @schema@.windows w WHERE w.key = u_key;
 END;
-$$;
+$$
+$fn$]
+  LOOP
+    EXECUTE replace(replace(fn, '@schema@', quote_ident(current_schema())), '@name@', quote_literal(current_schema()));
+  END LOOP;
+END;
+$create$;
+SELECT :"schema".create_functions();
 
 -- Version 1 to 2: version 1 kept the slot holders in a table `code_slots`, and an unverified
 -- record whose slot a newer code held counted as retired without the flag saying so.
