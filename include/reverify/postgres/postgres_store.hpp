@@ -38,9 +38,10 @@ struct REVERIFY_API PostgresOptions {
 ///
 /// Atomicity: every operation is one SQL statement, prepared once per connection, in one
 /// transaction. `open_code`, `check_code`, `cancel_code`, `count_failure` and `unblock` call
-/// PL/pgSQL functions created with the schema: they lock the record row (`SELECT … FOR UPDATE`)
-/// and the window/block key (a transaction advisory lock), always in that order, then decide on
-/// the latest committed state, so results are exact under concurrency at READ COMMITTED. The
+/// PL/pgSQL functions created with the schema: they lock the record row (an `UPDATE` that
+/// re-checks its conditions on the latest row version, or `SELECT … FOR UPDATE`) and the
+/// window/block key (a transaction advisory lock), always in that order, then decide on the
+/// latest committed state, so results are exact under concurrency at READ COMMITTED. The
 /// other operations are single-row `INSERT … ON CONFLICT`, `UPDATE … RETURNING` or `SELECT`.
 /// `check_code` compares digests as SHA-256 hashes keyed by a fresh random nonce (constant time
 /// with respect to the stored digest). See docs/backends.md and share/reverify/postgres-schema.sql.
