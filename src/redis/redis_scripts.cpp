@@ -30,13 +30,14 @@ end
 // ARGV[1] now, ARGV[2] window ms, ARGV[3] failures that block, ARGV[4] block duration ms,
 // ARGV[5] event member, ARGV[6] TTL margin ms; `now` is tonumber(ARGV[1]). Leaves `failures`
 // and `block_end` (false when this one blocks nothing); an empty window is not trimmed, and the
-// count is the trimmed count plus the one added (ZCARD once, not after the add). The client's random member almost
-// never exists already; when it does ZADD adds nothing, so lengthen it until it is new: every event counts.
+// count is the trimmed count plus the one added (ZCARD once, not after the add). The client's
+// random member almost never exists already; when it does ZADD NX adds nothing (and leaves that
+// event's time alone), so lengthen it until it is new: every event counts.
 constexpr const char* count_failure_lua = R"lua(
 local failures = redis.call('ZCARD', WK)
 if failures > 0 then failures = failures - redis.call('ZREMRANGEBYSCORE', WK, '-inf', now - tonumber(ARGV[2])) end
 local member = ARGV[5]
-while redis.call('ZADD', WK, ARGV[1], member) == 0 do member = member .. '+' end
+while redis.call('ZADD', WK, 'NX', ARGV[1], member) == 0 do member = member .. '+' end
 redis.call('PEXPIRE', WK, tonumber(ARGV[2]) + tonumber(ARGV[6]))
 failures = failures + 1
 local block_end = false
@@ -78,7 +79,7 @@ if sends >= tonumber(ARGV[3]) then
   return {1, sends, oldest}
 end
 local member = ARGV[7]
-while redis.call('ZADD', KEYS[2], ARGV[1], member) == 0 do member = member .. '+' end
+while redis.call('ZADD', KEYS[2], 'NX', ARGV[1], member) == 0 do member = member .. '+' end
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 if KEYS[3] then
   local previous = redis.call('GET', KEYS[3])
