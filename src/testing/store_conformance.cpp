@@ -64,7 +64,8 @@ void open(Store& store, const VerificationRecord& record, bool retire_previous, 
   REQUIRE(result.status == OpenStatus::opened);
 }
 
-/// The check of `record`'s owner naming its identifier, offering `digest` under its pepper.
+/// The check of `record`'s owner naming its identifier, offering `digest` under its pepper. The
+/// check views `record`'s strings: `record` must outlive it.
 CodeCheck check_of(const VerificationRecord& record, const Digest& digest, Timestamp now = t0,
                    std::uint32_t max_attempts = 5, LockoutRule lockout = lenient()) {
   CodeCheck check;
@@ -450,7 +451,8 @@ void check_code_clauses(const StoreFactory& factory) {
       REQUIRE(ok(store->insert(*r), "insert"));
 
     std::vector<std::pair<std::string, CodeCheck>> checks;
-    checks.emplace_back("missing", check_of(code_record(test_id(99), "user-1"), right_digest));
+    const VerificationRecord missing = code_record(test_id(99), "user-1");  // never stored; outlives the views
+    checks.emplace_back("missing", check_of(missing, right_digest));
     checks.emplace_back("expired", check_of(expiring, right_digest, expiring.expires_at));
     checks.emplace_back("retired", check_of(retired, right_digest));
     checks.emplace_back("retired and verified", check_of(retired_verified, right_digest));
