@@ -2,10 +2,10 @@
 
 #include "code_digest.hpp"
 
+using reverify::digests_equal;
 using reverify::Pepper;
 using reverify::detail::binding_digest;
 using reverify::detail::code_digest;
-using reverify::digests_equal;
 
 TEST_CASE("a code digest binds pepper, record id and code") {
   const Pepper p1 = Pepper::random(1);
