@@ -163,43 +163,25 @@ class KeyTable {
     delete node;
   }
 
-  /// Visits up to `slots` table slots from where the previous scan stopped; `visit(state, budget)`
-  /// trims a key's state and returns how many items it deleted; emptied keys are erased (each
-  /// counting one more item). Stops once `budget` items are deleted.
+  /// Trims up to `slots` keys from where the previous sweep stopped: `visit(state, room)` trims a
+  /// key's state and returns how many items it deleted; keys left empty are erased. Stops once
+  /// `budget` items are deleted.
   template <class Visit>
   std::size_t sweep(std::size_t slots, std::size_t budget, Visit&& visit) {
-    std::size_t deleted = 0;
-    const std::size_t capacity = table_.capacity();
-    if (capacity == 0) return 0;
-    slots = std::min(slots, capacity);
-    std::size_t index = cursor_ & (capacity - 1);  // capacities are powers of two
-    for (std::size_t seen = 0; seen < slots && deleted < budget;) {
-      if (table_.occupied(index)) {
-        KeyNode* node = table_.at(index).node;
-        deleted += visit(node->state, budget - deleted);
-        if (node->state.empty()) {
-          table_.erase_at(index);
-          delete node;
-          continue;  // erase_at may have moved a later entry into `index`
-        }
-      }
-      index = (index + 1) & (capacity - 1);
-      ++seen;
-    }
-    cursor_ = index;
-    return deleted;
+    using Swept = FlatTable<KeyEntry>::Swept;
+    return table_.sweep(slots, budget, [&visit](KeyEntry& entry, std::size_t room) {
+      const std::size_t deleted = visit(entry.node->state, room);
+      if (!entry.node->state.empty()) return Swept{deleted, false};
+      delete entry.node;
+      return Swept{deleted, true};
+    });
   }
 
   [[nodiscard]] std::size_t capacity() const noexcept { return table_.capacity(); }
-  void shrink_if_sparse() {
-    const std::size_t before = table_.capacity();
-    table_.shrink_if_sparse();
-    if (table_.capacity() != before) cursor_ = 0;
-  }
+  void shrink_if_sparse() { table_.shrink_if_sparse(); }
 
  private:
   FlatTable<KeyEntry> table_;
-  std::size_t cursor_ = 0;
 };
 
 /// Owns the packed records of one shard.
@@ -245,36 +227,19 @@ class RecordTable {
   /// slots from where the previous scan stopped. Calls `on_delete(hash, record)` before each delete.
   template <class OnDelete>
   std::size_t purge(std::int64_t now_ms, std::size_t slots, std::size_t budget, OnDelete&& on_delete) {
-    std::size_t deleted = 0;
-    const std::size_t capacity = table_.capacity();
-    if (capacity == 0) return 0;
-    slots = std::min(slots, capacity);
-    std::size_t index = cursor_ & (capacity - 1);  // capacities are powers of two
-    for (std::size_t seen = 0; seen < slots && deleted < budget;) {
-      if (table_.occupied(index) && table_.at(index).expires_ms <= now_ms) {
-        const RecordEntry entry = table_.at(index);
-        on_delete(entry.hash, *entry.record);
-        table_.erase_at(index);
-        PackedRecord::Deleter{}(entry.record);
-        ++deleted;
-        continue;  // erase_at may have moved a later entry into `index`
-      }
-      index = (index + 1) & (capacity - 1);
-      ++seen;
-    }
-    cursor_ = index;
-    return deleted;
+    using Swept = FlatTable<RecordEntry>::Swept;
+    return table_.sweep(slots, budget, [&](RecordEntry& entry, std::size_t) {
+      if (entry.expires_ms > now_ms) return Swept{};
+      on_delete(entry.hash, *entry.record);
+      PackedRecord::Deleter{}(entry.record);
+      return Swept{1, true};
+    });
   }
 
-  void shrink_if_sparse() {
-    const std::size_t before = table_.capacity();
-    table_.shrink_if_sparse();
-    if (table_.capacity() != before) cursor_ = 0;
-  }
+  void shrink_if_sparse() { table_.shrink_if_sparse(); }
 
  private:
   FlatTable<RecordEntry> table_;
-  std::size_t cursor_ = 0;
 };
 
 struct alignas(64) Shard {

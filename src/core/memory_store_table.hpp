@@ -76,6 +76,38 @@ class FlatTable {
     if (wanted != slots_.size()) rehash(size_ == 0 ? 0 : wanted);
   }
 
+  /// What `sweep`'s visitor decided for one entry.
+  struct Swept {
+    std::size_t deleted = 0;  ///< items the visitor deleted (counted against the budget)
+    bool erase = false;       ///< erase the entry (the visitor has released what it owns)
+  };
+
+  /// A resumable scan for bounded purges: visits up to `slots` slots from where the previous
+  /// sweep stopped, stopping early once `budget` items are deleted. `visit(entry, room)` returns a
+  /// `Swept`, `room` being the budget left.
+  template <class Visit>
+  std::size_t sweep(std::size_t slots, std::size_t budget, Visit&& visit) {
+    std::size_t deleted = 0;
+    const std::size_t capacity = slots_.size();
+    if (capacity == 0) return 0;
+    slots = slots < capacity ? slots : capacity;
+    std::size_t index = sweep_cursor_ & (capacity - 1);
+    for (std::size_t seen = 0; seen < slots && deleted < budget;) {
+      if (occupied(index)) {
+        const Swept swept = visit(slots_[index], budget - deleted);
+        deleted += swept.deleted;
+        if (swept.erase) {
+          erase_at(index);
+          continue;  // erase_at may have moved a later entry into `index`
+        }
+      }
+      index = next(index);
+      ++seen;
+    }
+    sweep_cursor_ = index;
+    return deleted;
+  }
+
  private:
   [[nodiscard]] std::size_t home(std::uint64_t hash) const noexcept {
     return static_cast<std::size_t>(hash >> position_shift) & (slots_.size() - 1);
@@ -89,6 +121,7 @@ class FlatTable {
   }
 
   void rehash(std::size_t new_capacity) {
+    sweep_cursor_ = 0;
     std::vector<Entry> old(new_capacity);
     old.swap(slots_);
     for (const Entry& entry : old) {
@@ -98,6 +131,7 @@ class FlatTable {
 
   std::vector<Entry> slots_;
   std::size_t size_ = 0;
+  std::size_t sweep_cursor_ = 0;
 };
 
 }  // namespace reverify::detail
