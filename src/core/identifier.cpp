@@ -2,8 +2,6 @@
 
 #include "identifier_match.hpp"
 
-#include <algorithm>
-
 namespace reverify {
 namespace {
 
@@ -19,25 +17,41 @@ std::string_view trim(std::string_view s) noexcept {
 }
 
 // Logto's rule is /^\S+@\S+\.\S+$/; we also demand exactly one '@' so that two spellings of one
-// mailbox cannot normalise differently.
+// mailbox cannot normalise differently. One pass checks and folds (this runs on every send and
+// verify).
 Result<void> append_email(std::string_view raw, std::string& out) {
   const std::string_view value = trim(raw);
   if (value.empty()) return fail(Errc::invalid_input, "email is empty");
   if (value.size() > max_email_length) return fail(Errc::invalid_input, "email is longer than 256 bytes");
-  if (std::any_of(value.begin(), value.end(), [](char c) { return is_space(c) || c == '\0'; })) {
-    return fail(Errc::invalid_input, "email contains white space");
+  const std::size_t start = out.size();
+  out.append(value);
+  char* folded = out.data() + start;
+  std::size_t ats = 0;
+  std::size_t at = 0;
+  bool bad_char = false;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = folded[i];
+    bad_char |= is_space(c) || c == '\0';
+    if (c == '@') {
+      ++ats;
+      at = i;
+    }
+    if (c >= 'A' && c <= 'Z') folded[i] = static_cast<char>(c - 'A' + 'a');
   }
-  const auto at = value.find('@');
-  if (at == std::string_view::npos || at == 0 || value.find('@', at + 1) != std::string_view::npos) {
-    return fail(Errc::invalid_input, "email must have one '@' after a local part");
-  }
-  const std::string_view domain = value.substr(at + 1);
+  const std::string_view domain = ats == 1 ? value.substr(at + 1) : std::string_view();
   const auto dot = domain.rfind('.');
-  if (dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size()) {
-    return fail(Errc::invalid_input, "email domain must contain a dot");
+  const char* problem = nullptr;
+  if (bad_char) {
+    problem = "email contains white space";
+  } else if (ats != 1 || at == 0) {
+    problem = "email must have one '@' after a local part";
+  } else if (dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size()) {
+    problem = "email domain must contain a dot";
   }
-  out.reserve(out.size() + value.size());
-  for (const char c : value) out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+  if (problem != nullptr) {
+    out.resize(start);
+    return fail(Errc::invalid_input, problem);
+  }
   return {};
 }
 

@@ -361,12 +361,13 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
     return tl::unexpected(Error(Errc::message_rate_limited).with_retry_after(seconds_until(retry_at, *now)));
   }
 
+  // The store holds its own copy now: the message takes the record's strings and the code.
   CodeMessage message;
   message.channel = request.identifier.type;
-  message.to = request.identifier.value;
-  message.code = tokens.code;
+  message.to = std::move(record.identifier);
+  message.code = std::move(tokens.code);
   message.template_type = template_type;
-  message.record_id = record.id;
+  message.record_id = std::move(record.id);
   message.user_id = request.user_id;
   message.sent_at = *now;
   message.code_expires_at = record.code_expires_at;
@@ -374,7 +375,7 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   // A send that did not happen leaves no record and does not count against the recipient. Should
   // the cancel itself fail, the record holds a code nobody received.
   auto cancel = [&] {
-    (void)m.store("cancel_code", [&](Store& s) { return s.cancel_code(record.id, send_key, *now); });
+    (void)m.store("cancel_code", [&](Store& s) { return s.cancel_code(message.record_id, send_key, *now); });
   };
   try {
     auto sent = m.deps.sender->send(message);
@@ -394,10 +395,10 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
 
   if (m.auditing()) {
     event.type = EventType::record_created;
-    event.record_id = record.id;
+    event.record_id = message.record_id;
     m.emit(event);
   }
-  return CodeSent{std::move(record.id), record.expires_at, record.code_expires_at, template_type};
+  return CodeSent{std::move(message.record_id), record.expires_at, record.code_expires_at, template_type};
 }
 
 Result<std::string> VerificationManager::verify_code(const VerifyCodeRequest& request) const {
