@@ -5,16 +5,20 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "memory_store_events.hpp"
 #include "memory_store_record.hpp"
 #include "memory_store_table.hpp"
+#include "siphash.hpp"
 
 namespace reverify {
 namespace {
@@ -31,24 +35,25 @@ constexpr std::int64_t opportunistic_grace_ms = 60'000;
 constexpr std::size_t opportunistic_record_slots = 4;
 constexpr std::size_t opportunistic_key_slots = 4;
 
-/// SipHash-2-4 under a random per-store key: keys (user ids, identifiers) are chosen by clients,
+/// SipHash-1-3 under a random per-store key: keys (user ids, identifiers) are chosen by clients,
 /// so an unkeyed hash would let them pile entries into one probe run.
 class KeyedHash {
  public:
-  KeyedHash() {
-    if (sodium_init() < 0) throw std::runtime_error("memory store: libsodium failed to initialise");
-    randombytes_buf(key_.data(), key_.size());
-  }
+  KeyedHash() : key_(random_key()) {}
   [[nodiscard]] std::uint64_t operator()(std::string_view bytes) const noexcept {
-    std::array<unsigned char, crypto_shorthash_BYTES> out{};
-    crypto_shorthash(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), key_.data());
-    std::uint64_t value = 0;
-    for (std::size_t i = 0; i < out.size(); ++i) value |= std::uint64_t{out[i]} << (8 * i);
-    return table_hash(value);
+    return table_hash(key_.hash<1, 3>(bytes));
   }
 
  private:
-  std::array<unsigned char, crypto_shorthash_KEYBYTES> key_{};
+  static detail::SipKey random_key() {
+    if (sodium_init() < 0) throw std::runtime_error("memory store: libsodium failed to initialise");
+    std::array<unsigned char, 16> bytes{};
+    randombytes_buf(bytes.data(), bytes.size());
+    detail::SipKey key(bytes);
+    sodium_memzero(bytes.data(), bytes.size());
+    return key;
+  }
+  detail::SipKey key_;
 };
 
 struct RecordEntry {
@@ -58,22 +63,19 @@ struct RecordEntry {
 };
 
 /// A code slot's current holder, by the hash of its id. The holder's fields are checked before
-/// it is retired, so a hash collision can only fail to retire, never retire someone else's.
+/// it is retired, so a hash collision can only fail to retire, never retire someone else's. An
+/// entry whose holder is gone (cancelled, purged) is harmless: the holder lookup misses. Entries
+/// carry the holder's expiry so sweeps drop them without touching the record.
 struct SlotEntry {
   std::uint64_t hash = 0;  // of the slot's fields
   std::uint64_t holder = 0;
-};
-
-/// A stale slot entry to drop once the holder's shard lock is released.
-struct SlotRef {
-  std::uint64_t slot_hash;
-  std::uint64_t holder;
+  std::int64_t expires_ms = 0;
 };
 
 /// Window events and block of one key (they share the key space: `unblock` clears both).
 struct KeyState {
-  std::vector<std::int64_t> events;  // sorted
-  std::int64_t window_ms = 0;        // the longest window seen: older events can no longer matter
+  detail::EventLog events;
+  std::int64_t window_ms = 0;  // the longest window seen: older events can no longer matter
   std::int64_t block_until = 0;
   bool blocked = false;
 
@@ -83,15 +85,10 @@ struct KeyState {
   /// Forgets the events that left a `window_ms` window at `now_ms`.
   void forget_before(std::int64_t now_ms, std::int64_t window) {
     window_ms = std::max(window_ms, window);
-    const auto stale_end = std::upper_bound(events.begin(), events.end(), now_ms - window);
-    events.erase(events.begin(), stale_end);
+    events.forget_up_to(now_ms - window);
   }
-  void add(std::int64_t at_ms) { events.insert(std::upper_bound(events.begin(), events.end(), at_ms), at_ms); }
-  /// Removes one event stamped `at_ms`, if any.
-  void remove(std::int64_t at_ms) {
-    const auto event = std::lower_bound(events.begin(), events.end(), at_ms);
-    if (event != events.end() && *event == at_ms) events.erase(event);
-  }
+  void add(std::int64_t at_ms) { events.add(at_ms); }
+  void remove(std::int64_t at_ms) { events.remove(at_ms); }
   /// Counts a failure under `rule`; blocks when it reaches the count.
   FailureResult count_failure(const LockoutRule& rule, std::int64_t now_ms) {
     forget_before(now_ms, std::max<std::int64_t>(rule.window.count(), 0));
@@ -113,10 +110,31 @@ struct KeyState {
   }
 };
 
-/// A window/block key and its state, owned by a `KeyTable`.
-struct KeyNode {
-  std::string key;
+/// A window/block key and its state, owned by a `KeyTable`. The key's bytes follow the node in
+/// the same allocation, so a lookup reads one cold block, not two.
+class KeyNode {
+ public:
+  struct Deleter {
+    void operator()(KeyNode* node) const noexcept {
+      node->~KeyNode();
+      ::operator delete(static_cast<void*>(node));
+    }
+  };
+  using Ptr = std::unique_ptr<KeyNode, Deleter>;
+
+  static Ptr create(std::string_view key) {
+    void* memory = ::operator new(sizeof(KeyNode) + key.size());
+    Ptr node(new (memory) KeyNode(key.size()));
+    if (!key.empty()) std::memcpy(reinterpret_cast<char*>(node.get() + 1), key.data(), key.size());
+    return node;
+  }
+  [[nodiscard]] std::string_view key() const noexcept { return {reinterpret_cast<const char*>(this + 1), key_size_}; }
+
   KeyState state;
+
+ private:
+  explicit KeyNode(std::size_t key_size) noexcept : key_size_(key_size) {}
+  std::size_t key_size_;
 };
 
 struct KeyEntry {
@@ -133,12 +151,12 @@ class KeyTable {
   KeyTable& operator=(const KeyTable&) = delete;
   ~KeyTable() {
     for (std::size_t i = 0; i < table_.capacity(); ++i) {
-      if (table_.occupied(i)) delete table_.at(i).node;
+      if (table_.occupied(i)) KeyNode::Deleter{}(table_.at(i).node);
     }
   }
 
   [[nodiscard]] KeyState* find(std::uint64_t hash, std::string_view key) noexcept {
-    KeyEntry* entry = table_.find(hash, [key](const KeyEntry& e) { return e.node->key == key; });
+    KeyEntry* entry = table_.find(hash, [key](const KeyEntry& e) { return e.node->key() == key; });
     return entry == nullptr ? nullptr : &entry->node->state;
   }
 
@@ -146,8 +164,7 @@ class KeyTable {
   KeyState& find_or_create(std::uint64_t hash, std::string_view key, bool& created) {
     created = false;
     if (KeyState* state = find(hash, key); state != nullptr) return *state;
-    auto node = std::make_unique<KeyNode>();
-    node->key.assign(key);
+    KeyNode::Ptr node = KeyNode::create(key);
     KeyNode* raw = node.get();
     table_.insert(KeyEntry{hash, raw});
     static_cast<void>(node.release());  // owned by the table from here on
@@ -156,11 +173,11 @@ class KeyTable {
   }
 
   void erase(std::uint64_t hash, std::string_view key) noexcept {
-    KeyEntry* entry = table_.find(hash, [key](const KeyEntry& e) { return e.node->key == key; });
+    KeyEntry* entry = table_.find(hash, [key](const KeyEntry& e) { return e.node->key() == key; });
     if (entry == nullptr) return;
     KeyNode* node = entry->node;
     table_.erase_at(table_.index_of(entry));
-    delete node;
+    KeyNode::Deleter{}(node);
   }
 
   /// Trims up to `slots` keys from where the previous sweep stopped: `visit(state, room)` trims a
@@ -172,13 +189,20 @@ class KeyTable {
     return table_.sweep(slots, budget, [&visit](KeyEntry& entry, std::size_t room) {
       const std::size_t deleted = visit(entry.node->state, room);
       if (!entry.node->state.empty()) return Swept{deleted, false};
-      delete entry.node;
+      KeyNode::Deleter{}(entry.node);
       return Swept{deleted, true};
     });
   }
 
   [[nodiscard]] std::size_t capacity() const noexcept { return table_.capacity(); }
   void shrink_if_sparse() { table_.shrink_if_sparse(); }
+  /// Starts loading the table slot `hash` probes first (called under the shard lock).
+  void prefetch(std::uint64_t hash) const noexcept { table_.prefetch(hash); }
+  /// Starts loading the node of the first key with this hash (nearly always the one wanted).
+  void prefetch_node(std::uint64_t hash) noexcept {
+    const KeyEntry* entry = table_.find(hash, [](const KeyEntry&) { return true; });
+    if (entry != nullptr) detail::prefetch_address(entry->node);
+  }
 
  private:
   FlatTable<KeyEntry> table_;
@@ -224,16 +248,23 @@ class RecordTable {
   [[nodiscard]] std::size_t size() const noexcept { return table_.size(); }
 
   /// Deletes up to `budget` records expired at `now_ms`, looking at no more than `slots` table
-  /// slots from where the previous scan stopped. Calls `on_delete(hash, record)` before each delete.
-  template <class OnDelete>
-  std::size_t purge(std::int64_t now_ms, std::size_t slots, std::size_t budget, OnDelete&& on_delete) {
+  /// slots from where the previous scan stopped.
+  std::size_t purge(std::int64_t now_ms, std::size_t slots, std::size_t budget) {
     using Swept = FlatTable<RecordEntry>::Swept;
-    return table_.sweep(slots, budget, [&](RecordEntry& entry, std::size_t) {
+    return table_.sweep(slots, budget, [now_ms](RecordEntry& entry, std::size_t) {
       if (entry.expires_ms > now_ms) return Swept{};
-      on_delete(entry.hash, *entry.record);
       PackedRecord::Deleter{}(entry.record);
       return Swept{1, true};
     });
+  }
+
+  /// Starts loading the table slot `hash` probes first (called under the shard lock).
+  void prefetch(std::uint64_t hash) const noexcept { table_.prefetch(hash); }
+  void prefetch_sweep() const noexcept { table_.prefetch_sweep(); }
+  /// Starts loading the first record with this id hash.
+  void prefetch_record(std::uint64_t hash) noexcept {
+    const RecordEntry* entry = table_.find(hash, [](const RecordEntry&) { return true; });
+    if (entry != nullptr) detail::prefetch_address(entry->record);
   }
 
   void shrink_if_sparse() { table_.shrink_if_sparse(); }
@@ -272,7 +303,7 @@ struct MemoryStore::Impl {
                                         TemplateType template_type) const {
     // Length-prefixed so that no two field tuples share an encoding; on the stack when it fits.
     const std::size_t size = 4 + user_id.size() + 2 + 4 + key.size();
-    std::array<char, 512> local{};
+    std::array<char, 512> local;  // NOLINT(cppcoreguidelines-pro-type-member-init): only the written prefix is read
     std::string heap;
     char* bytes = local.data();
     if (size > local.size()) {
@@ -298,27 +329,22 @@ struct MemoryStore::Impl {
   [[nodiscard]] std::uint64_t slot_hash(const VerificationRecord& r) const {
     return slot_hash(r.user_id, r.kind, r.identifier_key, r.template_type);
   }
-  [[nodiscard]] std::uint64_t slot_hash(const PackedRecord& r) const {
-    return slot_hash(r.user_id(), r.kind(), r.identifier_key(), r.template_type());
-  }
 
-  /// Deletes expired records of a locked shard; remembers the slot entries they held.
-  std::size_t purge_records(Shard& s, std::int64_t now_ms, std::size_t slots, std::size_t budget,
-                            std::vector<SlotRef>& stale_slots) const {
-    return s.records.purge(now_ms, slots, budget, [&](std::uint64_t id_hash, const PackedRecord& record) {
-      if (record.is_code()) stale_slots.push_back(SlotRef{slot_hash(record), id_hash});
+  /// Drops up to `budget` slot entries of a locked shard whose holder expired at `now_ms`, looking
+  /// at no more than `slots` table slots.
+  static void purge_slots(Shard& s, std::int64_t now_ms, std::size_t slots, std::size_t budget) {
+    using Swept = FlatTable<SlotEntry>::Swept;
+    s.slots.sweep(slots, budget, [now_ms](const SlotEntry& entry, std::size_t) {
+      return entry.expires_ms > now_ms ? Swept{} : Swept{1, true};
     });
   }
 
-  /// Drops slot entries still naming a deleted holder. Takes one shard lock at a time, so the
-  /// caller must hold none.
-  void drop_slot_entries(const std::vector<SlotRef>& stale_slots) {
-    for (const SlotRef& ref : stale_slots) {
-      Shard& s = shard(ref.slot_hash);
-      const std::lock_guard<std::mutex> lock(s.mutex);
-      SlotEntry* entry = s.slots.find(ref.slot_hash, [&ref](const SlotEntry& e) { return e.holder == ref.holder; });
-      if (entry != nullptr) s.slots.erase_at(s.slots.index_of(entry));
-    }
+  /// The opportunistic cleanup of a locked shard after an insert: a few expired records and slot
+  /// entries, and only what expired well before `now_ms` (see opportunistic_grace_ms).
+  static void purge_some(Shard& s, std::int64_t now_ms) {
+    const std::int64_t stale_at = now_ms - opportunistic_grace_ms;
+    s.records.purge(stale_at, opportunistic_record_slots, opportunistic_record_slots);
+    purge_slots(s, stale_at, opportunistic_record_slots, opportunistic_record_slots);
   }
 
   /// Looks at a few slots of a locked shard's keys and erases keys with nothing left that matters.
@@ -333,17 +359,12 @@ struct MemoryStore::Impl {
   /// Deletes stale window events and ended blocks of a locked shard, at most `budget` of them.
   static std::size_t purge_keys(Shard& s, std::int64_t now_ms, std::size_t budget) {
     return s.keys.sweep(s.keys.capacity(), budget, [now_ms](KeyState& state, std::size_t room) {
-      const std::int64_t cutoff = now_ms - state.window_ms;
-      const auto stale_end = std::upper_bound(state.events.begin(), state.events.end(), cutoff);
-      const auto stale = static_cast<std::size_t>(stale_end - state.events.begin());
-      const std::size_t take = std::min(stale, room);
-      state.events.erase(state.events.begin(), state.events.begin() + static_cast<std::ptrdiff_t>(take));
-      std::size_t deleted = take;
+      std::size_t deleted = state.events.forget_up_to(now_ms - state.window_ms, room);
       if (deleted < room && state.blocked && state.block_until <= now_ms) {
         state.blocked = false;
         ++deleted;
       }
-      if (!state.empty() && state.events.empty()) state.events.shrink_to_fit();
+      state.events.release_memory();
       return deleted;
     });
   }
@@ -360,15 +381,20 @@ namespace {
 /// uses, so two operations can never deadlock.
 class ShardLocks {
  public:
+  /// Adds a shard to lock, keeping the list sorted and free of duplicates.
   void add(std::size_t index) {
-    if (!holds(index)) indices_[count_++] = index;
+    std::size_t at = count_;
+    while (at > 0 && indices_[at - 1] > index) --at;
+    if (at > 0 && indices_[at - 1] == index) return;
+    for (std::size_t i = count_; i > at; --i) indices_[i] = indices_[i - 1];
+    indices_[at] = index;
+    ++count_;
   }
   [[nodiscard]] bool holds(std::size_t index) const noexcept {
     return std::find(indices_.begin(), indices_.begin() + static_cast<std::ptrdiff_t>(count_), index) !=
            indices_.begin() + static_cast<std::ptrdiff_t>(count_);
   }
   void lock(std::vector<std::unique_ptr<Shard>>& shards) {
-    std::sort(indices_.begin(), indices_.begin() + static_cast<std::ptrdiff_t>(count_));
     for (std::size_t i = 0; i < count_; ++i) locks_[i] = std::unique_lock<std::mutex>(shards[indices_[i]]->mutex);
   }
 
@@ -393,30 +419,24 @@ Result<bool> MemoryStore::insert(const VerificationRecord& record) {
   if (!packed) return fail(packed.error());
   Impl& impl = *impl_;
   const std::uint64_t id_hash = impl.hash(record.id);
-  std::vector<SlotRef> stale_slots;
-  {
-    Shard& home = impl.shard(id_hash);
-    const std::lock_guard<std::mutex> lock(home.mutex);
-    if (home.records.find(id_hash, record.id) != nullptr) return false;
-    home.records.insert(id_hash, std::move(*packed));
-    const std::int64_t purge_now = to_unix_ms(record.created_at) - opportunistic_grace_ms;
-    impl.purge_records(home, purge_now, opportunistic_record_slots, opportunistic_record_slots, stale_slots);
-  }
-  impl.drop_slot_entries(stale_slots);
+  Shard& home = impl.shard(id_hash);
+  const std::lock_guard<std::mutex> lock(home.mutex);
+  if (home.records.find(id_hash, record.id) != nullptr) return false;
+  home.records.insert(id_hash, std::move(*packed));
+  Impl::purge_some(home, to_unix_ms(record.created_at));
   return true;
 }
 
 Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, const SendLimit& limit,
                                           bool retire_previous, Timestamp now) {
-  auto packed = PackedRecord::pack(record);
-  if (!packed) return fail(packed.error());
   Impl& impl = *impl_;
   const std::int64_t now_ms = to_unix_ms(now);
+  const std::int64_t expires_ms = to_unix_ms(record.expires_at);
   const std::uint64_t id_hash = impl.hash(record.id);
   const std::uint64_t key_hash = impl.hash(limit.key);
   const bool retires = retire_previous && record.is_code();
   const std::uint64_t slot_hash = retires ? impl.slot_hash(record) : 0;
-  std::vector<SlotRef> stale_slots;
+  PackedRecord::Ptr packed;
   OpenResult result;
 
   // The record, the send key, the slot entry and the previous holder may live in four shards; all
@@ -431,6 +451,22 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     if (expected_holder != 0) locks.add(impl.shard_index(expected_holder));
     locks.lock(impl.shards);
 
+    // In a large store each lookup below misses the cache, and three of them are chains (key
+    // slot -> node -> events; slot entry -> holder slot -> holder record). Each hop's load is
+    // started as soon as its address is known, so the chains overlap instead of queueing.
+    Shard& home = impl.shard(id_hash);
+    Shard& key_shard = impl.shard(key_hash);
+    home.records.prefetch(id_hash);
+    home.records.prefetch_sweep();
+    key_shard.keys.prefetch(key_hash);
+    if (retires) impl.shard(slot_hash).slots.prefetch(slot_hash);
+    if (!packed) {
+      auto fresh = PackedRecord::pack(record);
+      if (!fresh) return fail(fresh.error());
+      packed = std::move(*fresh);
+    }
+    key_shard.keys.prefetch_node(key_hash);
+
     SlotEntry* entry = nullptr;
     std::uint64_t holder = 0;
     if (retires) {
@@ -440,14 +476,17 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
         expected_holder = holder;
         continue;
       }
+      if (holder != 0) impl.shard(holder).records.prefetch_record(holder);
     }
 
-    Shard& home = impl.shard(id_hash);
     if (home.records.find(id_hash, record.id) != nullptr) return result;  // id_taken
 
-    Shard& key_shard = impl.shard(key_hash);
     bool created = false;
     KeyState& state = key_shard.keys.find_or_create(key_hash, limit.key, created);
+    state.events.prefetch_front();
+    // Only found here; retired below once the send is known to count.
+    PackedRecord* previous = holder == 0 ? nullptr : impl.shard(holder).records.find_slot_holder(holder, record);
+
     state.forget_before(now_ms, std::max<std::int64_t>(to_ms(limit.window), 0));
     if (state.events.size() >= limit.limit) {
       result.status = OpenStatus::rate_limited;
@@ -464,48 +503,34 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     }
     if (result.status != OpenStatus::opened) return result;
 
-    if (holder != 0) {
-      PackedRecord* previous = impl.shard(holder).records.find_slot_holder(holder, record);
-      if (previous != nullptr && !previous->verified()) previous->set_retired();
-    }
-    home.records.insert(id_hash, std::move(*packed));
+    if (previous != nullptr && !previous->verified()) previous->set_retired();
+    home.records.insert(id_hash, std::move(packed));
     if (retires) {
       if (entry != nullptr) {
-        entry->holder = id_hash;
+        *entry = SlotEntry{slot_hash, id_hash, expires_ms};
       } else {
-        impl.shard(slot_hash).slots.insert(SlotEntry{slot_hash, id_hash});
+        impl.shard(slot_hash).slots.insert(SlotEntry{slot_hash, id_hash, expires_ms});
       }
     }
-    impl.purge_records(home, to_unix_ms(record.created_at) - opportunistic_grace_ms, opportunistic_record_slots,
-                       opportunistic_record_slots, stale_slots);
-    break;
+    Impl::purge_some(home, to_unix_ms(record.created_at));
+    return result;
   }
-  impl.drop_slot_entries(stale_slots);
-  return result;
 }
 
 Result<void> MemoryStore::cancel_code(std::string_view id, std::string_view send_key, Timestamp at) {
   Impl& impl = *impl_;
   const std::uint64_t id_hash = impl.hash(id);
   const std::uint64_t key_hash = impl.hash(send_key);
-  std::vector<SlotRef> stale_slots;
-  {
-    ShardLocks locks;
-    locks.add(impl.shard_index(id_hash));
-    locks.add(impl.shard_index(key_hash));
-    locks.lock(impl.shards);
-    Shard& home = impl.shard(id_hash);
-    if (const PackedRecord* record = home.records.find(id_hash, id); record != nullptr) {
-      if (record->is_code()) stale_slots.push_back(SlotRef{impl.slot_hash(*record), id_hash});
-      home.records.erase(id_hash, id);
-    }
-    Shard& key_shard = impl.shard(key_hash);
-    if (KeyState* state = key_shard.keys.find(key_hash, send_key); state != nullptr) {
-      state->remove(to_unix_ms(at));
-      if (state->empty()) key_shard.keys.erase(key_hash, send_key);
-    }
+  ShardLocks locks;
+  locks.add(impl.shard_index(id_hash));
+  locks.add(impl.shard_index(key_hash));
+  locks.lock(impl.shards);
+  impl.shard(id_hash).records.erase(id_hash, id);  // its slot entry now names no one: harmless
+  Shard& key_shard = impl.shard(key_hash);
+  if (KeyState* state = key_shard.keys.find(key_hash, send_key); state != nullptr) {
+    state->remove(to_unix_ms(at));
+    if (state->empty()) key_shard.keys.erase(key_hash, send_key);
   }
-  impl.drop_slot_entries(stale_slots);
   return {};
 }
 
@@ -626,21 +651,18 @@ Result<std::size_t> MemoryStore::purge_expired(Timestamp now, std::size_t limit)
   Impl& impl = *impl_;
   const std::int64_t now_ms = to_unix_ms(now);
   std::size_t deleted = 0;
-  std::vector<SlotRef> stale_slots;
   // Start at a different shard each call so that bounded calls share the work out evenly.
   const std::size_t start = impl.purge_start.fetch_add(1, std::memory_order_relaxed);
   for (std::size_t i = 0; i <= impl.mask && deleted < limit; ++i) {
     Shard& s = *impl.shards[(start + i) & impl.mask];
-    {
-      const std::lock_guard<std::mutex> lock(s.mutex);
-      deleted += impl.purge_records(s, now_ms, std::numeric_limits<std::size_t>::max(), limit - deleted, stale_slots);
-      deleted += Impl::purge_keys(s, now_ms, limit - deleted);
-      s.records.shrink_if_sparse();
-      s.slots.shrink_if_sparse();
-      s.keys.shrink_if_sparse();
-    }
-    impl.drop_slot_entries(stale_slots);
-    stale_slots.clear();
+    const std::lock_guard<std::mutex> lock(s.mutex);
+    deleted += s.records.purge(now_ms, std::numeric_limits<std::size_t>::max(), limit - deleted);
+    deleted += Impl::purge_keys(s, now_ms, limit - deleted);
+    // Slot entries are index entries, not records: dropped with their holders, not counted.
+    Impl::purge_slots(s, now_ms, std::numeric_limits<std::size_t>::max(), std::numeric_limits<std::size_t>::max());
+    s.records.shrink_if_sparse();
+    s.slots.shrink_if_sparse();
+    s.keys.shrink_if_sparse();
   }
   return deleted;
 }

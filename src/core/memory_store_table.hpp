@@ -11,6 +11,15 @@
 
 namespace reverify::detail {
 
+/// A hint to start loading `address` into the cache; never faults, changes nothing.
+inline void prefetch_address(const void* address) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(address);
+#else
+  static_cast<void>(address);
+#endif
+}
+
 /// A hash as the table wants it: never 0, which marks an empty slot.
 [[nodiscard]] constexpr std::uint64_t table_hash(std::uint64_t hash) noexcept { return hash == 0 ? 1 : hash; }
 
@@ -42,6 +51,15 @@ class FlatTable {
       if (entry.hash == 0) return nullptr;
       if (entry.hash == hash && matches(entry)) return &entry;
     }
+  }
+
+  /// Starts loading the slot a lookup of `hash` probes first; the lookup itself comes later.
+  void prefetch(std::uint64_t hash) const noexcept {
+    if (!slots_.empty()) prefetch_address(&slots_[home(hash)]);
+  }
+  /// Starts loading the slot the next `sweep` looks at first.
+  void prefetch_sweep() const noexcept {
+    if (!slots_.empty()) prefetch_address(&slots_[sweep_cursor_ & (slots_.size() - 1)]);
   }
 
   /// Adds an entry (duplicates are the caller's business). May reallocate.
