@@ -377,11 +377,12 @@ struct MemoryStore::Impl {
 
 namespace {
 
-/// Locks up to four shards in ascending index order, the one order every multi-shard operation
-/// uses, so two operations can never deadlock.
+/// Locks up to four shards. Every wait for a shard happens in ascending index order (the shards
+/// known up front are locked sorted; a later one only waits if it is above all held), so two
+/// operations can never deadlock; anything else is only tried.
 class ShardLocks {
  public:
-  /// Adds a shard to lock, keeping the list sorted and free of duplicates.
+  /// Adds a shard to lock (at most four), keeping the list sorted and free of duplicates.
   void add(std::size_t index) {
     std::size_t at = count_;
     while (at > 0 && indices_[at - 1] > index) --at;
@@ -390,12 +391,33 @@ class ShardLocks {
     indices_[at] = index;
     ++count_;
   }
+  [[nodiscard]] std::size_t max_held() const noexcept {
+    return *std::max_element(indices_.begin(), indices_.begin() + static_cast<std::ptrdiff_t>(count_));
+  }
   [[nodiscard]] bool holds(std::size_t index) const noexcept {
     return std::find(indices_.begin(), indices_.begin() + static_cast<std::ptrdiff_t>(count_), index) !=
            indices_.begin() + static_cast<std::ptrdiff_t>(count_);
   }
   void lock(std::vector<std::unique_ptr<Shard>>& shards) {
     for (std::size_t i = 0; i < count_; ++i) locks_[i] = std::unique_lock<std::mutex>(shards[indices_[i]]->mutex);
+  }
+  /// After `lock`: also locks `index` if that keeps the order (it is above every held shard) or
+  /// the shard is free right now (`try_lock` never waits, so it cannot deadlock). False when
+  /// neither: the caller starts over with `index` in its list.
+  bool lock_more(std::size_t index, std::vector<std::unique_ptr<Shard>>& shards) {
+    if (holds(index)) return true;
+    if (count_ == indices_.size()) return false;
+    std::unique_lock<std::mutex> lock(shards[index]->mutex, std::defer_lock);
+    const bool in_order = count_ == 0 || index > max_held();
+    if (in_order) {
+      lock.lock();
+    } else if (!lock.try_lock()) {
+      return false;
+    }
+    indices_[count_] = index;
+    locks_[count_] = std::move(lock);
+    ++count_;
+    return true;
   }
 
  private:
@@ -440,8 +462,9 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
   OpenResult result;
 
   // The record, the send key, the slot entry and the previous holder may live in four shards; all
-  // are locked (in order) for the whole step. The holder is only known once the slot's shard is
-  // locked, so when it lives in a shard not yet held, start over holding that one too.
+  // are locked for the whole step. The holder is only known once the slot's shard is locked: its
+  // shard is then locked too if that cannot deadlock (see ShardLocks::lock_more), else the step
+  // starts over holding all four in order.
   std::uint64_t expected_holder = 0;
   for (;;) {
     ShardLocks locks;
@@ -472,7 +495,7 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     if (retires) {
       entry = impl.shard(slot_hash).slots.find(slot_hash, [](const SlotEntry&) { return true; });
       holder = entry == nullptr ? 0 : entry->holder;
-      if (holder != 0 && !locks.holds(impl.shard_index(holder))) {
+      if (holder != 0 && !locks.lock_more(impl.shard_index(holder), impl.shards)) {
         expected_holder = holder;
         continue;
       }
