@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -72,15 +73,35 @@ struct SlotEntry {
   std::int64_t expires_ms = 0;
 };
 
+/// How many keys of the store carry a block mark (ended or not). Raised when a key is marked and
+/// lowered when the mark is cleared, both under the key's shard lock, so reading zero means no key
+/// was blocked at that moment: check_code then needs no lock key (see there).
+class BlockCount {
+ public:
+  void raise() noexcept { marks_.fetch_add(1); }
+  void lower() noexcept { marks_.fetch_sub(1); }
+  [[nodiscard]] bool none() const noexcept { return marks_.load() == 0; }
+
+ private:
+  std::atomic<std::size_t> marks_{0};
+};
+
 /// Window events and block of one key (they share the key space: `unblock` clears both).
-struct KeyState {
+class KeyState {
+ public:
   detail::EventLog events;
   std::int64_t window_ms = 0;  // the longest window seen: older events can no longer matter
   std::int64_t block_until = 0;
-  bool blocked = false;
 
-  [[nodiscard]] bool empty() const noexcept { return events.empty() && !blocked; }
-  [[nodiscard]] bool blocked_at(std::int64_t now_ms) const noexcept { return blocked && now_ms < block_until; }
+  [[nodiscard]] bool empty() const noexcept { return events.empty() && !blocked_; }
+  [[nodiscard]] bool blocked() const noexcept { return blocked_; }
+  [[nodiscard]] bool blocked_at(std::int64_t now_ms) const noexcept { return blocked_ && now_ms < block_until; }
+  /// Clears the block mark; every mark is cleared through here (or the store is being destroyed).
+  void clear_block(BlockCount& blocks) noexcept {
+    if (!blocked_) return;
+    blocked_ = false;
+    blocks.lower();
+  }
 
   /// Forgets the events that left a `window_ms` window at `now_ms`.
   void forget_before(std::int64_t now_ms, std::int64_t window) {
@@ -90,7 +111,7 @@ struct KeyState {
   void add(std::int64_t at_ms) { events.add(at_ms); }
   void remove(std::int64_t at_ms) { events.remove(at_ms); }
   /// Counts a failure under `rule`; blocks when it reaches the count.
-  FailureResult count_failure(const LockoutRule& rule, std::int64_t now_ms) {
+  FailureResult count_failure(const LockoutRule& rule, std::int64_t now_ms, BlockCount& blocks) {
     forget_before(now_ms, std::max<std::int64_t>(rule.window.count(), 0));
     add(now_ms);
     FailureResult result;
@@ -98,16 +119,24 @@ struct KeyState {
         static_cast<std::uint32_t>(std::min<std::size_t>(events.size(), std::numeric_limits<std::uint32_t>::max()));
     if (result.failures >= rule.failures) {
       const std::int64_t until = now_ms + rule.duration.count();
-      block_until = blocked ? std::max(block_until, until) : until;
-      blocked = true;
+      if (blocked_) {
+        block_until = std::max(block_until, until);
+      } else {
+        blocks.raise();
+        blocked_ = true;
+        block_until = until;
+      }
       result.blocked_until = from_unix_ms(block_until);
     }
     return result;
   }
   [[nodiscard]] bool stale_at(std::int64_t now_ms) const noexcept {
     const bool events_stale = events.empty() || events.back() <= now_ms - window_ms;
-    return events_stale && (!blocked || block_until <= now_ms);
+    return events_stale && (!blocked_ || block_until <= now_ms);
   }
+
+ private:
+  bool blocked_ = false;
 };
 
 /// A window/block key and its state, owned by a `KeyTable`. The key's bytes follow the node in
@@ -172,10 +201,11 @@ class KeyTable {
     return raw->state;
   }
 
-  void erase(std::uint64_t hash, std::string_view key) noexcept {
+  void erase(std::uint64_t hash, std::string_view key, BlockCount& blocks) noexcept {
     KeyEntry* entry = table_.find(hash, [key](const KeyEntry& e) { return e.node->key() == key; });
     if (entry == nullptr) return;
     KeyNode* node = entry->node;
+    node->state.clear_block(blocks);
     table_.erase_at(table_.index_of(entry));
     KeyNode::Deleter{}(node);
   }
@@ -348,20 +378,23 @@ struct MemoryStore::Impl {
   }
 
   /// Looks at a few slots of a locked shard's keys and erases keys with nothing left that matters.
-  static void purge_some_keys(Shard& s, std::int64_t now_ms) {
+  void purge_some_keys(Shard& s, std::int64_t now_ms) {
     const std::int64_t stale_at = now_ms - opportunistic_grace_ms;
-    s.keys.sweep(opportunistic_key_slots, opportunistic_key_slots, [stale_at](KeyState& state, std::size_t) {
-      if (state.stale_at(stale_at)) state = KeyState{};
+    s.keys.sweep(opportunistic_key_slots, opportunistic_key_slots, [this, stale_at](KeyState& state, std::size_t) {
+      if (state.stale_at(stale_at)) {
+        state.clear_block(blocks);
+        state = KeyState{};
+      }
       return std::size_t{0};
     });
   }
 
   /// Deletes stale window events and ended blocks of a locked shard, at most `budget` of them.
-  static std::size_t purge_keys(Shard& s, std::int64_t now_ms, std::size_t budget) {
-    return s.keys.sweep(s.keys.capacity(), budget, [now_ms](KeyState& state, std::size_t room) {
+  std::size_t purge_keys(Shard& s, std::int64_t now_ms, std::size_t budget) {
+    return s.keys.sweep(s.keys.capacity(), budget, [this, now_ms](KeyState& state, std::size_t room) {
       std::size_t deleted = state.events.forget_up_to(now_ms - state.window_ms, room);
-      if (deleted < room && state.blocked && state.block_until <= now_ms) {
-        state.blocked = false;
+      if (deleted < room && state.blocked() && state.block_until <= now_ms) {
+        state.clear_block(blocks);
         ++deleted;
       }
       state.events.release_memory();
@@ -373,6 +406,7 @@ struct MemoryStore::Impl {
   std::size_t mask;
   std::vector<std::unique_ptr<Shard>> shards;
   std::atomic<std::size_t> purge_start{0};
+  alignas(64) BlockCount blocks;  // read by every check_code: kept off the lines written often
 };
 
 namespace {
@@ -520,9 +554,9 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     result.sends = static_cast<std::uint32_t>(state.events.size());
     if (!state.events.empty()) result.oldest = from_unix_ms(state.events.front());
     if (state.empty()) {
-      key_shard.keys.erase(key_hash, limit.key);
+      key_shard.keys.erase(key_hash, limit.key, impl.blocks);
     } else if (created) {
-      Impl::purge_some_keys(key_shard, now_ms);  // new keys grow the map; let them pay for a little cleanup
+      impl.purge_some_keys(key_shard, now_ms);  // new keys grow the map; let them pay for a little cleanup
     }
     if (result.status != OpenStatus::opened) return result;
 
@@ -552,7 +586,7 @@ Result<void> MemoryStore::cancel_code(std::string_view id, std::string_view send
   Shard& key_shard = impl.shard(key_hash);
   if (KeyState* state = key_shard.keys.find(key_hash, send_key); state != nullptr) {
     state->remove(to_unix_ms(at));
-    if (state->empty()) key_shard.keys.erase(key_hash, send_key);
+    if (state->empty()) key_shard.keys.erase(key_hash, send_key, impl.blocks);
   }
   return {};
 }
@@ -566,10 +600,65 @@ Result<std::optional<VerificationRecord>> MemoryStore::find(std::string_view id,
   return std::optional<VerificationRecord>(record->unpack());
 }
 
+namespace {
+
+/// The refusals that need only the record, in Logto's order (missing or not the caller's, already
+/// verified, other identifier, code expired), with `result.attempts` filled in; none if the
+/// code may be tried.
+std::optional<CheckStatus> record_refusal(const PackedRecord* record, const CodeCheck& check, std::int64_t now_ms,
+                                          CheckResult& result) noexcept {
+  if (!live_record(record, now_ms) || record->user_id() != check.user_id || record->kind() != check.kind) {
+    return CheckStatus::not_found;
+  }
+  result.attempts = record->attempts();
+  if (record->verified()) return CheckStatus::already_verified;
+  if (record->identifier_key() != check.identifier_key) return CheckStatus::identifier_mismatch;
+  if (now_ms > record->code_expires_ms()) return CheckStatus::code_expired;
+  return std::nullopt;
+}
+
+const OfferedDigest* offered_for(const CodeCheck& check, std::uint32_t pepper_id) noexcept {
+  const auto offered = std::find_if(check.offered.begin(), check.offered.end(),
+                                    [pepper_id](const OfferedDigest& o) { return o.pepper_id == pepper_id; });
+  return offered == check.offered.end() ? nullptr : &*offered;
+}
+
+}  // namespace
+
 Result<CheckResult> MemoryStore::check_code(const CodeCheck& check) {
   Impl& impl = *impl_;
   const std::int64_t now_ms = to_unix_ms(check.now);
   const std::uint64_t id_hash = impl.hash(check.record_id);
+
+  // Fast path, under the record's shard lock alone: when no key of the store is blocked (read
+  // while that lock is held, so at that moment the lock key is not blocked either) and the code
+  // is right, nothing but the record changes. A refusal that comes before the block check needs
+  // only the record as well. Anything that would count a failure takes the full step below.
+  {
+    Shard& home = impl.shard(id_hash);
+    const std::lock_guard<std::mutex> lock(home.mutex);
+    CheckResult result;
+    PackedRecord* record = home.records.find(id_hash, check.record_id);
+    if (const auto refused = record_refusal(record, check, now_ms, result)) {
+      result.status = *refused;
+      return result;
+    }
+    if (impl.blocks.none() && record->attempts() < check.max_attempts) {
+      const OfferedDigest* offered = offered_for(check, record->pepper_id());
+      if (offered == nullptr) {
+        result.status = CheckStatus::unknown_pepper;
+        return result;
+      }
+      if (record->code_digest_equals(offered->digest)) {
+        record->set_attempts(record->attempts() + 1);
+        record->set_verified();
+        result.attempts = record->attempts();
+        result.status = CheckStatus::verified;
+        return result;
+      }
+    }
+  }
+
   const std::uint64_t key_hash = impl.hash(check.lockout.key);
   ShardLocks locks;
   locks.add(impl.shard_index(id_hash));
@@ -578,20 +667,8 @@ Result<CheckResult> MemoryStore::check_code(const CodeCheck& check) {
 
   CheckResult result;
   PackedRecord* record = impl.shard(id_hash).records.find(id_hash, check.record_id);
-  if (!live_record(record, now_ms) || record->user_id() != check.user_id || record->kind() != check.kind) {
-    return result;
-  }
-  result.attempts = record->attempts();
-  if (record->verified()) {
-    result.status = CheckStatus::already_verified;
-    return result;
-  }
-  if (record->identifier_key() != check.identifier_key) {
-    result.status = CheckStatus::identifier_mismatch;
-    return result;
-  }
-  if (now_ms > record->code_expires_ms()) {
-    result.status = CheckStatus::code_expired;
+  if (const auto refused = record_refusal(record, check, now_ms, result)) {
+    result.status = *refused;
     return result;
   }
   Shard& key_shard = impl.shard(key_hash);
@@ -604,7 +681,7 @@ Result<CheckResult> MemoryStore::check_code(const CodeCheck& check) {
   const auto count_failure = [&] {
     bool created = false;
     KeyState& state = key_shard.keys.find_or_create(key_hash, check.lockout.key, created);
-    const FailureResult failure = state.count_failure(check.lockout, now_ms);
+    const FailureResult failure = state.count_failure(check.lockout, now_ms, impl.blocks);
     result.failures = failure.failures;
     result.blocked_until = failure.blocked_until;
   };
@@ -613,9 +690,8 @@ Result<CheckResult> MemoryStore::check_code(const CodeCheck& check) {
     count_failure();
     return result;
   }
-  const auto offered = std::find_if(check.offered.begin(), check.offered.end(),
-                                    [&](const OfferedDigest& o) { return o.pepper_id == record->pepper_id(); });
-  if (offered == check.offered.end()) {
+  const OfferedDigest* offered = offered_for(check, record->pepper_id());
+  if (offered == nullptr) {
     result.status = CheckStatus::unknown_pepper;
     return result;
   }
@@ -648,8 +724,9 @@ Result<FailureResult> MemoryStore::count_failure(const LockoutRule& rule, Timest
   Shard& s = impl_->shard(key_hash);
   const std::lock_guard<std::mutex> lock(s.mutex);
   bool created = false;
-  const FailureResult result = s.keys.find_or_create(key_hash, rule.key, created).count_failure(rule, to_unix_ms(now));
-  if (created) Impl::purge_some_keys(s, to_unix_ms(now));
+  const FailureResult result =
+      s.keys.find_or_create(key_hash, rule.key, created).count_failure(rule, to_unix_ms(now), impl_->blocks);
+  if (created) impl_->purge_some_keys(s, to_unix_ms(now));
   return result;
 }
 
@@ -666,7 +743,7 @@ Result<void> MemoryStore::unblock(std::string_view key) {
   const std::uint64_t key_hash = impl_->hash(key);
   Shard& s = impl_->shard(key_hash);
   const std::lock_guard<std::mutex> lock(s.mutex);
-  s.keys.erase(key_hash, key);
+  s.keys.erase(key_hash, key, impl_->blocks);
   return {};
 }
 
@@ -680,7 +757,7 @@ Result<std::size_t> MemoryStore::purge_expired(Timestamp now, std::size_t limit)
     Shard& s = *impl.shards[(start + i) & impl.mask];
     const std::lock_guard<std::mutex> lock(s.mutex);
     deleted += s.records.purge(now_ms, std::numeric_limits<std::size_t>::max(), limit - deleted);
-    deleted += Impl::purge_keys(s, now_ms, limit - deleted);
+    deleted += impl.purge_keys(s, now_ms, limit - deleted);
     // Slot entries are index entries, not records: dropped with their holders, not counted.
     Impl::purge_slots(s, now_ms, std::numeric_limits<std::size_t>::max(), std::numeric_limits<std::size_t>::max());
     s.records.shrink_if_sparse();
