@@ -405,8 +405,8 @@ struct MemoryStore::Impl {
   KeyedHash hash;
   std::size_t mask;
   std::vector<std::unique_ptr<Shard>> shards;
+  BlockCount blocks;  // read by every check_code; written only when a key is marked or cleared
   std::atomic<std::size_t> purge_start{0};
-  alignas(64) BlockCount blocks;  // read by every check_code: kept off the lines written often
 };
 
 namespace {
