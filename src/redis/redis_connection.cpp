@@ -6,8 +6,10 @@
 #include <cerrno>
 
 #include <array>
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
 #include <utility>
-#include <vector>
 
 namespace reverify::redis::detail {
 namespace {
@@ -20,6 +22,80 @@ timeval to_timeval(std::chrono::milliseconds duration) noexcept {
 }
 
 }  // namespace
+
+Command& Command::add(std::int64_t number) {
+  std::array<char, 24> digits{};
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
+  return add(std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data())));
+}
+
+Command& Command::add_joined(std::initializer_list<std::string_view> parts) {
+  std::size_t size = 0;
+  for (std::string_view part : parts) size += part.size();
+  char* out = open_argument(size);
+  for (std::string_view part : parts) {
+    if (!part.empty()) std::memcpy(out, part.data(), part.size());
+    out += part.size();
+  }
+  return *this;
+}
+
+char* Command::open_argument(std::size_t size) {
+  std::array<char, 24> head{};
+  head[0] = '$';
+  char* end = std::to_chars(head.data() + 1, head.data() + head.size() - 2, size).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  const auto head_size = static_cast<std::size_t>(end - head.data());
+  const std::size_t at = buf_.size();
+  buf_.resize(at + head_size + size + 2);
+  char* out = buf_.data() + at;
+  std::memcpy(out, head.data(), head_size);
+  out += head_size;
+  out[size] = '\r';
+  out[size + 1] = '\n';
+  ++count_;
+  return out;
+}
+
+void Command::set(std::size_t index, std::string_view arg) {
+  if (index >= count_) throw std::out_of_range("redis: no such command argument");
+  // Walk the bulk strings ("$<size>\r\n<bytes>\r\n") to argument `index`.
+  std::size_t begin = header_room;
+  for (std::size_t i = 0;; ++i) {
+    const std::size_t digits = begin + 1;
+    const std::size_t line_end = buf_.find('\r', digits);
+    std::size_t size = 0;
+    std::from_chars(buf_.data() + digits, buf_.data() + line_end, size);
+    const std::size_t end = line_end + 2 + size + 2;
+    if (i == index) {
+      std::string replacement;
+      std::array<char, 24> text{};
+      const auto text_end = std::to_chars(text.data(), text.data() + text.size(), arg.size()).ptr;
+      replacement.reserve(arg.size() + 32);
+      replacement.push_back('$');
+      replacement.append(text.data(), static_cast<std::size_t>(text_end - text.data()));
+      replacement.append("\r\n", 2);
+      replacement.append(arg.data(), arg.size());
+      replacement.append("\r\n", 2);
+      buf_.replace(begin, end - begin, replacement);
+      return;
+    }
+    begin = end;
+  }
+}
+
+std::string_view Command::resp() const {
+  std::array<char, header_room> header{};
+  header[0] = '*';
+  const auto end = std::to_chars(header.data() + 1, header.data() + header.size() - 2, count_).ptr;
+  const auto length = static_cast<std::size_t>(end - header.data()) + 2;
+  const std::size_t start = header_room - length;
+  buf_.replace(start, length - 2, header.data(), length - 2);
+  buf_[header_room - 2] = '\r';
+  buf_[header_room - 1] = '\n';
+  return std::string_view(buf_).substr(start);
+}
 
 Error redis_error(std::string_view operation, std::string_view cause) {
   std::string message = "redis ";
@@ -76,29 +152,14 @@ bool Connection::still_open() noexcept {
 
 Result<Reply> Connection::run(const Command& command, std::string_view operation) {
   if (broken_) return fail(redis_error(operation, "connection is broken"));
-  const auto& args = command.args();
-  // Up to `inline_args` arguments (every command of this store but a long UNLINK) need no
-  // allocation for hiredis's argument arrays.
-  constexpr std::size_t inline_args = 32;
-  std::array<const char*, inline_args> inline_argv{};
-  std::array<std::size_t, inline_args> inline_lengths{};
-  std::vector<const char*> heap_argv;
-  std::vector<std::size_t> heap_lengths;
-  const char** argv = inline_argv.data();
-  std::size_t* lengths = inline_lengths.data();
-  if (args.size() > inline_args) {
-    heap_argv.resize(args.size());
-    heap_lengths.resize(args.size());
-    argv = heap_argv.data();
-    lengths = heap_lengths.data();
-  }
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    argv[i] = args[i].data();
-    lengths[i] = args[i].size();
-  }
   used_ = true;
-  auto* reply =
-      static_cast<redisReply*>(redisCommandArgv(context_.get(), static_cast<int>(args.size()), argv, lengths));
+  const std::string_view resp = command.resp();
+  void* raw = nullptr;
+  if (redisAppendFormattedCommand(context_.get(), resp.data(), resp.size()) != REDIS_OK ||
+      redisGetReply(context_.get(), &raw) != REDIS_OK) {
+    raw = nullptr;
+  }
+  auto* reply = static_cast<redisReply*>(raw);
   if (reply == nullptr) {
     broken_ = true;
     const char* cause = context_->err != 0 ? context_->errstr : "no reply";

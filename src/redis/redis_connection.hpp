@@ -4,11 +4,14 @@
 #include <hiredis/hiredis.h>
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include "common/connection_pool.hpp"
 #include "redis_url.hpp"
@@ -22,29 +25,41 @@ struct ReplyDeleter {
 };
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
-/// The arguments of one command, binary-safe.
+/// One command, built in place in the Redis protocol (RESP): each argument is appended as a
+/// binary-safe bulk string to one buffer, which hiredis sends as is. Building a command allocates
+/// that buffer once; no argument is copied into a string of its own, and hiredis does not format.
 class Command {
  public:
-  /// Room for every script call's arguments without growing (check_code sends 19 with two peppers).
-  Command() { args_.reserve(24); }
-  Command& add(std::string_view arg) {
-    args_.emplace_back(arg);
-    return *this;
+  Command() {
+    buf_.reserve(1024);
+    buf_.resize(header_room);
   }
-  Command& add(std::int64_t number) {
-    args_.emplace_back(std::to_string(number));
-    return *this;
-  }
-  Command& add_owned(std::string&& arg) {
-    args_.push_back(std::move(arg));
+  Command& add(std::string_view arg) { return add_joined({arg}); }
+  Command& add(std::int64_t number);
+  /// One argument: the concatenation of `parts` (e.g. a key: prefix, kind, name).
+  Command& add_joined(std::initializer_list<std::string_view> parts);
+  /// One argument of exactly `size` bytes, written by `fill(char* out)`, which returns the end
+  /// of what it wrote (checked: anything but `out + size` is a logic error).
+  template <class Fill>
+  Command& add_built(std::size_t size, Fill&& fill) {
+    char* out = open_argument(size);
+    if (std::forward<Fill>(fill)(out) != out + size)
+      throw std::logic_error("redis: command argument of the wrong size");
     return *this;
   }
   /// Replaces argument `index` (e.g. EVALSHA → EVAL and the script).
-  void set(std::size_t index, std::string_view arg) { args_.at(index) = std::string(arg); }
-  [[nodiscard]] const std::vector<std::string>& args() const noexcept { return args_; }
+  void set(std::size_t index, std::string_view arg);
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+  /// The whole command in RESP, valid until the command changes.
+  [[nodiscard]] std::string_view resp() const;
 
  private:
-  std::vector<std::string> args_;
+  // Room before the arguments for "*<count>\r\n", written right-aligned by resp().
+  static constexpr std::size_t header_room = 24;
+  // Appends "$<size>\r\n", room for `size` bytes, and "\r\n"; returns where the bytes go.
+  char* open_argument(std::size_t size);
+  mutable std::string buf_;
+  std::size_t count_ = 0;
 };
 
 /// `store_unavailable` "redis <operation>: <cause>".

@@ -6,8 +6,11 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <optional>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "common/store_codec.hpp"
@@ -36,23 +39,26 @@ std::string_view reply_text(const redisReply& reply) noexcept {
   return reply.str == nullptr ? std::string_view{} : std::string_view(reply.str, reply.len);
 }
 
-std::string bytes(const Digest& digest) { return {reinterpret_cast<const char*>(digest.data()), digest.size()}; }
+std::string_view bytes(const Digest& digest) noexcept {
+  return {reinterpret_cast<const char*>(digest.data()), digest.size()};
+}
 
 constexpr std::size_t member_size = 8;
 
 // A window event's sorted-set member: random, so concurrent events at one millisecond differ
-// (the scripts lengthen the rare duplicate).
-std::string event_member(const unsigned char* random) {
-  std::string out(member_size * 2 + 1, '\0');
+// (the scripts lengthen the rare duplicate). Hex of `member_size` random bytes.
+using EventMember = std::array<char, member_size * 2 + 1>;
+EventMember event_member(const unsigned char* random) {
+  EventMember out{};
   sodium_bin2hex(out.data(), out.size(), random, member_size);
-  out.pop_back();
   return out;
 }
-std::string event_member() {
+EventMember event_member() {
   std::array<unsigned char, member_size> random{};
   randombytes_buf(random.data(), random.size());
   return event_member(random.data());
 }
+std::string_view member_text(const EventMember& member) noexcept { return {member.data(), member.size() - 1}; }
 
 std::int64_t non_negative_ms(std::chrono::milliseconds duration) noexcept {
   return std::max<std::int64_t>(duration.count(), 0);
@@ -94,51 +100,56 @@ bool is_array(const redisReply& r, std::size_t elements) noexcept {
   return r.type == REDIS_REPLY_ARRAY && r.elements == elements;
 }
 
-void put_u32(std::string& out, std::uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((value >> shift) & 0xFFu));
+char* put_u32(char* out, std::uint32_t value) noexcept {
+  for (int shift = 24; shift >= 0; shift -= 8) *out++ = static_cast<char>((value >> shift) & 0xFFu);
+  return out;
 }
-void put_i64(std::string& out, std::int64_t value) {
+char* put_i64(char* out, std::int64_t value) noexcept {
   const auto bits = static_cast<std::uint64_t>(value);
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((bits >> shift) & 0xFFu));
+  for (int shift = 56; shift >= 0; shift -= 8) *out++ = static_cast<char>((bits >> shift) & 0xFFu);
+  return out;
 }
-void put_text(std::string& out, std::string_view text) {
-  if (text.size() > UINT32_MAX) throw std::length_error("redis: record field too long");
-  put_u32(out, static_cast<std::uint32_t>(text.size()));
-  out += text;
+char* put_text(char* out, std::string_view text) noexcept {
+  out = put_u32(out, static_cast<std::uint32_t>(text.size()));
+  if (!text.empty()) std::memcpy(out, text.data(), text.size());
+  return out + text.size();
 }
 std::string_view digest_text(const std::optional<Digest>& digest) noexcept {
   return digest ? std::string_view(reinterpret_cast<const char*>(digest->data()), digest->size()) : std::string_view{};
 }
-std::string pepper_bytes(std::uint32_t pepper_id) {
-  std::string out;
-  put_u32(out, pepper_id);
+std::array<char, 4> pepper_bytes(std::uint32_t pepper_id) noexcept {
+  std::array<char, 4> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<char>((pepper_id >> (24 - 8 * i)) & 0xFFu);
   return out;
 }
 
-// A record as the one string value the scripts read (layout in redis_scripts.cpp).
-std::string encode_record(const VerificationRecord& record) {
+// Adds a record as the one string value the scripts read (layout in redis_scripts.cpp), written
+// straight into the command.
+void add_record(Command& command, const VerificationRecord& record) {
   namespace format = detail::record_format;
-  std::string out;
-  out.reserve(format::head_size + 4 * format::strings + record.user_id.size() + record.identifier_key.size() +
-              record.identifier.size() + record.purpose.size() + 2 * sizeof(Digest));
-  out.push_back(format::version);
-  out.push_back(record.retired ? '1' : '0');
-  out.push_back(record.verified ? '1' : '0');
-  put_u32(out, record.attempts);
-  put_u32(out, record.use_count);
-  put_u32(out, record.pepper_id);
-  put_i64(out, to_unix_ms(record.expires_at));
-  put_i64(out, to_unix_ms(record.code_expires_at));
-  put_i64(out, to_unix_ms(record.created_at));
-  out.push_back(static_cast<char>(record.kind));
-  out.push_back(static_cast<char>(record.template_type));
-  put_text(out, record.user_id);
-  put_text(out, record.identifier_key);
-  put_text(out, digest_text(record.code_digest));
-  put_text(out, record.identifier);
-  put_text(out, record.purpose);
-  put_text(out, digest_text(record.binding_digest));
-  return out;
+  const std::string_view texts[] = {record.user_id,    record.identifier_key, digest_text(record.code_digest),
+                                    record.identifier, record.purpose,        digest_text(record.binding_digest)};
+  static_assert(std::size(texts) == format::strings);
+  std::size_t size = format::head_size + 4 * format::strings;
+  for (std::string_view text : texts) {
+    if (text.size() > UINT32_MAX) throw std::length_error("redis: record field too long");
+    size += text.size();
+  }
+  command.add_built(size, [&](char* out) {
+    *out++ = format::version;
+    *out++ = record.retired ? '1' : '0';
+    *out++ = record.verified ? '1' : '0';
+    out = put_u32(out, record.attempts);
+    out = put_u32(out, record.use_count);
+    out = put_u32(out, record.pepper_id);
+    out = put_i64(out, to_unix_ms(record.expires_at));
+    out = put_i64(out, to_unix_ms(record.code_expires_at));
+    out = put_i64(out, to_unix_ms(record.created_at));
+    *out++ = static_cast<char>(record.kind);
+    *out++ = static_cast<char>(record.template_type);
+    for (std::string_view text : texts) out = put_text(out, text);
+    return out;
+  });
 }
 
 // Strict reader of a record value: anything but the exact layout is malformed.
@@ -224,12 +235,12 @@ std::int64_t record_ttl_ms(const VerificationRecord& record) {
 }
 
 // The arguments count_failure reads as ARGV[1..6], shared by the check_code script.
-void add_lockout_args(Command& command, const LockoutRule& rule, Timestamp now, std::string member) {
+void add_lockout_args(Command& command, const LockoutRule& rule, Timestamp now, const EventMember& member) {
   command.add(to_unix_ms(now))
       .add(non_negative_ms(rule.window))
       .add(std::int64_t{rule.failures})
       .add(non_negative_ms(rule.duration))
-      .add_owned(std::move(member))
+      .add(member_text(member))
       .add(ttl_margin_ms);
 }
 
@@ -251,14 +262,10 @@ struct RedisStore::Impl {
   detail::ConnectionPool pool;
   std::array<std::string, detail::script_count> shas;
 
-  [[nodiscard]] std::string key(char kind, std::string_view name) const {
-    std::string out;
-    out.reserve(options.key_prefix.size() + 2 + name.size());
-    out += options.key_prefix;
-    out += kind;
-    out += ':';
-    out += name;
-    return out;
+  // Adds the key `<prefix><kind>:<name>` as one argument.
+  Command& add_key(Command& command, char kind, std::string_view name) const {
+    const std::array<char, 2> tag{kind, ':'};
+    return command.add_joined({options.key_prefix, std::string_view(tag.data(), tag.size()), name});
   }
 
   // Runs one command. A pooled connection the server closed while it sat idle (a restart) is
@@ -353,7 +360,8 @@ Result<std::shared_ptr<RedisStore>> RedisStore::connect(const std::string& url, 
 Result<bool> RedisStore::insert(const VerificationRecord& record) {
   constexpr std::string_view op = "insert";
   Command command = impl_->script(ScriptId::insert, 1);
-  command.add_owned(impl_->key('r', record.id)).add(record_ttl_ms(record)).add_owned(encode_record(record));
+  impl_->add_key(command, 'r', record.id).add(record_ttl_ms(record));
+  add_record(command, record);
   auto reply = impl_->eval(ScriptId::insert, command, op);
   if (!reply) return fail(reply.error());
   const redisReply& r = **reply;
@@ -369,16 +377,16 @@ Result<OpenResult> RedisStore::open_code(const VerificationRecord& record, const
   const bool retires = retire_previous && record.is_code();
   const std::int64_t window = non_negative_ms(limit.window);
   Command command = impl_->script(ScriptId::open_code, retires ? 3 : 2);
-  command.add_owned(impl_->key('r', record.id)).add_owned(impl_->key('w', limit.key));
-  if (retires) command.add_owned(impl_->key('s', record.code_slot()));
+  impl_->add_key(command, 'r', record.id);
+  impl_->add_key(command, 'w', limit.key);
+  if (retires) impl_->add_key(command, 's', record.code_slot());
   command.add(to_unix_ms(now))
       .add(window)
       .add(std::int64_t{limit.limit})
       .add(window + ttl_margin_ms)
-      .add(record_ttl_ms(record))
-      .add_owned(impl_->key('r', ""))
-      .add(record.id)
-      .add_owned(encode_record(record));
+      .add(record_ttl_ms(record));
+  impl_->add_key(command, 'r', "").add(record.id);
+  add_record(command, record);
 
   auto reply = impl_->eval(ScriptId::open_code, command, op);
   if (!reply) return fail(reply.error());
@@ -410,7 +418,8 @@ Result<OpenResult> RedisStore::open_code(const VerificationRecord& record, const
 Result<void> RedisStore::cancel_code(std::string_view id, std::string_view send_key, Timestamp at) {
   constexpr std::string_view op = "cancel_code";
   Command command = impl_->script(ScriptId::cancel_code, 2);
-  command.add_owned(impl_->key('r', id)).add_owned(impl_->key('w', send_key)).add(to_unix_ms(at));
+  impl_->add_key(command, 'r', id);
+  impl_->add_key(command, 'w', send_key).add(to_unix_ms(at));
   auto reply = impl_->eval(ScriptId::cancel_code, command, op);
   if (!reply) return fail(reply.error());
   if ((*reply)->type != REDIS_REPLY_INTEGER) return fail(detail::redis_error(op, "unexpected reply"));
@@ -420,7 +429,7 @@ Result<void> RedisStore::cancel_code(std::string_view id, std::string_view send_
 Result<std::optional<VerificationRecord>> RedisStore::find(std::string_view id, Timestamp now) {
   constexpr std::string_view op = "find";
   Command command;
-  command.add("GET").add_owned(impl_->key('r', id));
+  impl_->add_key(command.add("GET"), 'r', id);
   auto reply = impl_->plain(command, op, Resend::unless_timeout);
   if (!reply) return fail(reply.error());
   const redisReply& r = **reply;
@@ -442,17 +451,19 @@ Result<CheckResult> RedisStore::check_code(const CodeCheck& check) {
 
   const char kind = static_cast<char>(check.kind);
   Command command = impl_->script(ScriptId::check_code, 3);
-  command.add_owned(impl_->key('r', check.record_id))
-      .add_owned(impl_->key('w', check.lockout.key))
-      .add_owned(impl_->key('b', check.lockout.key));
+  impl_->add_key(command, 'r', check.record_id);
+  impl_->add_key(command, 'w', check.lockout.key);
+  impl_->add_key(command, 'b', check.lockout.key);
   add_lockout_args(command, check.lockout, check.now, event_member(random.data() + nonce_size));
   command.add(check.user_id)
       .add(std::string_view(&kind, 1))
       .add(check.identifier_key)
       .add(std::int64_t{check.max_attempts})
       .add(std::string_view(reinterpret_cast<const char*>(random.data()), nonce_size));
-  for (const auto& offered : check.offered)
-    command.add_owned(pepper_bytes(offered.pepper_id)).add_owned(bytes(offered.digest));
+  for (const auto& offered : check.offered) {
+    const auto pepper = pepper_bytes(offered.pepper_id);
+    command.add(std::string_view(pepper.data(), pepper.size())).add(bytes(offered.digest));
+  }
 
   auto reply = impl_->eval(ScriptId::check_code, command, op);
   if (!reply) return fail(reply.error());
@@ -506,7 +517,7 @@ Result<CheckResult> RedisStore::check_code(const CodeCheck& check) {
 Result<bool> RedisStore::use(std::string_view id, std::uint32_t max_uses, Timestamp now) {
   constexpr std::string_view op = "use";
   Command command = impl_->script(ScriptId::use, 1);
-  command.add_owned(impl_->key('r', id)).add(to_unix_ms(now)).add(std::int64_t{max_uses});
+  impl_->add_key(command, 'r', id).add(to_unix_ms(now)).add(std::int64_t{max_uses});
   auto reply = impl_->eval(ScriptId::use, command, op);
   if (!reply) return fail(reply.error());
   const redisReply& r = **reply;
@@ -519,7 +530,8 @@ Result<bool> RedisStore::use(std::string_view id, std::uint32_t max_uses, Timest
 Result<FailureResult> RedisStore::count_failure(const LockoutRule& rule, Timestamp now) {
   constexpr std::string_view op = "count_failure";
   Command command = impl_->script(ScriptId::count_failure, 2);
-  command.add_owned(impl_->key('w', rule.key)).add_owned(impl_->key('b', rule.key));
+  impl_->add_key(command, 'w', rule.key);
+  impl_->add_key(command, 'b', rule.key);
   add_lockout_args(command, rule, now, event_member());
   auto reply = impl_->eval(ScriptId::count_failure, command, op);
   if (!reply) return fail(reply.error());
@@ -535,7 +547,7 @@ Result<FailureResult> RedisStore::count_failure(const LockoutRule& rule, Timesta
 Result<std::optional<Timestamp>> RedisStore::blocked_until(std::string_view key, Timestamp now) {
   constexpr std::string_view op = "blocked_until";
   Command command;
-  command.add("GET").add(impl_->key('b', key));
+  impl_->add_key(command.add("GET"), 'b', key);
   auto reply = impl_->plain(command, op, Resend::unless_timeout);
   if (!reply) return fail(reply.error());
   if ((*reply)->type == REDIS_REPLY_NIL) return std::optional<Timestamp>{};
@@ -550,7 +562,8 @@ Result<std::optional<Timestamp>> RedisStore::blocked_until(std::string_view key,
 Result<void> RedisStore::unblock(std::string_view key) {
   constexpr std::string_view op = "unblock";
   Command command;
-  command.add("DEL").add(impl_->key('b', key)).add(impl_->key('w', key));
+  impl_->add_key(command.add("DEL"), 'b', key);
+  impl_->add_key(command, 'w', key);
   auto reply = impl_->plain(command, op, Resend::unless_timeout);
   if (!reply) return fail(reply.error());
   return {};
