@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -47,54 +48,61 @@ char* Command::open_argument(std::size_t size) {
   *end++ = '\r';
   *end++ = '\n';
   const auto head_size = static_cast<std::size_t>(end - head.data());
-  const std::size_t at = buf_.size();
-  buf_.resize(at + head_size + size + 2);
-  char* out = buf_.data() + at;
+  reserve_more(head_size + size + 2);
+  char* out = data_.get() + size_;
   std::memcpy(out, head.data(), head_size);
   out += head_size;
   out[size] = '\r';
   out[size + 1] = '\n';
+  size_ += head_size + size + 2;
   ++count_;
   return out;
 }
 
+void Command::reserve_more(std::size_t more) {
+  if (capacity_ - size_ >= more) return;
+  const std::size_t capacity = std::max(capacity_ * 2, size_ + more);
+  std::unique_ptr<char[]> data(new char[capacity]);
+  std::memcpy(data.get(), data_.get(), size_);
+  data_ = std::move(data);
+  capacity_ = capacity;
+}
+
 void Command::set(std::size_t index, std::string_view arg) {
   if (index >= count_) throw std::out_of_range("redis: no such command argument");
-  // Walk the bulk strings ("$<size>\r\n<bytes>\r\n") to argument `index`.
+  // Walk the bulk strings ("$<size>\r\n<bytes>\r\n") to argument `index`, then rebuild the
+  // arguments from there on (a rare path: EVALSHA → EVAL after NOSCRIPT).
+  const std::string_view all(data_.get(), size_);
   std::size_t begin = header_room;
-  for (std::size_t i = 0;; ++i) {
-    const std::size_t digits = begin + 1;
-    const std::size_t line_end = buf_.find('\r', digits);
+  for (std::size_t i = 0; i < index; ++i) {
+    const std::size_t line_end = all.find('\r', begin + 1);
     std::size_t size = 0;
-    std::from_chars(buf_.data() + digits, buf_.data() + line_end, size);
-    const std::size_t end = line_end + 2 + size + 2;
-    if (i == index) {
-      std::string replacement;
-      std::array<char, 24> text{};
-      const auto text_end = std::to_chars(text.data(), text.data() + text.size(), arg.size()).ptr;
-      replacement.reserve(arg.size() + 32);
-      replacement.push_back('$');
-      replacement.append(text.data(), static_cast<std::size_t>(text_end - text.data()));
-      replacement.append("\r\n", 2);
-      replacement.append(arg.data(), arg.size());
-      replacement.append("\r\n", 2);
-      buf_.replace(begin, end - begin, replacement);
-      return;
-    }
-    begin = end;
+    std::from_chars(all.data() + begin + 1, all.data() + line_end, size);
+    begin = line_end + 2 + size + 2;
   }
+  const std::size_t line_end = all.find('\r', begin + 1);
+  std::size_t size = 0;
+  std::from_chars(all.data() + begin + 1, all.data() + line_end, size);
+  const std::string rest(all.substr(line_end + 2 + size + 2));
+  const std::size_t count = count_;
+  size_ = begin;
+  add(arg);
+  reserve_more(rest.size());
+  std::memcpy(data_.get() + size_, rest.data(), rest.size());
+  size_ += rest.size();
+  count_ = count;
 }
 
 std::string_view Command::resp() const {
   std::array<char, header_room> header{};
   header[0] = '*';
-  const auto end = std::to_chars(header.data() + 1, header.data() + header.size() - 2, count_).ptr;
-  const auto length = static_cast<std::size_t>(end - header.data()) + 2;
-  const std::size_t start = header_room - length;
-  buf_.replace(start, length - 2, header.data(), length - 2);
-  buf_[header_room - 2] = '\r';
-  buf_[header_room - 1] = '\n';
-  return std::string_view(buf_).substr(start);
+  char* end = std::to_chars(header.data() + 1, header.data() + header.size() - 2, count_).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  const auto length = static_cast<std::size_t>(end - header.data());
+  char* start = data_.get() + header_room - length;
+  std::memcpy(start, header.data(), length);
+  return {start, size_ - (header_room - length)};
 }
 
 Error redis_error(std::string_view operation, std::string_view cause) {
@@ -153,12 +161,26 @@ bool Connection::still_open() noexcept {
 Result<Reply> Connection::run(const Command& command, std::string_view operation) {
   if (broken_) return fail(redis_error(operation, "connection is broken"));
   used_ = true;
-  const std::string_view resp = command.resp();
-  void* raw = nullptr;
-  if (redisAppendFormattedCommand(context_.get(), resp.data(), resp.size()) != REDIS_OK ||
-      redisGetReply(context_.get(), &raw) != REDIS_OK) {
-    raw = nullptr;
+  // The command goes straight to the socket (no copy into hiredis's output buffer, which stays
+  // empty, so redisGetReply only reads). The socket's send timeout is the command timeout.
+  std::string_view pending = command.resp();
+  while (!pending.empty()) {
+    const auto sent = ::send(context_->fd, pending.data(), pending.size(), MSG_NOSIGNAL);
+    if (sent > 0) {
+      pending.remove_prefix(static_cast<std::size_t>(sent));
+    } else if (sent < 0 && errno == EINTR) {
+      continue;
+    } else {
+      broken_ = true;
+      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        timed_out_ = true;
+        return fail(redis_error(operation, "command timed out"));
+      }
+      return fail(redis_error(operation, "connection lost while sending"));
+    }
   }
+  void* raw = nullptr;
+  if (redisGetReply(context_.get(), &raw) != REDIS_OK) raw = nullptr;
   auto* reply = static_cast<redisReply*>(raw);
   if (reply == nullptr) {
     broken_ = true;

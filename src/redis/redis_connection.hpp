@@ -30,10 +30,7 @@ using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 /// that buffer once; no argument is copied into a string of its own, and hiredis does not format.
 class Command {
  public:
-  Command() {
-    buf_.reserve(1024);
-    buf_.resize(header_room);
-  }
+  Command() : data_(new char[1024]), capacity_(1024) {}
   Command& add(std::string_view arg) { return add_joined({arg}); }
   Command& add(std::int64_t number);
   /// One argument: the concatenation of `parts` (e.g. a key: prefix, kind, name).
@@ -58,7 +55,11 @@ class Command {
   static constexpr std::size_t header_room = 24;
   // Appends "$<size>\r\n", room for `size` bytes, and "\r\n"; returns where the bytes go.
   char* open_argument(std::size_t size);
-  mutable std::string buf_;
+  // Makes `size_ + more` bytes fit, keeping the contents.
+  void reserve_more(std::size_t more);
+  std::unique_ptr<char[]> data_;  // [header_room][arguments…], `size_` bytes used
+  std::size_t size_ = header_room;
+  std::size_t capacity_;
   std::size_t count_ = 0;
 };
 
