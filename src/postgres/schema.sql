@@ -69,7 +69,11 @@ CREATE INDEX IF NOT EXISTS blocks_until ON :"schema".blocks (until);
 -- Advisory locks: pg_advisory_xact_lock(hashtextextended('<schema>/key/' || key, 0)) serialises
 -- the calls on one window/block key, '/slot/' one code slot, until the transaction ends. A window
 -- update forgets the events that left the window, adds the new one and keeps the array sorted; it
--- is written out in each function because PL/pgSQL keeps its statements' plans.
+-- is written out in each function because PL/pgSQL keeps its statements' plans. The array is sorted,
+-- so width_bucket(t, events) (a binary search) is the number of events at or before t: the events
+-- after `now - window` are a slice, and `now` goes in after the events at or before it. Plain
+-- expressions, no subqueries: the statement's plan has no sort, aggregate or unnest nodes to set up
+-- on every call.
 CREATE OR REPLACE FUNCTION :"schema".create_functions() RETURNS void
 LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $create$
 DECLARE
@@ -87,8 +91,8 @@ BEGIN
   INSERT INTO @schema@.windows AS w (key, events, counted, expires_at)
     VALUES (f_key, ARRAY[f_now], true, f_now + f_window)
   ON CONFLICT (key) DO UPDATE SET
-    events = ARRAY(SELECT e FROM (SELECT e FROM unnest(w.events) e WHERE e > f_now - f_window
-                                  UNION ALL SELECT f_now) x ORDER BY e),
+    events = w.events[width_bucket(f_now - f_window, w.events) + 1 : width_bucket(f_now, w.events)]
+             || f_now || w.events[width_bucket(f_now, w.events) + 1 :],
     counted = true,
     expires_at = GREATEST(w.expires_at, f_now + f_window)
   RETURNING cardinality(w.events) INTO out_failures;
@@ -139,11 +143,11 @@ BEGIN
     SELECT o_key, CASE WHEN o_limit > 0 THEN ARRAY[o_now] ELSE '{}'::bigint[] END, o_limit > 0, o_now + o_window
       FROM inserted
   ON CONFLICT (key) DO UPDATE SET
-    events = ARRAY(SELECT e FROM (SELECT e FROM unnest(w.events) e WHERE e > o_now - o_window
-                                  UNION ALL SELECT o_now
-                                  WHERE (SELECT count(*) FROM unnest(w.events) c WHERE c > o_now - o_window) < o_limit
-                                 ) x ORDER BY e),
-    counted = (SELECT count(*) FROM unnest(w.events) c WHERE c > o_now - o_window) < o_limit,
+    events = CASE WHEN cardinality(w.events) - width_bucket(o_now - o_window, w.events) < o_limit
+               THEN w.events[width_bucket(o_now - o_window, w.events) + 1 : width_bucket(o_now, w.events)]
+                    || o_now || w.events[width_bucket(o_now, w.events) + 1 :]
+               ELSE w.events[width_bucket(o_now - o_window, w.events) + 1 :] END,
+    counted = cardinality(w.events) - width_bucket(o_now - o_window, w.events) < o_limit,
     expires_at = GREATEST(w.expires_at, o_now + o_window)
   RETURNING w.counted, cardinality(w.events), w.events[1] INTO added, out_sends, out_oldest;
   IF FOUND AND added THEN
