@@ -162,7 +162,9 @@ Result<Reply> Connection::run(const Command& command, std::string_view operation
   if (broken_) return fail(redis_error(operation, "connection is broken"));
   used_ = true;
   // The command goes straight to the socket (no copy into hiredis's output buffer, which stays
-  // empty, so redisGetReply only reads). The socket's send timeout is the command timeout.
+  // empty, so redisGetReply only reads). The socket's send timeout is the command timeout. This
+  // holds for plain TCP only, the one transport this store opens: TLS (hiredis_ssl) would have
+  // to write through hiredis.
   std::string_view pending = command.resp();
   while (!pending.empty()) {
     const auto sent = ::send(context_->fd, pending.data(), pending.size(), MSG_NOSIGNAL);
