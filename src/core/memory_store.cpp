@@ -108,12 +108,10 @@ class KeyState {
     window_ms = std::max(window_ms, window);
     events.forget_up_to(now_ms - window);
   }
-  void add(std::int64_t at_ms) { events.add(at_ms); }
-  void remove(std::int64_t at_ms) { events.remove(at_ms); }
   /// Counts a failure under `rule`; blocks when it reaches the count.
   FailureResult count_failure(const LockoutRule& rule, std::int64_t now_ms, BlockCount& blocks) {
     forget_before(now_ms, std::max<std::int64_t>(rule.window.count(), 0));
-    add(now_ms);
+    events.add(now_ms);
     FailureResult result;
     result.failures =
         static_cast<std::uint32_t>(std::min<std::size_t>(events.size(), std::numeric_limits<std::uint32_t>::max()));
@@ -230,7 +228,7 @@ class KeyTable {
   void prefetch(std::uint64_t hash) const noexcept { table_.prefetch(hash); }
   /// Starts loading the node of the first key with this hash (nearly always the one wanted).
   void prefetch_node(std::uint64_t hash) noexcept {
-    const KeyEntry* entry = table_.find(hash, [](const KeyEntry&) { return true; });
+    const KeyEntry* entry = table_.first(hash);
     if (entry != nullptr) detail::prefetch_address(entry->node);
   }
 
@@ -293,7 +291,7 @@ class RecordTable {
   void prefetch_sweep() const noexcept { table_.prefetch_sweep(); }
   /// Starts loading the first record with this id hash.
   void prefetch_record(std::uint64_t hash) noexcept {
-    const RecordEntry* entry = table_.find(hash, [](const RecordEntry&) { return true; });
+    const RecordEntry* entry = table_.first(hash);
     if (entry != nullptr) detail::prefetch_address(entry->record);
   }
 
@@ -329,9 +327,11 @@ struct MemoryStore::Impl {
   [[nodiscard]] std::size_t shard_index(std::uint64_t h) const noexcept { return static_cast<std::size_t>(h) & mask; }
   [[nodiscard]] Shard& shard(std::uint64_t h) noexcept { return *shards[shard_index(h)]; }
 
-  [[nodiscard]] std::uint64_t slot_hash(std::string_view user_id, RecordKind kind, std::string_view key,
-                                        TemplateType template_type) const {
+  /// The hash of the code slot `r` holds: user id, kind, identifier key, template.
+  [[nodiscard]] std::uint64_t slot_hash(const VerificationRecord& r) const {
     // Length-prefixed so that no two field tuples share an encoding; on the stack when it fits.
+    const std::string_view user_id = r.user_id;
+    const std::string_view key = r.identifier_key;
     const std::size_t size = 4 + user_id.size() + 2 + 4 + key.size();
     std::array<char, 512> local;  // NOLINT(cppcoreguidelines-pro-type-member-init): only the written prefix is read
     std::string heap;
@@ -350,14 +350,11 @@ struct MemoryStore::Impl {
     };
     put_length(user_id.size());
     put(user_id);
-    bytes[at++] = static_cast<char>(kind);
-    bytes[at++] = static_cast<char>(template_type);
+    bytes[at++] = static_cast<char>(r.kind);
+    bytes[at++] = static_cast<char>(r.template_type);
     put_length(key.size());
     put(key);
     return hash(std::string_view(bytes, at));
-  }
-  [[nodiscard]] std::uint64_t slot_hash(const VerificationRecord& r) const {
-    return slot_hash(r.user_id, r.kind, r.identifier_key, r.template_type);
   }
 
   /// Drops up to `budget` slot entries of a locked shard whose holder expired at `now_ms`, looking
@@ -527,7 +524,7 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     SlotEntry* entry = nullptr;
     std::uint64_t holder = 0;
     if (retires) {
-      entry = impl.shard(slot_hash).slots.find(slot_hash, [](const SlotEntry&) { return true; });
+      entry = impl.shard(slot_hash).slots.first(slot_hash);
       holder = entry == nullptr ? 0 : entry->holder;
       if (holder != 0 && !locks.lock_more(impl.shard_index(holder), impl.shards)) {
         expected_holder = holder;
@@ -548,7 +545,7 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     if (state.events.size() >= limit.limit) {
       result.status = OpenStatus::rate_limited;
     } else {
-      state.add(now_ms);
+      state.events.add(now_ms);
       result.status = OpenStatus::opened;
     }
     result.sends = static_cast<std::uint32_t>(state.events.size());
@@ -585,7 +582,7 @@ Result<void> MemoryStore::cancel_code(std::string_view id, std::string_view send
   impl.shard(id_hash).records.erase(id_hash, id);  // its slot entry now names no one: harmless
   Shard& key_shard = impl.shard(key_hash);
   if (KeyState* state = key_shard.keys.find(key_hash, send_key); state != nullptr) {
-    state->remove(to_unix_ms(at));
+    state->events.remove(to_unix_ms(at));
     if (state->empty()) key_shard.keys.erase(key_hash, send_key, impl.blocks);
   }
   return {};

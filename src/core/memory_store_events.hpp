@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "memory_store_table.hpp"
+#include "prefetch.hpp"
 
 namespace reverify::detail {
 

@@ -9,16 +9,9 @@
 #include <type_traits>
 #include <vector>
 
-namespace reverify::detail {
+#include "prefetch.hpp"
 
-/// A hint to start loading `address` into the cache; never faults, changes nothing.
-inline void prefetch_address(const void* address) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(address);
-#else
-  static_cast<void>(address);
-#endif
-}
+namespace reverify::detail {
 
 /// A hash as the table wants it: never 0, which marks an empty slot.
 [[nodiscard]] constexpr std::uint64_t table_hash(std::uint64_t hash) noexcept { return hash == 0 ? 1 : hash; }
@@ -51,6 +44,12 @@ class FlatTable {
       if (entry.hash == 0) return nullptr;
       if (entry.hash == hash && matches(entry)) return &entry;
     }
+  }
+
+  /// The first entry with this hash, whatever it holds (callers that check the entry's fields
+  /// themselves, or only want to prefetch what it points to), or nullptr.
+  [[nodiscard]] Entry* first(std::uint64_t hash) noexcept {
+    return find(hash, [](const Entry&) { return true; });
   }
 
   /// Starts loading the slot a lookup of `hash` probes first; the lookup itself comes later.
