@@ -46,7 +46,6 @@ class Command {
   }
   /// Replaces argument `index` (e.g. EVALSHA → EVAL and the script).
   void set(std::size_t index, std::string_view arg);
-  [[nodiscard]] std::size_t size() const noexcept { return count_; }
   /// The whole command in RESP, valid until the command changes.
   [[nodiscard]] std::string_view resp() const;
 

@@ -63,12 +63,19 @@ return 0
 // ARGV[1] now, ARGV[2] window ms, ARGV[3] limit, ARGV[4] window TTL ms, ARGV[5] record TTL ms,
 // ARGV[6] record key prefix, ARGV[7] record id (random and unique: also the send event's
 // member), ARGV[8] the record value. Returns {status, sends, oldest send or false}.
-// The record is written first with SET NX (its answer is the id_taken test) and deleted again
-// when the send is refused: inside the script nobody sees it. An empty window is not trimmed.
+// Every read that can fail (a key of another type answers WRONGTYPE) comes before the first write:
+// a script's error does not undo its earlier writes. The record is then written with SET NX (its
+// answer is the id_taken test) and deleted again when the send is refused: inside the script
+// nobody sees it. An empty window is not trimmed.
 constexpr const char* open_code_lua = R"lua(
+local previous_key = false
+if KEYS[3] then
+  local previous = redis.call('GET', KEYS[3])
+  if previous and redis.call('GETRANGE', ARGV[6] .. previous, 2, 2) == '0' then previous_key = ARGV[6] .. previous end
+end
+local sends = redis.call('ZCARD', KEYS[2])
 if not redis.call('SET', KEYS[1], ARGV[8], 'PX', ARGV[5], 'NX') then return {2, 0, false} end
 local now = tonumber(ARGV[1])
-local sends = redis.call('ZCARD', KEYS[2])
 local oldest = false
 if sends > 0 then
   sends = sends - redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[2]))
@@ -82,11 +89,7 @@ local member = ARGV[7]
 while redis.call('ZADD', KEYS[2], 'NX', ARGV[1], member) == 0 do member = member .. '+' end
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 if KEYS[3] then
-  local previous = redis.call('GET', KEYS[3])
-  if previous then
-    local previous_key = ARGV[6] .. previous
-    if redis.call('GETRANGE', previous_key, 2, 2) == '0' then redis.call('SETRANGE', previous_key, 1, '1') end
-  end
+  if previous_key then redis.call('SETRANGE', previous_key, 1, '1') end
   redis.call('SET', KEYS[3], ARGV[7], 'PX', ARGV[5])
 end
 return {0, sends + 1, oldest or now}

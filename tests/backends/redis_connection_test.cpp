@@ -121,6 +121,45 @@ TEST_CASE("redis: a timed-out command is not sent again, a closed idle connectio
     }
   }
 
+  SECTION("a send that fails on the previous holder's key leaves nothing written") {
+    // A script's error does not undo its earlier writes, so open_code reads everything that can
+    // fail before it writes. Here the slot's holder is not a record string (WRONGTYPE).
+    auto store = connect(2000ms);
+    const auto code = [](const char* id) {
+      VerificationRecord r;
+      r.id = id;
+      r.user_id = "user-1";
+      r.kind = RecordKind::email_verification_code;
+      r.identifier = r.identifier_key = "someone@example.com";
+      r.code_digest = Digest{};
+      r.created_at = t0;
+      r.expires_at = t0 + 10min;
+      r.code_expires_at = t0 + 5min;
+      return r;
+    };
+    const SendLimit limit{"send:email:someone@example.com", 1h, 2};
+    const VerificationRecord a = code("holderaaaaaaaaaaaaaaa");
+    REQUIRE(store->open_code(a, limit, true, t0).value().status == OpenStatus::opened);
+    const std::string a_key = "'" + store->key_prefix() + "r:" + a.id + "'";
+    REQUIRE(PrivateRedis::cli("DEL " + a_key) == 0);
+    REQUIRE(PrivateRedis::cli("HSET " + a_key + " not a-record") == 0);
+
+    const VerificationRecord b = code("refusedbbbbbbbbbbbbbb");
+    auto refused = store->open_code(b, limit, true, t0);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error() == Errc::store_unavailable);
+    auto b_found = store->find(b.id, t0);
+    REQUIRE(b_found.has_value());
+    CHECK_FALSE(b_found->has_value());  // no orphan record
+
+    // With the bad key gone, the next send is the second one, not the third: b was not counted.
+    REQUIRE(PrivateRedis::cli("DEL " + a_key) == 0);
+    auto next = store->open_code(code("nextcccccccccccccccccc"), limit, true, t0);
+    REQUIRE(next.has_value());
+    CHECK(next->status == OpenStatus::opened);
+    CHECK(next->sends == 2);
+  }
+
   SECTION("a corrupt record is store_unavailable, not an answer") {
     auto store = connect(2000ms);
     VerificationRecord record;
