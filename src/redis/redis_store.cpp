@@ -115,11 +115,11 @@ char* put_text(char* out, std::string_view text) noexcept {
   return out + text.size();
 }
 std::string_view digest_text(const std::optional<Digest>& digest) noexcept {
-  return digest ? std::string_view(reinterpret_cast<const char*>(digest->data()), digest->size()) : std::string_view{};
+  return digest ? bytes(*digest) : std::string_view{};
 }
 std::array<char, 4> pepper_bytes(std::uint32_t pepper_id) noexcept {
   std::array<char, 4> out{};
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<char>((pepper_id >> (24 - 8 * i)) & 0xFFu);
+  put_u32(out.data(), pepper_id);
   return out;
 }
 
