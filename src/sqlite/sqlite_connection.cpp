@@ -1,9 +1,40 @@
 #include "sqlite_connection.hpp"
 
+#include <sodium.h>
+
 #include <limits>
 #include <utility>
 
 namespace reverify::sqlite::detail {
+namespace {
+
+// reverify_digest_match(pepper_id, code_digest, offered): 1 when `offered` (entries of a 4-byte
+// little-endian pepper id and a 32-byte digest) holds a digest for `pepper_id` equal to
+// `code_digest`, compared with sodium_memcmp (constant time); 0 otherwise, including for a
+// missing or malformed stored digest (check_code's transaction then reports what is wrong).
+void digest_match(sqlite3_context* context, int, sqlite3_value** args) {
+  constexpr std::size_t digest_size = 32;
+  constexpr std::size_t entry_size = 4 + digest_size;
+  int matched = 0;
+  const auto pepper_id = sqlite3_value_int64(args[0]);
+  const void* stored = sqlite3_value_blob(args[1]);
+  const int stored_size = sqlite3_value_bytes(args[1]);
+  const auto* offered = static_cast<const unsigned char*>(sqlite3_value_blob(args[2]));
+  const auto offered_size = static_cast<std::size_t>(sqlite3_value_bytes(args[2]));
+  if (sqlite3_value_type(args[1]) == SQLITE_BLOB && stored != nullptr &&
+      static_cast<std::size_t>(stored_size) == digest_size && offered != nullptr && offered_size % entry_size == 0) {
+    for (std::size_t at = 0; at < offered_size; at += entry_size) {
+      std::uint32_t id = 0;
+      for (std::size_t b = 0; b < 4; ++b) id |= static_cast<std::uint32_t>(offered[at + b]) << (8 * b);
+      if (static_cast<std::int64_t>(id) != pepper_id) continue;
+      matched = sodium_memcmp(stored, offered + at + 4, digest_size) == 0 ? 1 : 0;
+      break;
+    }
+  }
+  sqlite3_result_int(context, matched);
+}
+
+}  // namespace
 
 Error sqlite_error(std::string_view operation, sqlite3* db) {
   std::string message = "sqlite ";
@@ -26,6 +57,12 @@ Statement& Statement::bind(int index, std::int64_t value) {
 
 Statement& Statement::bind(int index, std::string_view text) {
   const int rc = sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK) bind_status_ = rc;
+  return *this;
+}
+
+Statement& Statement::bind_view(int index, std::string_view text) {
+  const int rc = sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
   if (rc != SQLITE_OK) bind_status_ = rc;
   return *this;
 }
@@ -105,6 +142,12 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, co
   // several times once and sync far less often (about 15% less time per cycle measured).
   if (auto checkpoint = connection->exec("PRAGMA wal_autocheckpoint=10000", "open (wal_autocheckpoint)"); !checkpoint) {
     return fail(checkpoint.error());
+  }
+  // Direct-only: a view or trigger stored in the file cannot call it.
+  if (sqlite3_create_function_v2(raw, "reverify_digest_match", 3,
+                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, nullptr, digest_match, nullptr,
+                                 nullptr, nullptr) != SQLITE_OK) {
+    return fail(sqlite_error("open (functions)", raw));
   }
   return connection;
 }

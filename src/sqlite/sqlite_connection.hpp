@@ -39,6 +39,9 @@ class Statement {
 
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view text);
+  /// Binds `text` without copying it: it must stay alive and unchanged until this Statement is
+  /// dropped (SQLITE_STATIC).
+  Statement& bind_view(int index, std::string_view text);
   Statement& bind_blob(int index, const unsigned char* data, std::size_t size);
   Statement& bind_null(int index);
 

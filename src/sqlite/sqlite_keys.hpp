@@ -88,12 +88,13 @@ struct KeyState {
   return key.substr((second == std::string_view::npos ? first : second) + 1);
 }
 
-/// Binds near, key, events, window_ms, block_until, purge_at to ?1 … ?6.
+/// Binds near, key, events, window_ms, block_until, purge_at to ?1 … ?6; `key` is bound without
+/// a copy, so it must outlive the statement.
 inline void bind_key_state(Statement& statement, std::string_view key, const KeyState& state) {
   const std::vector<unsigned char> events = pack_events(state.events);
   static constexpr unsigned char no_events = 0;  // a null pointer would bind NULL, not an empty blob
-  statement.bind(1, near_of(key))
-      .bind(2, key)
+  statement.bind_view(1, near_of(key))
+      .bind_view(2, key)
       .bind_blob(3, events.empty() ? &no_events : events.data(), events.size())
       .bind(4, state.window_ms);
   if (state.block_until) {

@@ -77,7 +77,7 @@ Result<LoadedKey> load_key(Connection& connection, std::string_view key, std::st
   auto select = connection.prepare(
       "SELECT events, window_ms, block_until FROM reverify_keys WHERE near = ?1 AND kind = 0 AND key = ?2", operation);
   if (!select) return fail(select.error());
-  auto row = select->bind(1, detail::near_of(key)).bind(2, key).step();
+  auto row = select->bind_view(1, detail::near_of(key)).bind_view(2, key).step();
   if (!row) return fail(row.error());
   if (!*row) return LoadedKey{};
   return read_key(*select, 0, operation);
@@ -90,7 +90,8 @@ Result<void> store_key(Connection& connection, std::string_view key, const Loade
     if (!before.exists) return {};
     auto remove = connection.prepare("DELETE FROM reverify_keys WHERE near = ?1 AND kind = 0 AND key = ?2", operation);
     if (!remove) return fail(remove.error());
-    if (auto done = remove->bind(1, detail::near_of(key)).bind(2, key).run(); !done) return fail(done.error());
+    if (auto done = remove->bind_view(1, detail::near_of(key)).bind_view(2, key).run(); !done)
+      return fail(done.error());
     return {};
   }
   auto upsert = connection.prepare(
@@ -110,7 +111,8 @@ Result<void> drop_slot(Connection& connection, std::string_view identifier_key, 
   auto remove = connection.prepare(
       "DELETE FROM reverify_keys WHERE near = ?1 AND kind = 1 AND key = ?2 AND holder = ?3", operation);
   if (!remove) return fail(remove.error());
-  if (auto done = remove->bind(1, identifier_key).bind(2, slot).bind(3, id).run(); !done) return fail(done.error());
+  if (auto done = remove->bind_view(1, identifier_key).bind_view(2, slot).bind_view(3, id).run(); !done)
+    return fail(done.error());
   return {};
 }
 
@@ -138,13 +140,13 @@ Result<bool> insert_record(Connection& connection, const VerificationRecord& rec
       "?17, ?18) ON CONFLICT (id) DO NOTHING",
       op);
   if (!insert) return fail(insert.error());
-  insert->bind(1, record.id)
-      .bind(2, record.user_id)
+  insert->bind_view(1, record.id)
+      .bind_view(2, record.user_id)
       .bind(3, static_cast<std::int64_t>(record.kind))
       .bind(4, static_cast<std::int64_t>(record.template_type))
-      .bind(5, record.identifier)
-      .bind(6, record.identifier_key)
-      .bind(7, record.purpose);
+      .bind_view(5, record.identifier)
+      .bind_view(6, record.identifier_key)
+      .bind_view(7, record.purpose);
   bind_digest(*insert, 8, record.binding_digest);
   bind_digest(*insert, 9, record.code_digest);
   insert->bind(10, std::int64_t{record.pepper_id})
@@ -156,7 +158,7 @@ Result<bool> insert_record(Connection& connection, const VerificationRecord& rec
       .bind(16, std::int64_t{record.verified ? 1 : 0})
       .bind(17, std::int64_t{record.retired ? 1 : 0});
   if (slot != nullptr) {
-    insert->bind(18, *slot);
+    insert->bind_view(18, *slot);
   } else {
     insert->bind_null(18);
   }
@@ -218,9 +220,36 @@ Result<OpenResult> SqliteStore::open_code(const VerificationRecord& record, cons
     return result;
   }
 
-  auto loaded = load_key(db, limit.key, op);
-  if (!loaded) return fail(loaded.error());
-  KeyState state = loaded->state;
+  // The send key's row and the slot row (near the same identifier for the manager's keys) in
+  // one read; with no slot, ?4 is NULL and matches nothing.
+  LoadedKey loaded;
+  std::optional<std::string> holder;
+  {
+    auto select = db.prepare(
+        "SELECT 0, events, window_ms, block_until, NULL FROM reverify_keys WHERE near = ?1 AND kind = 0 AND key = ?2 "
+        "UNION ALL SELECT 1, NULL, NULL, NULL, holder FROM reverify_keys WHERE near = ?3 AND kind = 1 AND key = ?4",
+        op);
+    if (!select) return fail(select.error());
+    select->bind_view(1, detail::near_of(limit.key)).bind_view(2, limit.key).bind_view(3, record.identifier_key);
+    if (takes_slot) {
+      select->bind_view(4, slot);
+    } else {
+      select->bind_null(4);
+    }
+    for (;;) {
+      auto row = select->step();
+      if (!row) return fail(row.error());
+      if (!*row) break;
+      if (select->column_int(0) == 0) {
+        auto key = read_key(*select, 1, op);
+        if (!key) return fail(key.error());
+        loaded = std::move(*key);
+      } else if (!select->column_is_null(4)) {
+        holder = select->column_text(4);
+      }
+    }
+  }
+  KeyState state = loaded.state;
   state.forget_before(now_ms, std::max<std::int64_t>(limit.window.count(), 0));
   if (state.events.size() >= limit.limit) {
     result.status = OpenStatus::rate_limited;
@@ -230,24 +259,28 @@ Result<OpenResult> SqliteStore::open_code(const VerificationRecord& record, cons
     return result;
   }
   state.add(now_ms);
-  if (auto stored = store_key(db, limit.key, *loaded, state, op); !stored) return fail(stored.error());
 
-  if (takes_slot) {
+  if (!takes_slot) {
+    if (auto stored = store_key(db, limit.key, loaded, state, op); !stored) return fail(stored.error());
+  } else {
     // The slot row names the holder; every earlier record of the slot is retired or verified.
-    auto retire = db.prepare(
-        "UPDATE reverify_records SET retired = 1 WHERE id = (SELECT holder FROM reverify_keys WHERE near = ?1 AND "
-        "kind = 1 AND key = ?2) AND verified = 0 AND retired = 0",
-        op);
-    if (!retire) return fail(retire.error());
-    if (auto done = retire->bind(1, record.identifier_key).bind(2, slot).run(); !done) return fail(done.error());
-    auto hold = db.prepare(
-        "INSERT INTO reverify_keys (near, kind, key, holder) VALUES (?1, 1, ?2, ?3) "
-        "ON CONFLICT (near, kind, key) DO UPDATE SET holder = excluded.holder",
-        op);
-    if (!hold) return fail(hold.error());
-    if (auto done = hold->bind(1, record.identifier_key).bind(2, slot).bind(3, record.id).run(); !done) {
-      return fail(done.error());
+    if (holder) {
+      auto retire =
+          db.prepare("UPDATE reverify_records SET retired = 1 WHERE id = ?1 AND verified = 0 AND retired = 0", op);
+      if (!retire) return fail(retire.error());
+      if (auto done = retire->bind_view(1, *holder).run(); !done) return fail(done.error());
     }
+    // Both rows in one upsert: a window row's holder and a slot row's window columns are NULL.
+    auto upsert = db.prepare(
+        "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at, holder) "
+        "VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6, NULL), (?7, 1, ?8, NULL, NULL, NULL, NULL, ?9) "
+        "ON CONFLICT (near, kind, key) DO UPDATE SET events = excluded.events, window_ms = excluded.window_ms, "
+        "block_until = excluded.block_until, purge_at = excluded.purge_at, holder = excluded.holder",
+        op);
+    if (!upsert) return fail(upsert.error());
+    detail::bind_key_state(*upsert, limit.key, state);
+    upsert->bind_view(7, record.identifier_key).bind_view(8, slot).bind_view(9, record.id);
+    if (auto done = upsert->run(); !done) return fail(done.error());
   }
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
   result.status = OpenStatus::opened;
@@ -266,7 +299,7 @@ Result<void> SqliteStore::cancel_code(std::string_view id, std::string_view send
   {
     auto remove = db.prepare("DELETE FROM reverify_records WHERE id = ?1 RETURNING identifier_key, slot", op);
     if (!remove) return fail(remove.error());
-    auto row = remove->bind(1, id).step();
+    auto row = remove->bind_view(1, id).step();
     if (!row) return fail(row.error());
     if (*row && !remove->column_is_null(1)) {
       const std::string identifier_key = remove->column_text(0);
@@ -297,7 +330,7 @@ Result<std::optional<VerificationRecord>> SqliteStore::find(std::string_view id,
                         "verified, retired FROM reverify_records WHERE id = ?1 AND expires_at > ?2",
                         op);
   if (!select) return fail(select.error());
-  auto row = select->bind(1, id).bind(2, to_unix_ms(now)).step();
+  auto row = select->bind_view(1, id).bind(2, to_unix_ms(now)).step();
   if (!row) return fail(row.error());
   if (!*row) return std::optional<VerificationRecord>{};
   VerificationRecord record;
@@ -331,6 +364,47 @@ Result<CheckResult> SqliteStore::check_code(const CodeCheck& check) {
   if (!connection) return fail(connection.error());
   Connection& db = **connection;
   const std::int64_t now_ms = to_unix_ms(check.now);
+
+  // The right code first, as one compare-and-set statement: it changes the record only when
+  // every refusal rule passes, attempts are below the limit and the offered digest of the
+  // record's pepper equals its code_digest (reverify_digest_match: sodium_memcmp), so its own
+  // write transaction is the whole step. When it changes nothing, the transaction below decides
+  // (and counts) the answer as if the statement had not run.
+  {
+    auto verify = db.prepare(
+        "UPDATE reverify_records SET attempts = 1, verified = 1 "
+        "WHERE id = ?1 AND expires_at > ?2 AND retired = 0 AND user_id = ?3 AND kind = ?4 AND verified = 0 "
+        "AND identifier_key = ?5 AND code_expires_at >= ?2 AND attempts = 0 AND ?6 > 0 "
+        "AND NOT EXISTS (SELECT 1 FROM reverify_keys WHERE near = ?7 AND kind = 0 AND key = ?8 AND block_until > ?2) "
+        "AND reverify_digest_match(pepper_id, code_digest, ?9)",
+        op);
+    if (!verify) return fail(verify.error());
+    std::vector<unsigned char> offered(check.offered.size() * (4 + Digest{}.size()));
+    for (std::size_t i = 0; i < check.offered.size(); ++i) {
+      unsigned char* entry = offered.data() + i * (4 + Digest{}.size());
+      for (std::size_t b = 0; b < 4; ++b) entry[b] = static_cast<unsigned char>(check.offered[i].pepper_id >> (8 * b));
+      std::copy(check.offered[i].digest.begin(), check.offered[i].digest.end(), entry + 4);
+    }
+    static constexpr unsigned char none = 0;  // a null pointer would bind NULL, not an empty blob
+    verify->bind_view(1, check.record_id)
+        .bind(2, now_ms)
+        .bind_view(3, check.user_id)
+        .bind(4, static_cast<std::int64_t>(check.kind))
+        .bind_view(5, check.identifier_key)
+        .bind(6, std::int64_t{check.max_attempts})
+        .bind_view(7, detail::near_of(check.lockout.key))
+        .bind_view(8, check.lockout.key)
+        .bind_blob(9, offered.empty() ? &none : offered.data(), offered.size());
+    auto changed = verify->run();
+    if (!changed) return fail(changed.error());
+    if (*changed == 1) {
+      CheckResult verified;
+      verified.status = CheckStatus::verified;
+      verified.attempts = 1;
+      return verified;
+    }
+  }
+
   auto transaction = ImmediateTransaction::begin(db, op);
   if (!transaction) return fail(transaction.error());
 
@@ -348,12 +422,12 @@ Result<CheckResult> SqliteStore::check_code(const CodeCheck& check) {
         "WHERE r.id = ?1 AND r.expires_at > ?2 AND r.retired = 0 AND r.user_id = ?3 AND r.kind = ?4",
         op);
     if (!select) return fail(select.error());
-    auto row = select->bind(1, check.record_id)
+    auto row = select->bind_view(1, check.record_id)
                    .bind(2, now_ms)
-                   .bind(3, check.user_id)
+                   .bind_view(3, check.user_id)
                    .bind(4, static_cast<std::int64_t>(check.kind))
-                   .bind(5, check.lockout.key)
-                   .bind(6, detail::near_of(check.lockout.key))
+                   .bind_view(5, check.lockout.key)
+                   .bind_view(6, detail::near_of(check.lockout.key))
                    .step();
     if (!row) return fail(row.error());
     if (*row) {
@@ -410,7 +484,7 @@ Result<CheckResult> SqliteStore::check_code(const CodeCheck& check) {
   {
     auto update = db.prepare("UPDATE reverify_records SET attempts = attempts + 1, verified = ?2 WHERE id = ?1", op);
     if (!update) return fail(update.error());
-    if (auto done = update->bind(1, check.record_id).bind(2, std::int64_t{matches ? 1 : 0}).run(); !done) {
+    if (auto done = update->bind_view(1, check.record_id).bind(2, std::int64_t{matches ? 1 : 0}).run(); !done) {
       return fail(done.error());
     }
   }
@@ -434,7 +508,7 @@ Result<bool> SqliteStore::use(std::string_view id, std::uint32_t max_uses, Times
               "WHERE id = ?1 AND expires_at > ?2 AND verified = 1 AND retired = 0 AND (?3 = 0 OR use_count < ?3)",
               op);
   if (!update) return fail(update.error());
-  auto changed = update->bind(1, id).bind(2, to_unix_ms(now)).bind(3, std::int64_t{max_uses}).run();
+  auto changed = update->bind_view(1, id).bind(2, to_unix_ms(now)).bind(3, std::int64_t{max_uses}).run();
   if (!changed) return fail(changed.error());
   return *changed == 1;
 }
@@ -465,7 +539,7 @@ Result<std::optional<Timestamp>> SqliteStore::blocked_until(std::string_view key
               "SELECT block_until FROM reverify_keys WHERE near = ?3 AND kind = 0 AND key = ?1 AND block_until > ?2",
               op);
   if (!select) return fail(select.error());
-  auto row = select->bind(1, key).bind(2, to_unix_ms(now)).bind(3, detail::near_of(key)).step();
+  auto row = select->bind_view(1, key).bind(2, to_unix_ms(now)).bind_view(3, detail::near_of(key)).step();
   if (!row) return fail(row.error());
   if (!*row) return std::optional<Timestamp>{};
   return std::optional<Timestamp>(from_unix_ms(select->column_int(0)));
@@ -478,7 +552,7 @@ Result<void> SqliteStore::unblock(std::string_view key) {
   // The block and the key's events share one row.
   auto remove = (*connection)->prepare("DELETE FROM reverify_keys WHERE near = ?1 AND kind = 0 AND key = ?2", op);
   if (!remove) return fail(remove.error());
-  if (auto done = remove->bind(1, detail::near_of(key)).bind(2, key).run(); !done) return fail(done.error());
+  if (auto done = remove->bind_view(1, detail::near_of(key)).bind_view(2, key).run(); !done) return fail(done.error());
   return {};
 }
 
@@ -518,7 +592,7 @@ Result<std::size_t> SqliteStore::purge_expired(Timestamp now, std::size_t limit)
     auto remove = db.prepare(
         "DELETE FROM reverify_records WHERE id = ?1 AND expires_at <= ?2 RETURNING identifier_key, slot", op);
     if (!remove) return fail(remove.error());
-    auto row = remove->bind(1, id).bind(2, now_ms).step();
+    auto row = remove->bind_view(1, id).bind(2, now_ms).step();
     if (!row) return fail(row.error());
     if (!*row) continue;  // purged or replaced meanwhile
     ++deleted;
