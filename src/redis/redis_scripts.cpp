@@ -111,8 +111,9 @@ return 1
 //
 // Lua's string equality is not constant-time (strings are interned by content: hash, then memcmp
 // against equal-length strings), so timing could tell how far an offered digest matches the stored
-// one. Both sides are blinded with a fresh client-chosen 32-byte nonce and only
+// one. Both sides are blinded with a fresh client-chosen 16-byte nonce and only
 // SHA-1(nonce .. digest) values are compared: how far those match says nothing about the digests.
+// (nonce .. digest is 48 bytes, one SHA-1 block with its padding.)
 constexpr const char* check_code_head_lua = R"lua(
 local s = redis.call('GET', KEYS[1])
 if not s then return {0, 0, 0, false} end
