@@ -5,6 +5,8 @@
 #include <limits>
 #include <utility>
 
+#include "sqlite_vfs.hpp"
+
 namespace reverify::sqlite::detail {
 namespace {
 
@@ -120,7 +122,10 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, co
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  // The default VFS, writing each WAL frame in one call (see sqlite_vfs.hpp) when available.
+  const char* vfs = frame_coalescing_vfs();
+  if (vfs != nullptr && sqlite3_vfs_find(vfs) == nullptr) vfs = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs);
   std::unique_ptr<Connection> connection(new Connection(raw));
   if (rc != SQLITE_OK) return fail(sqlite_error("open", raw));
   sqlite3_extended_result_codes(raw, 1);
