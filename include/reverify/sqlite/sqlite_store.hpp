@@ -30,9 +30,12 @@ struct REVERIFY_API SqliteOptions {
 /// Atomicity: `open_code`, `cancel_code`, `check_code`, `count_failure` and `unblock` each run in
 /// one `BEGIN IMMEDIATE` transaction, which takes the database's write lock first, so they are
 /// atomic across threads and across processes sharing the file; `insert` and `use` are one
-/// statement each. `check_code` compares digests in C++ (`sodium_memcmp`) on the digest read
-/// inside its transaction. The schema carries a version table and is migrated by `open`. See
-/// docs/backends.md.
+/// statement each. `check_code` first tries the right code as one compare-and-set `UPDATE` (its
+/// own write transaction), which changes the record only when every rule passes and the digests
+/// are equal; otherwise it changed nothing and the transaction decides. Digests are compared with
+/// `sodium_memcmp`, on the digest read inside the statement or transaction. Connections write the
+/// WAL through a forwarding VFS that writes each frame in one call. The schema carries a version
+/// table and is migrated by `open`. See docs/backends.md.
 ///
 /// Purging: `purge_expired(now, limit)` does bounded work. With no expiry index, it scans for
 /// candidates, examining at most `4 * limit` rows of each table per call, resuming where this
