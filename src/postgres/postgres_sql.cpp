@@ -54,12 +54,14 @@ const std::array<StatementSource, statement_count> sources = {{
      {text_oid, int8_oid},
      true},
     {"reverify_unblock", "SELECT :\"schema\".unblock($1)", 1, {text_oid}, true},
-    // Bounded: records first, then window events (a window row whose events exceed what is left
-    // of the budget loses only its oldest events), then blocks; rows in use are skipped, never
-    // waited for.
+    // Bounded: records first (with the slot rows that name them), then window events (a window
+    // row whose events exceed what is left of the budget loses only its oldest events), then
+    // blocks; rows in use are skipped, never waited for.
     {"reverify_purge_expired",
      "WITH r AS (DELETE FROM :\"schema\".records WHERE id IN (SELECT id FROM :\"schema\".records "
-     "  WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1), "
+     "  WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id, slot), "
+     "rs AS (DELETE FROM :\"schema\".slots WHERE slot IN (SELECT s.slot FROM :\"schema\".slots s "
+     "  JOIN r ON s.slot = r.slot AND s.holder = r.id FOR UPDATE OF s SKIP LOCKED)), "
      "rc AS (SELECT $2 - count(*) AS left_over FROM r), "
      "wl AS (SELECT key, cardinality(events)::bigint AS n FROM :\"schema\".windows WHERE expires_at <= $1 "
      "  ORDER BY key LIMIT (SELECT left_over FROM rc) FOR UPDATE SKIP LOCKED), "

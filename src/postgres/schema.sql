@@ -1,17 +1,17 @@
--- reverify PostgreSQL store, schema version 2 (PostgreSQL 11 or later).
+-- reverify PostgreSQL store, schema version 3 (PostgreSQL 11 or later).
 --
 -- PostgresStore creates this itself on first use (PostgresOptions::create_schema). Teams that
 -- manage schemas themselves apply it once with psql and connect with create_schema = false:
 --
 --   psql "$DATABASE_URL" -v schema=reverify -f share/reverify/postgres-schema.sql
 --
--- Applying it again is harmless; applied to a version 1 schema it migrates it to version 2.
+-- Applying it again is harmless; applied to a version 1 or 2 schema it migrates it to version 3.
 -- Times are milliseconds since the Unix epoch (bigint), always supplied by the caller's Clock.
 --
 -- Locking (READ COMMITTED): every statement inside a function takes a fresh snapshot, so a
 -- function that first locks what it decides on reads the latest committed state. Locks are always
--- taken in one order, so two calls never wait for each other in a cycle: a code slot
--- (advisory), then record rows (FOR UPDATE / UPDATE / DELETE), then a window or block key
+-- taken in one order, so two calls never wait for each other in a cycle: a code slot (its
+-- `slots` row), then record rows (FOR UPDATE / UPDATE / DELETE), then a window or block key
 -- (advisory, or the row lock of INSERT … ON CONFLICT DO UPDATE on a `windows` row). Purge skips
 -- locked rows instead of waiting.
 
@@ -43,8 +43,17 @@ CREATE TABLE IF NOT EXISTS :"schema".records (
   slot            text     -- code slot (user, kind, identifier, template) when opened with retire_previous
 );
 CREATE INDEX IF NOT EXISTS records_expires_at ON :"schema".records (expires_at);
--- The unverified, unretired record of a slot is its current holder: a newer code retires it.
-CREATE INDEX IF NOT EXISTS records_slot ON :"schema".records (slot) WHERE slot IS NOT NULL;
+
+-- One row per code slot: `holder` is the id of the record last opened in it with retire_previous
+-- (every earlier one is retired or verified); a newer code retires it if it is still unverified.
+-- `previous` is the holder the last send replaced (open_code reads it back from its upsert). A
+-- row goes with its holder (cancel_code, purge); no index besides the key, so a send writes one
+-- more row instead of one more index entry of every record.
+CREATE TABLE IF NOT EXISTS :"schema".slots (
+  slot     text PRIMARY KEY,
+  holder   text NOT NULL,
+  previous text
+);
 
 -- Rolling windows (sends and lockout failures): all events of one key in one sorted array.
 CREATE TABLE IF NOT EXISTS :"schema".windows (
@@ -67,7 +76,7 @@ CREATE INDEX IF NOT EXISTS blocks_until ON :"schema".blocks (until);
 -- create_functions(), which substitutes them: each body names its tables outright.
 --
 -- Advisory locks: pg_advisory_xact_lock(hashtextextended('<schema>/key/' || key, 0)) serialises
--- the calls on one window/block key, '/slot/' one code slot, until the transaction ends. A window
+-- the calls on one window/block key until the transaction ends. A window
 -- update forgets the events that left the window, adds the new one and keeps the array sorted; it
 -- is written out in each function because PL/pgSQL keeps its statements' plans. The array is sorted,
 -- so width_bucket(t, events) (a binary search) is the number of events at or before t: the events
@@ -105,11 +114,14 @@ END;
 $$
 $fn$,
 -- open_code: out_status 0 opened, 1 rate_limited, 2 id_taken. `o_slot` is NULL when the record
--- does not retire the previous holder of its code slot. With a slot: lock it, then retire its
--- holder (the record lock comes before the window row's, in the common order). Then one
--- statement inserts the record and, when it was inserted, counts the send (the window row's lock
--- makes the count exact). A refused send deletes the record it inserted and un-retires the
--- holder, still under their locks: the transaction changes nothing.
+-- does not retire the previous holder of its code slot. With a slot: one upsert makes the record
+-- the slot's holder and returns the one it replaced, holding the slot row's lock (so the sends of
+-- one slot take turns); the next statement, with a fresh snapshot, sees that holder even if it
+-- was committed after the upsert began, and retires it if it is still unverified (the record lock
+-- comes after the slot's and before the window row's, in the common order). Then one statement
+-- inserts the record and, when it was inserted, counts the send (the window row's lock makes the
+-- count exact). A refused send deletes the record it inserted, un-retires the holder and gives
+-- the slot back to it, still under their locks: the transaction changes nothing.
 $fn$
 CREATE OR REPLACE FUNCTION @schema@.open_code(o_id text, o_user_id text, o_kind smallint,
     o_template_type smallint, o_identifier text, o_identifier_key text, o_purpose text, o_binding_digest bytea,
@@ -120,15 +132,20 @@ CREATE OR REPLACE FUNCTION @schema@.open_code(o_id text, o_user_id text, o_kind 
 LANGUAGE plpgsql AS $$
 DECLARE
   added boolean;
-  held text[];
+  replaced text;
+  retired_replaced boolean := false;
 BEGIN
   out_status := 2;
   out_sends := 0;
   IF o_slot IS NOT NULL THEN
-    PERFORM pg_advisory_xact_lock(hashtextextended(@name@ || '/slot/' || o_slot, 0));
-    WITH h AS (UPDATE @schema@.records r SET retired = true
-                 WHERE r.slot = o_slot AND NOT r.verified AND NOT r.retired RETURNING r.id)
-    SELECT array_agg(h.id) INTO held FROM h;
+    INSERT INTO @schema@.slots AS s (slot, holder, previous) VALUES (o_slot, o_id, NULL)
+    ON CONFLICT (slot) DO UPDATE SET previous = s.holder, holder = EXCLUDED.holder
+    RETURNING s.previous INTO replaced;
+    IF replaced IS NOT NULL THEN
+      UPDATE @schema@.records r SET retired = true
+        WHERE r.id = replaced AND r.slot = o_slot AND NOT r.verified AND NOT r.retired;
+      retired_replaced := FOUND;
+    END IF;
   END IF;
   WITH inserted AS (
     INSERT INTO @schema@.records (id, user_id, kind, template_type, identifier, identifier_key, purpose,
@@ -160,17 +177,34 @@ BEGIN
   ELSE
     out_sends := 0;  -- RETURNING … INTO set it to NULL
   END IF;
-  IF held IS NOT NULL THEN
-    UPDATE @schema@.records r SET retired = false WHERE r.id = ANY (held);
+  IF o_slot IS NOT NULL THEN
+    -- The replaced holder gets the slot back unless a purge took its record meanwhile.
+    IF replaced IS NOT NULL THEN
+      UPDATE @schema@.slots s SET holder = replaced, previous = NULL
+        WHERE s.slot = o_slot AND EXISTS (SELECT 1 FROM @schema@.records r WHERE r.id = replaced);
+    END IF;
+    IF replaced IS NULL OR NOT FOUND THEN
+      DELETE FROM @schema@.slots s WHERE s.slot = o_slot;
+    END IF;
+    IF retired_replaced THEN
+      UPDATE @schema@.records r SET retired = false WHERE r.id = replaced;
+    END IF;
   END IF;
 END;
 $$
 $fn$,
--- cancel_code: deletes the record and one event of `c_key` stamped `c_at`.
+-- cancel_code: deletes the record, its slot's row if it still names it (the slot row's lock
+-- first, in the common order), and one event of `c_key` stamped `c_at`.
 $fn$
 CREATE OR REPLACE FUNCTION @schema@.cancel_code(c_id text, c_key text, c_at bigint) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+  c_slot text;
 BEGIN
+  SELECT r.slot INTO c_slot FROM @schema@.records r WHERE r.id = c_id;
+  IF c_slot IS NOT NULL THEN
+    DELETE FROM @schema@.slots s WHERE s.slot = c_slot AND s.holder = c_id;
+  END IF;
   DELETE FROM @schema@.records r WHERE r.id = c_id;
   PERFORM pg_advisory_xact_lock(hashtextextended(@name@ || '/key/' || c_key, 0));
   UPDATE @schema@.windows w
@@ -181,7 +215,8 @@ $$
 $fn$,
 -- check_code: out_status 0 not_found, 1 already_verified, 2 identifier_mismatch, 3 code_expired,
 -- 4 blocked, 5 exhausted, 6 unknown_pepper, 7 mismatch, 8 verified. `k_digests` holds one
--- 32-byte digest per entry of `k_pepper_ids`, in the same order.
+-- 32-byte value per entry of `k_pepper_ids`, in the same order: sha256(k_nonce || offered digest),
+-- hashed by the client (version 2 sent the digests and hashed both sides here).
 --
 -- The common case is one UPDATE: a record that passes every refusal before the block check (the
 -- UPDATE re-checks them on the latest version of the row, under its lock) counts one attempt and
@@ -191,7 +226,8 @@ $fn$,
 -- locks it and reads it afresh.
 --
 -- bytea = stops at the first differing byte (memcmp). Comparing hashes keyed by a fresh random
--- nonce from the client makes that timing independent of the stored digest.
+-- nonce from the client (sha256(k_nonce || code_digest) here, the offered side hashed with the
+-- same nonce by the client) makes that timing independent of the stored digest.
 $fn$
 CREATE OR REPLACE FUNCTION @schema@.check_code(k_id text, k_user_id text, k_kind smallint,
     k_identifier_key text, k_pepper_ids bigint[], k_digests bytea, k_nonce bytea, k_max_attempts bigint,
@@ -209,8 +245,8 @@ BEGIN
   UPDATE @schema@.records x SET
       attempts = x.attempts + 1,
       verified = x.code_digest IS NOT NULL
-        AND sha256(k_nonce || x.code_digest) = sha256(k_nonce || substring(k_digests
-              FROM (array_position(k_pepper_ids, x.pepper_id) - 1) * 32 + 1 FOR 32))
+        AND sha256(k_nonce || x.code_digest)
+              = substring(k_digests FROM (array_position(k_pepper_ids, x.pepper_id) - 1) * 32 + 1 FOR 32)
     WHERE x.id = k_id AND x.expires_at > k_now AND NOT x.retired AND x.user_id = k_user_id AND x.kind = k_kind
       AND NOT x.verified AND x.identifier_key = k_identifier_key AND k_now <= x.code_expires_at
       AND x.attempts < k_max_attempts AND array_position(k_pepper_ids, x.pepper_id) IS NOT NULL
@@ -269,7 +305,7 @@ BEGIN
     RETURN;
   END IF;
   IF r.attempts < k_max_attempts AND r.code_digest IS NOT NULL
-     AND sha256(k_nonce || r.code_digest) = sha256(k_nonce || substring(k_digests FROM (offered - 1) * 32 + 1 FOR 32))
+     AND sha256(k_nonce || r.code_digest) = substring(k_digests FROM (offered - 1) * 32 + 1 FOR 32)
   THEN
     out_attempts := r.attempts + 1;
     UPDATE @schema@.records x SET attempts = out_attempts, verified = true WHERE x.id = k_id;
@@ -314,6 +350,8 @@ SELECT :"schema".create_functions();
 
 -- Version 1 to 2: version 1 kept the slot holders in a table `code_slots`, and an unverified
 -- record whose slot a newer code held counted as retired without the flag saying so.
+-- Version 2 to 3: version 2 found a slot's holder (its unverified, unretired record; at most one)
+-- through a partial index on records.slot; version 3 names it in the slot's `slots` row.
 CREATE OR REPLACE FUNCTION :"schema".migrate() RETURNS void
 LANGUAGE plpgsql SET search_path = :"schema", pg_temp AS $$
 BEGIN
@@ -324,9 +362,18 @@ BEGIN
     DROP TABLE IF EXISTS code_slots;
     UPDATE schema_version SET version = 2;
   END IF;
+  IF EXISTS (SELECT 1 FROM schema_version WHERE version = 2) THEN
+    INSERT INTO slots (slot, holder)
+      SELECT DISTINCT ON (r.slot) r.slot, r.id FROM records r
+        WHERE r.slot IS NOT NULL AND NOT r.verified AND NOT r.retired
+        ORDER BY r.slot, r.created_at DESC, r.id
+    ON CONFLICT (slot) DO NOTHING;
+    DROP INDEX IF EXISTS records_slot;
+    UPDATE schema_version SET version = 3;
+  END IF;
 END;
 $$;
 SELECT :"schema".migrate();
 
 INSERT INTO :"schema".schema_version (version)
-  SELECT 2 WHERE NOT EXISTS (SELECT 1 FROM :"schema".schema_version);
+  SELECT 3 WHERE NOT EXISTS (SELECT 1 FROM :"schema".schema_version);

@@ -1,8 +1,9 @@
 // Schema migration of the PostgreSQL store: a schema written by version 1 (slot holders in a table
 // `code_slots`, an unverified record displaced from its slot counting as retired without the flag
-// saying so) opens under the current version with its records, sends, failures and blocks meaning
-// what they meant; opening it again changes nothing; a schema from a newer version is refused.
-// Each test case works in its own fresh schema and drops it at the end.
+// saying so) or by version 2 (a slot's holder found through a partial index on records.slot)
+// opens under the current version with its records, sends, failures and blocks meaning what they
+// meant; opening it again changes nothing; a schema from a newer version is refused. Each test
+// case works in its own fresh schema and drops it at the end.
 
 #include <catch2/catch.hpp>
 
@@ -75,6 +76,51 @@ CREATE TABLE IF NOT EXISTS @schema@.blocks (
 CREATE INDEX IF NOT EXISTS blocks_until ON @schema@.blocks (until);
 INSERT INTO @schema@.schema_version (version)
   SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM @schema@.schema_version);
+)sql";
+
+// The version 2 tables exactly as released (src/postgres/schema.sql at 04ca76a, comments and
+// functions left out: the current build replaces the functions, whose signatures are unchanged).
+constexpr const char* v2_schema = R"sql(
+CREATE SCHEMA IF NOT EXISTS @schema@;
+CREATE TABLE IF NOT EXISTS @schema@.schema_version (
+  version integer NOT NULL
+);
+CREATE TABLE IF NOT EXISTS @schema@.records (
+  id              text     PRIMARY KEY,
+  user_id         text     NOT NULL,
+  kind            smallint NOT NULL,
+  template_type   smallint NOT NULL,
+  identifier      text     NOT NULL,
+  identifier_key  text     NOT NULL,
+  purpose         text     NOT NULL,
+  binding_digest  bytea,
+  code_digest     bytea,
+  pepper_id       bigint   NOT NULL,
+  attempts        integer  NOT NULL,
+  use_count       integer  NOT NULL,
+  created_at      bigint   NOT NULL,
+  expires_at      bigint   NOT NULL,
+  code_expires_at bigint   NOT NULL,
+  verified        boolean  NOT NULL,
+  retired         boolean  NOT NULL,
+  slot            text
+);
+CREATE INDEX IF NOT EXISTS records_expires_at ON @schema@.records (expires_at);
+CREATE INDEX IF NOT EXISTS records_slot ON @schema@.records (slot) WHERE slot IS NOT NULL;
+CREATE TABLE IF NOT EXISTS @schema@.windows (
+  key        text     PRIMARY KEY,
+  events     bigint[] NOT NULL,
+  counted    boolean  NOT NULL,
+  expires_at bigint   NOT NULL
+);
+CREATE INDEX IF NOT EXISTS windows_expires_at ON @schema@.windows (expires_at);
+CREATE TABLE IF NOT EXISTS @schema@.blocks (
+  key   text   PRIMARY KEY,
+  until bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS blocks_until ON @schema@.blocks (until);
+INSERT INTO @schema@.schema_version (version)
+  SELECT 2 WHERE NOT EXISTS (SELECT 1 FROM @schema@.schema_version);
 )sql";
 
 std::string ms(Timestamp at) { return std::to_string(to_unix_ms(at)); }
@@ -344,6 +390,104 @@ TEST_CASE("a version 1 PostgreSQL schema opens migrated, its state intact", "[ba
     REQUIRE(purged.has_value());
     CHECK(*purged == 16);
     CHECK(store->purge_expired(t0 + 2h, 1000).value() == 0);
+  }
+}
+
+// Version 2 rows: slot 1 (user-1, a@example.com) got R (retired by A), then A, its holder; N went
+// to the same address without retire_previous. Slot 2 (user-2, b@example.com): its last record V
+// is verified, so it has no holder. Sends of a@example.com at t0 and t0 + 1 s (60 s window).
+struct V2State {
+  VerificationRecord r = code_record("r000000000000000000000", "user-1", "a@example.com", 0x90, t0 - 2min);
+  VerificationRecord a = code_record("a000000000000000000000", "user-1", "a@example.com", 0xa0, t0);
+  VerificationRecord n = code_record("n000000000000000000000", "user-1", "a@example.com", 0xf0, t0 + 1s);
+  VerificationRecord v = code_record("v000000000000000000000", "user-2", "b@example.com", 0xd0, t0 - 1min);
+
+  V2State() {
+    r.retired = true;
+    a.attempts = 1;
+    v.attempts = 1;
+    v.verified = true;
+  }
+};
+
+void write_v2_schema(Sql& sql, const V2State& s) {
+  sql.exec(v2_schema);
+  insert_v1_record(sql, s.r, s.r.code_slot());  // the records table is the same in both versions
+  insert_v1_record(sql, s.a, s.a.code_slot());
+  insert_v1_record(sql, s.n, "");
+  insert_v1_record(sql, s.v, s.v.code_slot());
+  sql.exec("INSERT INTO @schema@.windows VALUES ('send:email:a@example.com', ARRAY[" + ms(t0) + ", " + ms(t0 + 1s) +
+           "]::bigint[], true, " + ms(t0 + 61s) + ")");
+}
+
+TEST_CASE("a version 2 PostgreSQL schema opens migrated, its slot holders named", "[backends][postgres]") {
+  Sql sql(fresh_schema());
+  const V2State s;
+  write_v2_schema(sql, s);
+  const Timestamp now = t0 + 2s;
+  {
+    auto store = connect(sql.schema());
+    CHECK(sql.scalar("SELECT string_agg(version::text, ',') FROM @schema@.schema_version") ==
+          std::to_string(postgres::PostgresStore::schema_version));
+    CHECK(sql.scalar("SELECT to_regclass('@schema@.records_slot')") == "<null>");
+    CHECK(sql.scalar("SELECT string_agg(holder, ',') FROM @schema@.slots") == s.a.id);
+    CHECK(sql.scalar("SELECT slot FROM @schema@.slots") == s.a.code_slot());
+
+    // A is its slot's holder: a new code retires it (not the slot-less N, nor R again), and A's
+    // right code no longer verifies. A send beyond the limit is refused and leaves C alone.
+    const VerificationRecord c = code_record("c000000000000000000000", "user-1", "a@example.com", 0xc1, now);
+    auto opened = store->open_code(c, send_a, true, now);
+    REQUIRE(opened.has_value());
+    CHECK(opened->status == OpenStatus::opened);
+    CHECK(opened->sends == 3);
+    CHECK(found(*store, s.a.id, now).retired);
+    CHECK(found(*store, s.a.id, now).attempts == 1);
+    CHECK(found(*store, s.r.id, now).retired);
+    CHECK_FALSE(found(*store, s.n.id, now).retired);
+    CHECK(checked(*store, check_of(s.a, "lock:other", now)).status == CheckStatus::not_found);
+    const VerificationRecord d = code_record("d000000000000000000000", "user-1", "a@example.com", 0xd1, now + 1s);
+    auto refused = store->open_code(d, send_a, true, now + 1s);
+    REQUIRE(refused.has_value());
+    CHECK(refused->status == OpenStatus::rate_limited);
+    CHECK_FALSE(found(*store, c.id, now + 1s).retired);
+    CHECK(sql.scalar("SELECT string_agg(holder, ',') FROM @schema@.slots") == c.id);
+    CHECK(checked(*store, check_of(s.n, "lock:other", now + 1s)).status == CheckStatus::verified);
+
+    // Slot 2 had no holder: a new code there leaves the verified V usable.
+    const VerificationRecord x = code_record("x000000000000000000000", "user-2", "b@example.com", 0xe1, now);
+    auto opened_x = store->open_code(x, send_b, true, now);
+    REQUIRE(opened_x.has_value());
+    CHECK(opened_x->status == OpenStatus::opened);
+    const VerificationRecord v = found(*store, s.v.id, now);
+    CHECK(v.verified);
+    CHECK_FALSE(v.retired);
+    CHECK(store->use(s.v.id, 0, now).value());
+
+    // Cancelling X drops its slot's row with it; the next code of slot 2 has nothing to retire.
+    REQUIRE(store->cancel_code(x.id, send_b.key, now).has_value());
+    CHECK(sql.scalar("SELECT count(*) FROM @schema@.slots WHERE slot = '" + x.code_slot() + "'") == "0");
+    const VerificationRecord y = code_record("y000000000000000000000", "user-2", "b@example.com", 0xe2, now + 1s);
+    auto opened_y = store->open_code(y, send_b, true, now + 1s);
+    REQUIRE(opened_y.has_value());
+    CHECK(opened_y->status == OpenStatus::opened);
+    CHECK(opened_y->sends == 1);
+    CHECK(checked(*store, check_of(y, "lock:other", now + 1s)).status == CheckStatus::verified);
+  }
+
+  // Opening it again changes nothing; at t0 + 2 h everything has expired: 6 records (R, A, N, V,
+  // C, Y) and 4 sends (3 of a@example.com, Y's of b@example.com); the slot rows go with their
+  // holders.
+  {
+    auto store = connect(sql.schema());
+    CHECK(sql.scalar("SELECT string_agg(version::text, ',') FROM @schema@.schema_version") ==
+          std::to_string(postgres::PostgresStore::schema_version));
+    CHECK(found(*store, s.a.id, now).retired);
+    CHECK_FALSE(found(*store, "c000000000000000000000", now).retired);
+    auto purged = store->purge_expired(t0 + 2h, 1000);
+    REQUIRE(purged.has_value());
+    CHECK(*purged == 10);
+    CHECK(store->purge_expired(t0 + 2h, 1000).value() == 0);
+    CHECK(sql.scalar("SELECT count(*) FROM @schema@.slots") == "0");
   }
 }
 

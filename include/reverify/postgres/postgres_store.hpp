@@ -57,10 +57,10 @@ struct REVERIFY_API PostgresOptions {
 class REVERIFY_API PostgresStore final : public Store {
  public:
   /// The schema version this build writes and reads.
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
   /// Connects one pooled connection with `conninfo` (a libpq URI `postgresql://…` or
-  /// `key=value` string), creates, migrates (version 1) or checks the schema, and prepares the
+  /// `key=value` string), creates, migrates (versions 1 and 2) or checks the schema, and prepares the
   /// statements. Needs PostgreSQL 11 or later.
   /// Errors: `invalid_configuration` (bad options, a schema of another version),
   /// `store_unavailable` (cannot connect, create or prepare).
