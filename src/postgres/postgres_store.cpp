@@ -3,7 +3,6 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 #include <iterator>
 #include <limits>
@@ -294,34 +293,25 @@ Result<std::optional<VerificationRecord>> PostgresStore::find(std::string_view i
 
 Result<CheckResult> PostgresStore::check_code(const CodeCheck& check) {
   constexpr std::string_view op = "check_code";
-  // Each offered digest goes as sha256(nonce || digest), the nonce fresh and random: the server
-  // hashes the stored digest the same way and compares the two hashes (blinded comparison).
-  std::array<unsigned char, 32> nonce{};
-  randombytes_buf(nonce.data(), nonce.size());
   std::string pepper_ids = "{";
-  std::string digests(check.offered.size() * crypto_hash_sha256_BYTES, '\0');
-  auto* blinded = reinterpret_cast<unsigned char*>(digests.data());
+  std::string digests;
+  digests.reserve(check.offered.size() * Digest().size());
   for (const OfferedDigest& offered : check.offered) {
     if (pepper_ids.size() > 1) pepper_ids += ',';
     pepper_ids += std::to_string(offered.pepper_id);
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init(&state);
-    crypto_hash_sha256_update(&state, nonce.data(), nonce.size());
-    crypto_hash_sha256_update(&state, offered.digest.data(), offered.digest.size());
-    crypto_hash_sha256_final(&state, blinded);
-    sodium_memzero(&state, sizeof state);
-    blinded += crypto_hash_sha256_BYTES;
+    digests.append(reinterpret_cast<const char*>(offered.digest.data()), offered.digest.size());
   }
   pepper_ids += '}';
+  std::string nonce(32, '\0');
+  randombytes_buf(nonce.data(), nonce.size());
   const LockoutRule& lockout = check.lockout;
-  auto result =
-      impl_->execute(StatementId::check_code,
-                     {text(check.record_id), text(check.user_id), number(static_cast<std::int64_t>(check.kind)),
-                      text(check.identifier_key), Param{std::move(pepper_ids), false}, Param{std::move(digests), true},
-                      Param{std::string(reinterpret_cast<const char*>(nonce.data()), nonce.size()), true},
-                      number(check.max_attempts), text(lockout.key), number(millis(lockout.window)),
-                      number(lockout.failures), number(millis(lockout.duration)), number(to_unix_ms(check.now))},
-                     op);
+  auto result = impl_->execute(
+      StatementId::check_code,
+      {text(check.record_id), text(check.user_id), number(static_cast<std::int64_t>(check.kind)),
+       text(check.identifier_key), Param{std::move(pepper_ids), false}, Param{std::move(digests), true},
+       Param{std::move(nonce), true}, number(check.max_attempts), text(lockout.key), number(millis(lockout.window)),
+       number(lockout.failures), number(millis(lockout.duration)), number(to_unix_ms(check.now))},
+      op);
   if (!result) return fail(result.error());
   if (PQntuples(result->get()) != 1) return fail(detail::postgres_error(op, "no row returned"));
   Reader row(result->get(), 0);

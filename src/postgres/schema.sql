@@ -215,8 +215,7 @@ $$
 $fn$,
 -- check_code: out_status 0 not_found, 1 already_verified, 2 identifier_mismatch, 3 code_expired,
 -- 4 blocked, 5 exhausted, 6 unknown_pepper, 7 mismatch, 8 verified. `k_digests` holds one
--- 32-byte value per entry of `k_pepper_ids`, in the same order: sha256(k_nonce || offered digest),
--- hashed by the client (version 2 sent the digests and hashed both sides here).
+-- 32-byte digest per entry of `k_pepper_ids`, in the same order.
 --
 -- The common case is one UPDATE: a record that passes every refusal before the block check (the
 -- UPDATE re-checks them on the latest version of the row, under its lock) counts one attempt and
@@ -226,8 +225,7 @@ $fn$,
 -- locks it and reads it afresh.
 --
 -- bytea = stops at the first differing byte (memcmp). Comparing hashes keyed by a fresh random
--- nonce from the client (sha256(k_nonce || code_digest) here, the offered side hashed with the
--- same nonce by the client) makes that timing independent of the stored digest.
+-- nonce from the client makes that timing independent of the stored digest.
 $fn$
 CREATE OR REPLACE FUNCTION @schema@.check_code(k_id text, k_user_id text, k_kind smallint,
     k_identifier_key text, k_pepper_ids bigint[], k_digests bytea, k_nonce bytea, k_max_attempts bigint,
@@ -245,8 +243,8 @@ BEGIN
   UPDATE @schema@.records x SET
       attempts = x.attempts + 1,
       verified = x.code_digest IS NOT NULL
-        AND sha256(k_nonce || x.code_digest)
-              = substring(k_digests FROM (array_position(k_pepper_ids, x.pepper_id) - 1) * 32 + 1 FOR 32)
+        AND sha256(k_nonce || x.code_digest) = sha256(k_nonce || substring(k_digests
+              FROM (array_position(k_pepper_ids, x.pepper_id) - 1) * 32 + 1 FOR 32))
     WHERE x.id = k_id AND x.expires_at > k_now AND NOT x.retired AND x.user_id = k_user_id AND x.kind = k_kind
       AND NOT x.verified AND x.identifier_key = k_identifier_key AND k_now <= x.code_expires_at
       AND x.attempts < k_max_attempts AND array_position(k_pepper_ids, x.pepper_id) IS NOT NULL
@@ -305,7 +303,7 @@ BEGIN
     RETURN;
   END IF;
   IF r.attempts < k_max_attempts AND r.code_digest IS NOT NULL
-     AND sha256(k_nonce || r.code_digest) = substring(k_digests FROM (offered - 1) * 32 + 1 FOR 32)
+     AND sha256(k_nonce || r.code_digest) = sha256(k_nonce || substring(k_digests FROM (offered - 1) * 32 + 1 FOR 32))
   THEN
     out_attempts := r.attempts + 1;
     UPDATE @schema@.records x SET attempts = out_attempts, verified = true WHERE x.id = k_id;
