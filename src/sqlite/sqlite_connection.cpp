@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include "sqlite_keys.hpp"
 #include "sqlite_vfs.hpp"
 
 namespace reverify::sqlite::detail {
@@ -34,6 +35,16 @@ void digest_match(sqlite3_context* context, int, sqlite3_value** args) {
     }
   }
   sqlite3_result_int(context, matched);
+}
+
+// reverify_near_hash(text): near_hash of its UTF-8 bytes (the v2 to v3 migration).
+void near_hash_function(sqlite3_context* context, int, sqlite3_value** args) {
+  const auto* text = sqlite3_value_text(args[0]);
+  const int size = sqlite3_value_bytes(args[0]);
+  const std::string_view identifier =
+      text != nullptr ? std::string_view(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size))
+                      : std::string_view();
+  sqlite3_result_int64(context, near_hash(identifier));
 }
 
 }  // namespace
@@ -152,6 +163,10 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, co
   if (sqlite3_create_function_v2(raw, "reverify_digest_match", 3,
                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, nullptr, digest_match, nullptr,
                                  nullptr, nullptr) != SQLITE_OK) {
+    return fail(sqlite_error("open (functions)", raw));
+  }
+  if (sqlite3_create_function_v2(raw, "reverify_near_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                                 nullptr, near_hash_function, nullptr, nullptr, nullptr) != SQLITE_OK) {
     return fail(sqlite_error("open (functions)", raw));
   }
   return connection;

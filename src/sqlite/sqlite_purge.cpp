@@ -85,7 +85,7 @@ struct RecordTable {
 
 struct KeyTable {
   struct Position {
-    std::string near;
+    std::int64_t near = 0;
     std::int64_t kind = 0;
     std::string key;
   };
@@ -110,7 +110,7 @@ struct KeyTable {
   }
   void take(const Statement& statement) {
     cursor.keys_started = true;
-    cursor.near = statement.column_text(0);
+    cursor.near = statement.column_int(0);
     cursor.kind = statement.column_int(1);
     cursor.key = statement.column_text(2);
     // Slot rows (kind 1) carry no purge_at: they go with their holder.

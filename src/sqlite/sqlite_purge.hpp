@@ -20,7 +20,7 @@ struct PurgeCursor {
   bool records_started = false;  ///< false: start at the first row
   std::string record_id;
   bool keys_started = false;
-  std::string near;
+  std::int64_t near = 0;  ///< a hash of the identifier (see near_of)
   std::int64_t kind = 0;
   std::string key;
 };

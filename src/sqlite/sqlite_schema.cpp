@@ -51,6 +51,14 @@ CREATE TABLE reverify_blocks (
                          migration_op);
 }
 
+// Version 2's `near` of a window/block key: the text after its second ':' (or first, or all).
+std::string_view v2_near(std::string_view key) noexcept {
+  const auto first = key.find(':');
+  if (first == std::string_view::npos) return key;
+  const auto second = key.find(':', first + 1);
+  return key.substr((second == std::string_view::npos ? first : second) + 1);
+}
+
 // Version 2 writes fewer pages per step. Records are keyed by id in one b-tree (WITHOUT ROWID)
 // with no secondary index (purge scans). Window events and blocks live in one row per key (events
 // packed in a blob), and the code slots in rows of the same table, sorted by identifier (`near`)
@@ -112,6 +120,7 @@ INSERT INTO reverify_keys (near, kind, key, holder)
         migration_op);
     if (!statement) return fail(statement.error());
     bind_key_state(*statement, key, state);
+    statement->bind(1, v2_near(key));  // version 2's near: the identifier itself
     if (auto done = statement->run(); !done) return fail(done.error());
     return {};
   };
@@ -146,10 +155,62 @@ INSERT INTO reverify_keys (near, kind, key, holder)
   return connection.exec("DROP TABLE reverify_window_events; DROP TABLE reverify_blocks;", migration_op);
 }
 
+// Version 3 makes the rows a send inserts shorter, so that leaves fill, and SQLite rebalances
+// them (rewriting three leaves and their parent), less often. A key row's `near` is a 64-bit hash
+// of the identifier (reverify_near_hash, the function near_of uses) instead of its text: the rows
+// of one identifier still sort together, now spread evenly over the table. A record keeps a
+// `holds_slot` flag instead of its slot's text: the slot is `code_slot()` of the record's own
+// fields, which is how every slot text stored so far was made (the function has not changed).
+Result<void> v2_to_v3(Connection& connection) {
+  return connection.exec(R"sql(
+CREATE TABLE reverify_records_v3 (
+  id              TEXT    PRIMARY KEY,
+  user_id         TEXT    NOT NULL,
+  kind            INTEGER NOT NULL,
+  template_type   INTEGER NOT NULL,
+  identifier      TEXT    NOT NULL,
+  identifier_key  TEXT    NOT NULL,
+  purpose         TEXT    NOT NULL,
+  binding_digest  BLOB,
+  code_digest     BLOB,
+  pepper_id       INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL,
+  use_count       INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER NOT NULL,
+  code_expires_at INTEGER NOT NULL,
+  verified        INTEGER NOT NULL,
+  retired         INTEGER NOT NULL,
+  holds_slot      INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO reverify_records_v3 SELECT id, user_id, kind, template_type, identifier, identifier_key, purpose,
+  binding_digest, code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, verified,
+  retired, slot IS NOT NULL FROM reverify_records;
+DROP TABLE reverify_records;
+ALTER TABLE reverify_records_v3 RENAME TO reverify_records;
+CREATE TABLE reverify_keys_v3 (
+  near        INTEGER NOT NULL,
+  kind        INTEGER NOT NULL,
+  key         TEXT    NOT NULL,
+  events      BLOB,
+  window_ms   INTEGER,
+  block_until INTEGER,
+  purge_at    INTEGER,
+  holder      TEXT,
+  PRIMARY KEY (near, kind, key)
+) WITHOUT ROWID;
+INSERT INTO reverify_keys_v3 SELECT reverify_near_hash(near), kind, key, events, window_ms, block_until, purge_at,
+  holder FROM reverify_keys;
+DROP TABLE reverify_keys;
+ALTER TABLE reverify_keys_v3 RENAME TO reverify_keys;
+)sql",
+                         migration_op);
+}
+
 using Migration = Result<void> (*)(Connection&);
 
 // migrations[n] takes the schema from version n to n + 1. Append; never edit a released step.
-constexpr std::array<Migration, 2> migrations = {create_v1, v1_to_v2};
+constexpr std::array<Migration, 3> migrations = {create_v1, v1_to_v2, v2_to_v3};
 
 static_assert(migrations.size() == SqliteStore::schema_version, "one migration per schema version");
 

@@ -77,7 +77,7 @@ Result<LoadedKey> load_key(Connection& connection, std::string_view key, std::st
   auto select = connection.prepare(
       "SELECT events, window_ms, block_until FROM reverify_keys WHERE near = ?1 AND kind = 0 AND key = ?2", operation);
   if (!select) return fail(select.error());
-  auto row = select->bind_view(1, detail::near_of(key)).bind_view(2, key).step();
+  auto row = select->bind(1, detail::near_of(key)).bind_view(2, key).step();
   if (!row) return fail(row.error());
   if (!*row) return LoadedKey{};
   return read_key(*select, 0, operation);
@@ -90,8 +90,7 @@ Result<void> store_key(Connection& connection, std::string_view key, const Loade
     if (!before.exists) return {};
     auto remove = connection.prepare("DELETE FROM reverify_keys WHERE near = ?1 AND kind = 0 AND key = ?2", operation);
     if (!remove) return fail(remove.error());
-    if (auto done = remove->bind_view(1, detail::near_of(key)).bind_view(2, key).run(); !done)
-      return fail(done.error());
+    if (auto done = remove->bind(1, detail::near_of(key)).bind_view(2, key).run(); !done) return fail(done.error());
     return {};
   }
   auto upsert = connection.prepare(
@@ -111,9 +110,29 @@ Result<void> drop_slot(Connection& connection, std::string_view identifier_key, 
   auto remove = connection.prepare(
       "DELETE FROM reverify_keys WHERE near = ?1 AND kind = 1 AND key = ?2 AND holder = ?3", operation);
   if (!remove) return fail(remove.error());
-  if (auto done = remove->bind_view(1, identifier_key).bind_view(2, slot).bind_view(3, id).run(); !done)
+  if (auto done = remove->bind(1, detail::near_hash(identifier_key)).bind_view(2, slot).bind_view(3, id).run(); !done)
     return fail(done.error());
   return {};
+}
+
+// The slot a record just deleted held, from its DELETE's RETURNING user_id, kind, template_type,
+// identifier_key, holds_slot: recomputed by code_slot() from the record's fields, as open_code
+// computed it. Empty when the record held none.
+struct HeldSlot {
+  std::string identifier_key;
+  std::string slot;
+};
+std::optional<HeldSlot> held_slot(const Statement& remove) {
+  if (remove.column_int(4) == 0) return std::nullopt;
+  VerificationRecord record;
+  record.user_id = remove.column_text(0);
+  record.kind = static_cast<RecordKind>(remove.column_int(1));
+  record.template_type = static_cast<TemplateType>(remove.column_int(2));
+  record.identifier_key = remove.column_text(3);
+  HeldSlot held;
+  held.slot = record.code_slot();
+  held.identifier_key = std::move(record.identifier_key);
+  return held;
 }
 
 // Counts one failure of `rule.key` at `now_ms` in `state`, blocking when it reaches the count.
@@ -130,13 +149,13 @@ FailureResult add_failure(KeyState& state, const LockoutRule& rule, std::int64_t
   return result;
 }
 
-// Inserts `record` unless its id is taken; `slot` is bound when the record takes its code slot.
-Result<bool> insert_record(Connection& connection, const VerificationRecord& record, const std::string* slot,
+// Inserts `record` unless its id is taken; `holds_slot` when it takes its code slot.
+Result<bool> insert_record(Connection& connection, const VerificationRecord& record, bool holds_slot,
                            std::string_view op) {
   auto insert = connection.prepare(
       "INSERT INTO reverify_records (id, user_id, kind, template_type, identifier, identifier_key, purpose, "
       "binding_digest, code_digest, pepper_id, attempts, use_count, created_at, expires_at, code_expires_at, "
-      "verified, retired, slot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+      "verified, retired, holds_slot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
       "?17, ?18) ON CONFLICT (id) DO NOTHING",
       op);
   if (!insert) return fail(insert.error());
@@ -157,11 +176,7 @@ Result<bool> insert_record(Connection& connection, const VerificationRecord& rec
       .bind(15, to_unix_ms(record.code_expires_at))
       .bind(16, std::int64_t{record.verified ? 1 : 0})
       .bind(17, std::int64_t{record.retired ? 1 : 0});
-  if (slot != nullptr) {
-    insert->bind_view(18, *slot);
-  } else {
-    insert->bind_null(18);
-  }
+  insert->bind(18, std::int64_t{holds_slot ? 1 : 0});
   auto changed = insert->run();
   if (!changed) return fail(changed.error());
   return *changed == 1;
@@ -196,7 +211,7 @@ Result<bool> SqliteStore::insert(const VerificationRecord& record) {
   constexpr std::string_view op = "insert";
   auto connection = impl_->pool.acquire(op);
   if (!connection) return fail(connection.error());
-  return insert_record(**connection, record, nullptr, op);
+  return insert_record(**connection, record, false, op);
 }
 
 Result<OpenResult> SqliteStore::open_code(const VerificationRecord& record, const SendLimit& limit,
@@ -213,7 +228,7 @@ Result<OpenResult> SqliteStore::open_code(const VerificationRecord& record, cons
   if (!transaction) return fail(transaction.error());
   OpenResult result;
   // Inserting first settles id_taken; a refused send rolls the insert back.
-  auto inserted = insert_record(db, record, takes_slot ? &slot : nullptr, op);
+  auto inserted = insert_record(db, record, takes_slot, op);
   if (!inserted) return fail(inserted.error());
   if (!*inserted) {
     if (auto ended = transaction->rollback(); !ended) return fail(ended.error());
@@ -230,7 +245,9 @@ Result<OpenResult> SqliteStore::open_code(const VerificationRecord& record, cons
         "UNION ALL SELECT 1, NULL, NULL, NULL, holder FROM reverify_keys WHERE near = ?3 AND kind = 1 AND key = ?4",
         op);
     if (!select) return fail(select.error());
-    select->bind_view(1, detail::near_of(limit.key)).bind_view(2, limit.key).bind_view(3, record.identifier_key);
+    select->bind(1, detail::near_of(limit.key))
+        .bind_view(2, limit.key)
+        .bind(3, detail::near_hash(record.identifier_key));
     if (takes_slot) {
       select->bind_view(4, slot);
     } else {
@@ -279,7 +296,7 @@ Result<OpenResult> SqliteStore::open_code(const VerificationRecord& record, cons
         op);
     if (!upsert) return fail(upsert.error());
     detail::bind_key_state(*upsert, limit.key, state);
-    upsert->bind_view(7, record.identifier_key).bind_view(8, slot).bind_view(9, record.id);
+    upsert->bind(7, detail::near_hash(record.identifier_key)).bind_view(8, slot).bind_view(9, record.id);
     if (auto done = upsert->run(); !done) return fail(done.error());
   }
   if (auto committed = transaction->commit(); !committed) return fail(committed.error());
@@ -297,17 +314,19 @@ Result<void> SqliteStore::cancel_code(std::string_view id, std::string_view send
   auto transaction = ImmediateTransaction::begin(db, op);
   if (!transaction) return fail(transaction.error());
   {
-    auto remove = db.prepare("DELETE FROM reverify_records WHERE id = ?1 RETURNING identifier_key, slot", op);
+    auto remove = db.prepare(
+        "DELETE FROM reverify_records WHERE id = ?1 RETURNING user_id, kind, template_type, identifier_key, "
+        "holds_slot",
+        op);
     if (!remove) return fail(remove.error());
     auto row = remove->bind_view(1, id).step();
     if (!row) return fail(row.error());
-    if (*row && !remove->column_is_null(1)) {
-      const std::string identifier_key = remove->column_text(0);
-      const std::string slot = remove->column_text(1);
-      if (auto done = remove->run(); !done) return fail(done.error());
-      if (auto dropped = drop_slot(db, identifier_key, slot, id, op); !dropped) return fail(dropped.error());
-    } else if (auto done = remove->run(); !done) {
-      return fail(done.error());
+    const std::optional<HeldSlot> held = *row ? held_slot(*remove) : std::nullopt;
+    if (auto done = remove->run(); !done) return fail(done.error());
+    if (held) {
+      if (auto dropped = drop_slot(db, held->identifier_key, held->slot, id, op); !dropped) {
+        return fail(dropped.error());
+      }
     }
   }
   auto loaded = load_key(db, send_key, op);
@@ -392,7 +411,7 @@ Result<CheckResult> SqliteStore::check_code(const CodeCheck& check) {
         .bind(4, static_cast<std::int64_t>(check.kind))
         .bind_view(5, check.identifier_key)
         .bind(6, std::int64_t{check.max_attempts})
-        .bind_view(7, detail::near_of(check.lockout.key))
+        .bind(7, detail::near_of(check.lockout.key))
         .bind_view(8, check.lockout.key)
         .bind_blob(9, offered.empty() ? &none : offered.data(), offered.size());
     auto changed = verify->run();
@@ -427,7 +446,7 @@ Result<CheckResult> SqliteStore::check_code(const CodeCheck& check) {
                    .bind_view(3, check.user_id)
                    .bind(4, static_cast<std::int64_t>(check.kind))
                    .bind_view(5, check.lockout.key)
-                   .bind_view(6, detail::near_of(check.lockout.key))
+                   .bind(6, detail::near_of(check.lockout.key))
                    .step();
     if (!row) return fail(row.error());
     if (*row) {
@@ -539,7 +558,7 @@ Result<std::optional<Timestamp>> SqliteStore::blocked_until(std::string_view key
               "SELECT block_until FROM reverify_keys WHERE near = ?3 AND kind = 0 AND key = ?1 AND block_until > ?2",
               op);
   if (!select) return fail(select.error());
-  auto row = select->bind_view(1, key).bind(2, to_unix_ms(now)).bind_view(3, detail::near_of(key)).step();
+  auto row = select->bind_view(1, key).bind(2, to_unix_ms(now)).bind(3, detail::near_of(key)).step();
   if (!row) return fail(row.error());
   if (!*row) return std::optional<Timestamp>{};
   return std::optional<Timestamp>(from_unix_ms(select->column_int(0)));
@@ -552,7 +571,7 @@ Result<void> SqliteStore::unblock(std::string_view key) {
   // The block and the key's events share one row.
   auto remove = (*connection)->prepare("DELETE FROM reverify_keys WHERE near = ?1 AND kind = 0 AND key = ?2", op);
   if (!remove) return fail(remove.error());
-  if (auto done = remove->bind_view(1, detail::near_of(key)).bind_view(2, key).run(); !done) return fail(done.error());
+  if (auto done = remove->bind(1, detail::near_of(key)).bind_view(2, key).run(); !done) return fail(done.error());
   return {};
 }
 
@@ -590,20 +609,18 @@ Result<std::size_t> SqliteStore::purge_expired(Timestamp now, std::size_t limit)
   std::size_t deleted = 0;
   for (const std::string& id : records) {
     auto remove = db.prepare(
-        "DELETE FROM reverify_records WHERE id = ?1 AND expires_at <= ?2 RETURNING identifier_key, slot", op);
+        "DELETE FROM reverify_records WHERE id = ?1 AND expires_at <= ?2 RETURNING user_id, kind, template_type, "
+        "identifier_key, holds_slot",
+        op);
     if (!remove) return fail(remove.error());
     auto row = remove->bind_view(1, id).bind(2, now_ms).step();
     if (!row) return fail(row.error());
     if (!*row) continue;  // purged or replaced meanwhile
     ++deleted;
-    if (remove->column_is_null(1)) {
-      if (auto done = remove->run(); !done) return fail(done.error());
-      continue;
-    }
-    const std::string identifier_key = remove->column_text(0);
-    const std::string slot = remove->column_text(1);
+    const std::optional<HeldSlot> held = held_slot(*remove);
     if (auto done = remove->run(); !done) return fail(done.error());
-    if (auto dropped = drop_slot(db, identifier_key, slot, id, op); !dropped) return fail(dropped.error());
+    if (!held) continue;
+    if (auto dropped = drop_slot(db, held->identifier_key, held->slot, id, op); !dropped) return fail(dropped.error());
   }
   // Each stale event and each ended block is one item.
   for (const std::string& key : keys) {

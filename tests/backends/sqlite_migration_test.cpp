@@ -1,6 +1,7 @@
 // Schema migration of the SQLite store: a file written by schema version 1 (one row per window
-// event, a blocks table) opens under the current version with its records, sends, failures and
-// blocks intact; a file from a newer version is refused.
+// event, a blocks table) or 2 (key rows near the identifier's text, records with their slot's
+// text) opens under the current version with its records, sends, failures, blocks and slots
+// intact; a file from a newer version is refused.
 
 #include <sqlite3.h>
 
@@ -8,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "backend_fixtures.hpp"
@@ -100,6 +102,80 @@ void write_v1_file(const std::string& path) {
   exec(db, "INSERT INTO reverify_blocks VALUES ('lock:email:a@example.com', " + std::to_string(t0_ms + 300'000) +
                "), ('lock:ended', " + std::to_string(t0_ms - 1) + ")");
   sqlite3_close(db);
+}
+
+// The version 2 schema exactly as released (v1_to_v2's tables).
+constexpr const char* v2_schema = R"sql(
+CREATE TABLE reverify_schema (version INTEGER NOT NULL);
+INSERT INTO reverify_schema (version) VALUES (2);
+CREATE TABLE reverify_records (
+  id TEXT PRIMARY KEY, user_id TEXT NOT NULL, kind INTEGER NOT NULL, template_type INTEGER NOT NULL,
+  identifier TEXT NOT NULL, identifier_key TEXT NOT NULL, purpose TEXT NOT NULL, binding_digest BLOB,
+  code_digest BLOB, pepper_id INTEGER NOT NULL, attempts INTEGER NOT NULL, use_count INTEGER NOT NULL,
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, code_expires_at INTEGER NOT NULL,
+  verified INTEGER NOT NULL, retired INTEGER NOT NULL, slot TEXT) WITHOUT ROWID;
+CREATE TABLE reverify_keys (
+  near TEXT NOT NULL, kind INTEGER NOT NULL, key TEXT NOT NULL, events BLOB, window_ms INTEGER,
+  block_until INTEGER, purge_at INTEGER, holder TEXT, PRIMARY KEY (near, kind, key)) WITHOUT ROWID;
+)sql";
+
+// Window events as version 2 packs them: 8-byte little-endian stamps.
+std::string events_hex(std::initializer_list<std::int64_t> events) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out = "X'";
+  for (const std::int64_t event : events) {
+    auto v = static_cast<std::uint64_t>(event);
+    for (int b = 0; b < 8; ++b, v >>= 8) {
+      out += digits[(v >> 4) & 15];
+      out += digits[v & 15];
+    }
+  }
+  return out + "'";
+}
+
+std::string record_values(const VerificationRecord& r, const std::string& slot) {
+  return "('" + r.id + "', '" + r.user_id + "', 2, 1, '" + r.identifier + "', '" + r.identifier_key + "', '" +
+         r.purpose + "', " + hex(*r.binding_digest) + ", " + hex(*r.code_digest) + ", 7, " +
+         std::to_string(r.attempts) + ", 0, " + std::to_string(t0_ms) + ", " + std::to_string(t0_ms + 3'600'000) +
+         ", " + std::to_string(t0_ms + 600'000) + ", 0, 0, " + slot + ")";
+}
+
+// A version 2 file with the state of write_v1_file, plus a second identifier's code (holding its
+// slot) and its one send, to be cancelled.
+void write_v2_file(const std::string& path) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  exec(db, v2_schema);
+  const VerificationRecord r = code_record("abcdefghijklmnopqrstu");
+  VerificationRecord c = code_record("zyxwvutsrqponmlkjihgf");
+  c.identifier = "C@Example.com";
+  c.identifier_key = "email:c@example.com";
+  exec(db, "INSERT INTO reverify_records VALUES " + record_values(r, "'" + r.code_slot() + "'") + ", " +
+               record_values(c, "'" + c.code_slot() + "'"));
+  const std::string t = std::to_string(t0_ms);
+  exec(db, "INSERT INTO reverify_keys VALUES ('email:a@example.com', 1, '" + r.code_slot() +
+               "', NULL, NULL, NULL, NULL, '" + r.id + "'), ('email:c@example.com', 1, '" + c.code_slot() +
+               "', NULL, NULL, NULL, NULL, '" + c.id + "')");
+  exec(db, "INSERT INTO reverify_keys VALUES ('a@example.com', 0, 'send:email:a@example.com', " +
+               events_hex({t0_ms, t0_ms + 1000}) + ", 60000, NULL, " + std::to_string(t0_ms + 60'000) +
+               ", NULL), ('a@example.com', 0, 'lock:email:a@example.com', " + events_hex({t0_ms}) + ", 900000, " +
+               std::to_string(t0_ms + 300'000) + ", " + std::to_string(t0_ms + 300'000) +
+               ", NULL), ('ended', 0, 'lock:ended', X'', 0, " + std::to_string(t0_ms - 1) + ", " +
+               std::to_string(t0_ms - 1) + ", NULL), ('c@example.com', 0, 'send:email:c@example.com', " +
+               events_hex({t0_ms}) + ", 60000, NULL, " + std::to_string(t0_ms + 60'000) + ", NULL)");
+  sqlite3_close(db);
+}
+
+std::int64_t count_of(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* select = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &select, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(select) == SQLITE_ROW);
+  const std::int64_t n = sqlite3_column_int64(select, 0);
+  sqlite3_finalize(select);
+  sqlite3_close(db);
+  return n;
 }
 
 std::int64_t schema_version_of(const std::string& path) {
@@ -206,5 +282,90 @@ TEST_CASE("an SQLite file from a newer schema version is refused", "[backends][s
   auto opened = sqlite::SqliteStore::open(path);
   REQUIRE_FALSE(opened.has_value());
   CHECK(opened.error().code() == Errc::invalid_configuration);
+  test::remove_sqlite_files(path);
+}
+
+TEST_CASE("a version 2 SQLite file opens migrated, its state intact", "[backends][sqlite]") {
+  const std::string path = test::temp_path("reverify-migration") + ".db";
+  write_v2_file(path);
+  {
+    auto opened = sqlite::SqliteStore::open(path);
+    REQUIRE(opened.has_value());
+    auto& store = **opened;
+    CHECK(schema_version_of(path) == sqlite::SqliteStore::schema_version);
+
+    const VerificationRecord expected = code_record("abcdefghijklmnopqrstu");
+    auto found = store.find(expected.id, t0 + 1s);
+    REQUIRE(found.has_value());
+    REQUIRE(found->has_value());
+    const VerificationRecord& record = **found;
+    CHECK(record.user_id == expected.user_id);
+    CHECK(record.identifier == expected.identifier);
+    CHECK(record.identifier_key == expected.identifier_key);
+    CHECK(record.purpose == expected.purpose);
+    CHECK(record.binding_digest == expected.binding_digest);
+    CHECK(record.code_digest == expected.code_digest);
+    CHECK(record.pepper_id == 7);
+    CHECK(record.attempts == 1);
+    CHECK(record.expires_at == expected.expires_at);
+    CHECK(record.code_expires_at == expected.code_expires_at);
+    CHECK_FALSE(record.verified);
+    CHECK_FALSE(record.retired);
+
+    // Every key row is found under its new near: the block, the failure, the sends, the slots.
+    auto blocked = store.blocked_until("lock:email:a@example.com", t0 + 2s);
+    REQUIRE(blocked.has_value());
+    CHECK(*blocked == std::optional<Timestamp>(t0 + 5min));
+    CHECK(store.blocked_until("lock:ended", t0 + 2s).value() == std::nullopt);
+    auto failure = store.count_failure(LockoutRule{"lock:email:a@example.com", 15min, 10, 1h}, t0 + 2s);
+    REQUIRE(failure.has_value());
+    CHECK(failure->failures == 2);
+
+    VerificationRecord next = code_record("bcdefghijklmnopqrstuv");
+    next.attempts = 0;
+    auto sent = store.open_code(next, SendLimit{"send:email:a@example.com", 60s, 3}, true, t0 + 2s);
+    REQUIRE(sent.has_value());
+    CHECK(sent->status == OpenStatus::opened);
+    CHECK(sent->sends == 3);
+    CHECK(sent->oldest == t0);
+    auto previous = store.find(expected.id, t0 + 2s);
+    REQUIRE(previous.has_value());
+    REQUIRE(previous->has_value());
+    CHECK((*previous)->retired);
+    auto refused = store.open_code(code_record("cdefghijklmnopqrstuvw"), SendLimit{"send:email:a@example.com", 60s, 3},
+                                   true, t0 + 3s);
+    REQUIRE(refused.has_value());
+    CHECK(refused->status == OpenStatus::rate_limited);
+
+    // Cancelling the other identifier's code drops its record, its slot row and its send.
+    REQUIRE(count_of(path, "SELECT count(*) FROM reverify_keys WHERE kind = 1") == 2);
+    REQUIRE(store.cancel_code("zyxwvutsrqponmlkjihgf", "send:email:c@example.com", t0).has_value());
+    CHECK(count_of(path, "SELECT count(*) FROM reverify_keys WHERE kind = 1") == 1);
+    CHECK(count_of(path, "SELECT count(*) FROM reverify_keys WHERE key = 'send:email:c@example.com'") == 0);
+    CHECK(count_of(path, "SELECT count(*) FROM reverify_records WHERE id = 'zyxwvutsrqponmlkjihgf'") == 0);
+
+    CodeCheck check;
+    check.record_id = next.id;
+    check.user_id = next.user_id;
+    check.kind = next.kind;
+    check.identifier_key = next.identifier_key;
+    check.offered.push_back(OfferedDigest{7, *next.code_digest});
+    check.max_attempts = 5;
+    check.lockout = LockoutRule{"lock:other", 15min, 5, 1h};
+    check.now = t0 + 4s;
+    auto checked = store.check_code(check);
+    REQUIRE(checked.has_value());
+    CHECK(checked->status == CheckStatus::verified);
+    CHECK(checked->attempts == 1);
+    // At t0 + 2 h: 3 sends, 2 failures, 2 blocks (one ended already) and both records; the
+    // purged holder takes its slot row with it.
+    auto purged = store.purge_expired(t0 + 2h, 100);
+    REQUIRE(purged.has_value());
+    CHECK(*purged == 9);
+    CHECK(count_of(path, "SELECT count(*) FROM reverify_keys") == 0);
+  }
+  // Reopening a migrated file is a no-op.
+  REQUIRE(sqlite::SqliteStore::open(path).has_value());
+  CHECK(schema_version_of(path) == sqlite::SqliteStore::schema_version);
   test::remove_sqlite_files(path);
 }

@@ -6,10 +6,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
+#include <string_view>
 
 #include "backend_fixtures.hpp"
 #include "reverify/sqlite/sqlite_store.hpp"
@@ -153,6 +157,16 @@ std::string events_hex(std::int64_t a, std::int64_t b) {
   return out + "'";
 }
 
+// The store's `near` of an identifier: 64-bit FNV-1a of its bytes, as a signed integer.
+std::int64_t near_hash(std::string_view identifier) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (const char c : identifier) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return static_cast<std::int64_t>(h);
+}
+
 std::int64_t count_of(sqlite3* db, const char* sql) {
   sqlite3_stmt* select = nullptr;
   REQUIRE(sqlite3_prepare_v2(db, sql, -1, &select, nullptr) == SQLITE_OK);
@@ -163,7 +177,7 @@ std::int64_t count_of(sqlite3* db, const char* sql) {
 }
 
 // A store file with `live_records` live records whose ids sort before `expired_records` expired
-// ones, and `live_keys` live key rows sorting before the due ones; checkpointed, so every page is
+// ones, and `live_keys` live key rows sorting before the due ones (by near); checkpointed, so every page is
 // read from the database file.
 void write_file(const std::string& path) {
   { REQUIRE(sqlite::SqliteStore::open(path).has_value()); }
@@ -176,26 +190,40 @@ void write_file(const std::string& path) {
                std::to_string(live_records - 1) +
                ") INSERT INTO reverify_records SELECT printf('live-%06d', i), 'user', 0, 0, 'a@example.com', "
                "'email:a@example.com', printf('%0100d', i), NULL, NULL, 0, 0, 0, " +
-               std::to_string(t0_ms) + ", " + live + ", " + live + ", 0, 0, NULL FROM n");
+               std::to_string(t0_ms) + ", " + live + ", " + live + ", 0, 0, 0 FROM n");
   exec(db, "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < " +
                std::to_string(expired_records - 1) +
                ") INSERT INTO reverify_records SELECT printf('x-%03d', i), 'user', 0, 0, 'a@example.com', "
                "'email:a@example.com', 'p', NULL, NULL, 0, 0, 0, " +
-               std::to_string(t0_ms - 10) + ", " + gone + ", " + gone + ", 0, 0, NULL FROM n");
-  exec(db, "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < " + std::to_string(live_keys - 1) +
-               ") INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) "
-               "SELECT printf('live-%05d', i), 0, printf('lock:email:live-%05d', i), X'', 0, " +
-               live + ", " + live + " FROM n");
+               std::to_string(t0_ms - 10) + ", " + gone + ", " + gone + ", 0, 0, 0 FROM n");
+  // A key row's near is the store's hash of the key's identifier part (docs/backends.md); the due
+  // rows' identifiers are picked so that their near sorts after every live row's.
+  std::int64_t last_live = std::numeric_limits<std::int64_t>::min();
+  for (int i = 0; i < live_keys; ++i) {
+    char identifier[16];
+    std::snprintf(identifier, sizeof identifier, "live-%05d", i);
+    const std::int64_t near = near_hash(identifier);
+    last_live = std::max(last_live, near);
+    exec(db, "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) VALUES (" +
+                 std::to_string(near) + ", 0, 'lock:email:" + identifier + "', X'', 0, " + live + ", " + live + ")");
+  }
+  const auto due_identifier = [&](int n) {
+    for (int salt = 0;; ++salt) {
+      std::string identifier = "zz-" + std::to_string(n) + "-" + std::to_string(salt);
+      if (near_hash(identifier) > last_live) return identifier;
+    }
+  };
   for (int i = 0; i < 5; ++i) {
-    const std::string n = std::to_string(i);
-    exec(db, "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) VALUES ('zz-" + n +
-                 "', 0, 'lock:email:zz-" + n + "', X'', 0, " + gone + ", " + gone + ")");
+    const std::string identifier = due_identifier(i);
+    exec(db, "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) VALUES (" +
+                 std::to_string(near_hash(identifier)) + ", 0, 'lock:email:" + identifier + "', X'', 0, " + gone +
+                 ", " + gone + ")");
   }
   for (int i = 5; i < 8; ++i) {
-    const std::string n = std::to_string(i);
-    exec(db, "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) VALUES ('zz-" + n +
-                 "', 0, 'send:email:zz-" + n + "', " + events_hex(t0_ms - 5000, t0_ms - 4000) + ", 1000, NULL, " +
-                 std::to_string(t0_ms - 4000) + ")");
+    const std::string identifier = due_identifier(i);
+    exec(db, "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) VALUES (" +
+                 std::to_string(near_hash(identifier)) + ", 0, 'send:email:" + identifier + "', " +
+                 events_hex(t0_ms - 5000, t0_ms - 4000) + ", 1000, NULL, " + std::to_string(t0_ms - 4000) + ")");
   }
   exec(db, "COMMIT");
   exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");

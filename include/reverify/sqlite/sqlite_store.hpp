@@ -50,7 +50,7 @@ struct REVERIFY_API SqliteOptions {
 class REVERIFY_API SqliteStore final : public Store {
  public:
   /// The schema version this build writes and reads.
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
   /// Opens (and creates, per `options`) the database at `path` and migrates its schema.
   /// `":memory:"` is refused (each connection would see its own database).
