@@ -190,6 +190,72 @@ std::int64_t schema_version_of(const std::string& path) {
   return version;
 }
 
+/// What both migrations must leave: the record, the block, the failure, the two sends in their
+/// window and the slot its record holds. Returns the code sent to check that (the slot's new holder).
+VerificationRecord check_migrated_state(Store& store) {
+  const VerificationRecord expected = code_record("abcdefghijklmnopqrstu");
+  auto found = store.find(expected.id, t0 + 1s);
+  REQUIRE(found.has_value());
+  REQUIRE(found->has_value());
+  const VerificationRecord& record = **found;
+  CHECK(record.user_id == expected.user_id);
+  CHECK(record.identifier == expected.identifier);
+  CHECK(record.identifier_key == expected.identifier_key);
+  CHECK(record.purpose == expected.purpose);
+  CHECK(record.binding_digest == expected.binding_digest);
+  CHECK(record.code_digest == expected.code_digest);
+  CHECK(record.pepper_id == 7);
+  CHECK(record.attempts == 1);
+  CHECK(record.expires_at == expected.expires_at);
+  CHECK(record.code_expires_at == expected.code_expires_at);
+  CHECK_FALSE(record.verified);
+  CHECK_FALSE(record.retired);
+
+  // The block and the failure carried over (found under their new keys); the ended block is not in force.
+  auto blocked = store.blocked_until("lock:email:a@example.com", t0 + 2s);
+  REQUIRE(blocked.has_value());
+  CHECK(*blocked == std::optional<Timestamp>(t0 + 5min));
+  CHECK(store.blocked_until("lock:ended", t0 + 2s).value() == std::nullopt);
+  auto failure = store.count_failure(LockoutRule{"lock:email:a@example.com", 15min, 10, 1h}, t0 + 2s);
+  REQUIRE(failure.has_value());
+  CHECK(failure->failures == 2);
+
+  // The two sends count in their window, and the migrated record still holds its slot.
+  VerificationRecord next = code_record("bcdefghijklmnopqrstuv");
+  next.attempts = 0;
+  auto sent = store.open_code(next, SendLimit{"send:email:a@example.com", 60s, 3}, true, t0 + 2s);
+  REQUIRE(sent.has_value());
+  CHECK(sent->status == OpenStatus::opened);
+  CHECK(sent->sends == 3);
+  CHECK(sent->oldest == t0);
+  auto previous = store.find(expected.id, t0 + 2s);
+  REQUIRE(previous.has_value());
+  REQUIRE(previous->has_value());
+  CHECK((*previous)->retired);
+  auto refused = store.open_code(code_record("cdefghijklmnopqrstuvw"), SendLimit{"send:email:a@example.com", 60s, 3},
+                                 true, t0 + 3s);
+  REQUIRE(refused.has_value());
+  CHECK(refused->status == OpenStatus::rate_limited);
+  return next;
+}
+
+/// The new holder's right code verifies at its first attempt.
+void check_verifies(Store& store, const VerificationRecord& next) {
+  CodeCheck check;
+  check.record_id = next.id;
+  check.user_id = next.user_id;
+  check.kind = next.kind;
+  check.identifier_key = next.identifier_key;
+  check.offered.push_back(OfferedDigest{7, *next.code_digest});
+  check.max_attempts = 5;
+  check.lockout = LockoutRule{"lock:other", 15min, 5, 1h};
+  check.now = t0 + 4s;
+  auto checked = store.check_code(check);
+  REQUIRE(checked.has_value());
+  CHECK(checked->status == CheckStatus::verified);
+  CHECK(checked->attempts == 1);
+}
+
 }  // namespace
 
 TEST_CASE("a version 1 SQLite file opens migrated, its state intact", "[backends][sqlite]") {
@@ -201,64 +267,10 @@ TEST_CASE("a version 1 SQLite file opens migrated, its state intact", "[backends
     auto& store = **opened;
     CHECK(schema_version_of(path) == sqlite::SqliteStore::schema_version);
 
-    const VerificationRecord expected = code_record("abcdefghijklmnopqrstu");
-    auto found = store.find(expected.id, t0 + 1s);
-    REQUIRE(found.has_value());
-    REQUIRE(found->has_value());
-    const VerificationRecord& record = **found;
-    CHECK(record.user_id == expected.user_id);
-    CHECK(record.identifier == expected.identifier);
-    CHECK(record.identifier_key == expected.identifier_key);
-    CHECK(record.purpose == expected.purpose);
-    CHECK(record.binding_digest == expected.binding_digest);
-    CHECK(record.code_digest == expected.code_digest);
-    CHECK(record.pepper_id == 7);
-    CHECK(record.attempts == 1);
-    CHECK(record.expires_at == expected.expires_at);
-    CHECK(record.code_expires_at == expected.code_expires_at);
-    CHECK_FALSE(record.verified);
-    CHECK_FALSE(record.retired);
-
-    // The block and the failure carried over; the ended block is not in force.
-    auto blocked = store.blocked_until("lock:email:a@example.com", t0 + 2s);
-    REQUIRE(blocked.has_value());
-    CHECK(*blocked == std::optional<Timestamp>(t0 + 5min));
-    CHECK(store.blocked_until("lock:ended", t0 + 2s).value() == std::nullopt);
-    auto failure = store.count_failure(LockoutRule{"lock:email:a@example.com", 15min, 10, 1h}, t0 + 2s);
-    REQUIRE(failure.has_value());
-    CHECK(failure->failures == 2);
-
-    // The two sends count in their window, and the migrated record still holds its slot.
-    VerificationRecord next = code_record("bcdefghijklmnopqrstuv");
-    next.attempts = 0;
-    auto sent = store.open_code(next, SendLimit{"send:email:a@example.com", 60s, 3}, true, t0 + 2s);
-    REQUIRE(sent.has_value());
-    CHECK(sent->status == OpenStatus::opened);
-    CHECK(sent->sends == 3);
-    CHECK(sent->oldest == t0);
-    auto previous = store.find(expected.id, t0 + 2s);
-    REQUIRE(previous.has_value());
-    REQUIRE(previous->has_value());
-    CHECK((*previous)->retired);
-    auto refused = store.open_code(code_record("cdefghijklmnopqrstuvw"), SendLimit{"send:email:a@example.com", 60s, 3},
-                                   true, t0 + 3s);
-    REQUIRE(refused.has_value());
-    CHECK(refused->status == OpenStatus::rate_limited);
+    const VerificationRecord next = check_migrated_state(store);
 
     // The new code verifies; the purge counts the migrated items one by one.
-    CodeCheck check;
-    check.record_id = next.id;
-    check.user_id = next.user_id;
-    check.kind = next.kind;
-    check.identifier_key = next.identifier_key;
-    check.offered.push_back(OfferedDigest{7, *next.code_digest});
-    check.max_attempts = 5;
-    check.lockout = LockoutRule{"lock:other", 15min, 5, 1h};
-    check.now = t0 + 4s;
-    auto checked = store.check_code(check);
-    REQUIRE(checked.has_value());
-    CHECK(checked->status == CheckStatus::verified);
-    CHECK(checked->attempts == 1);
+    check_verifies(store, next);
     // At t0 + 2 h: 3 sends, 2 failures, 2 blocks (one ended already) and both records.
     auto purged = store.purge_expired(t0 + 2h, 100);
     REQUIRE(purged.has_value());
@@ -294,48 +306,7 @@ TEST_CASE("a version 2 SQLite file opens migrated, its state intact", "[backends
     auto& store = **opened;
     CHECK(schema_version_of(path) == sqlite::SqliteStore::schema_version);
 
-    const VerificationRecord expected = code_record("abcdefghijklmnopqrstu");
-    auto found = store.find(expected.id, t0 + 1s);
-    REQUIRE(found.has_value());
-    REQUIRE(found->has_value());
-    const VerificationRecord& record = **found;
-    CHECK(record.user_id == expected.user_id);
-    CHECK(record.identifier == expected.identifier);
-    CHECK(record.identifier_key == expected.identifier_key);
-    CHECK(record.purpose == expected.purpose);
-    CHECK(record.binding_digest == expected.binding_digest);
-    CHECK(record.code_digest == expected.code_digest);
-    CHECK(record.pepper_id == 7);
-    CHECK(record.attempts == 1);
-    CHECK(record.expires_at == expected.expires_at);
-    CHECK(record.code_expires_at == expected.code_expires_at);
-    CHECK_FALSE(record.verified);
-    CHECK_FALSE(record.retired);
-
-    // Every key row is found under its new near: the block, the failure, the sends, the slots.
-    auto blocked = store.blocked_until("lock:email:a@example.com", t0 + 2s);
-    REQUIRE(blocked.has_value());
-    CHECK(*blocked == std::optional<Timestamp>(t0 + 5min));
-    CHECK(store.blocked_until("lock:ended", t0 + 2s).value() == std::nullopt);
-    auto failure = store.count_failure(LockoutRule{"lock:email:a@example.com", 15min, 10, 1h}, t0 + 2s);
-    REQUIRE(failure.has_value());
-    CHECK(failure->failures == 2);
-
-    VerificationRecord next = code_record("bcdefghijklmnopqrstuv");
-    next.attempts = 0;
-    auto sent = store.open_code(next, SendLimit{"send:email:a@example.com", 60s, 3}, true, t0 + 2s);
-    REQUIRE(sent.has_value());
-    CHECK(sent->status == OpenStatus::opened);
-    CHECK(sent->sends == 3);
-    CHECK(sent->oldest == t0);
-    auto previous = store.find(expected.id, t0 + 2s);
-    REQUIRE(previous.has_value());
-    REQUIRE(previous->has_value());
-    CHECK((*previous)->retired);
-    auto refused = store.open_code(code_record("cdefghijklmnopqrstuvw"), SendLimit{"send:email:a@example.com", 60s, 3},
-                                   true, t0 + 3s);
-    REQUIRE(refused.has_value());
-    CHECK(refused->status == OpenStatus::rate_limited);
+    const VerificationRecord next = check_migrated_state(store);
 
     // Cancelling the other identifier's code drops its record, its slot row and its send.
     REQUIRE(count_of(path, "SELECT count(*) FROM reverify_keys WHERE kind = 1") == 2);
@@ -344,19 +315,7 @@ TEST_CASE("a version 2 SQLite file opens migrated, its state intact", "[backends
     CHECK(count_of(path, "SELECT count(*) FROM reverify_keys WHERE key = 'send:email:c@example.com'") == 0);
     CHECK(count_of(path, "SELECT count(*) FROM reverify_records WHERE id = 'zyxwvutsrqponmlkjihgf'") == 0);
 
-    CodeCheck check;
-    check.record_id = next.id;
-    check.user_id = next.user_id;
-    check.kind = next.kind;
-    check.identifier_key = next.identifier_key;
-    check.offered.push_back(OfferedDigest{7, *next.code_digest});
-    check.max_attempts = 5;
-    check.lockout = LockoutRule{"lock:other", 15min, 5, 1h};
-    check.now = t0 + 4s;
-    auto checked = store.check_code(check);
-    REQUIRE(checked.has_value());
-    CHECK(checked->status == CheckStatus::verified);
-    CHECK(checked->attempts == 1);
+    check_verifies(store, next);
     // At t0 + 2 h: 3 sends, 2 failures, 2 blocks (one ended already) and both records; the
     // purged holder takes its slot row with it.
     auto purged = store.purge_expired(t0 + 2h, 100);
