@@ -1,11 +1,9 @@
 #include "reverify/redis/redis_store.hpp"
 
-#include <pthread.h>
 #include <sodium.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
@@ -17,6 +15,7 @@
 
 #include "common/store_codec.hpp"
 #include "redis_connection.hpp"
+#include "redis_random.hpp"
 #include "redis_scripts.hpp"
 #include "redis_url.hpp"
 
@@ -28,6 +27,8 @@ using detail::ScriptId;
 
 namespace {
 
+using detail::random_bytes;
+using detail::register_fork_handler;
 using reverify::detail::digest_from_bytes;
 using reverify::detail::parse_i64;
 using reverify::detail::to_u32;
@@ -48,51 +49,6 @@ std::string_view bytes(const Digest& digest) noexcept {
 }
 
 constexpr std::size_t member_size = 8;
-
-// Bumped in a forked child (pthread_atfork; a lock-free atomic is async-signal-safe), so that a
-// child never hands out random bytes its parent drew before the fork.
-std::atomic<unsigned> fork_generation{0};
-bool register_fork_handler() noexcept {
-  static const bool registered =
-      pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); }) == 0;
-  return registered;
-}
-
-// Nonces and event members come from libsodium's CSPRNG, drawn 1 KiB at a time into a per-thread
-// buffer: one getrandom() per ~40 check_code calls instead of one each (about 1 µs of client time
-// per call on a VM). Every byte is handed out once and wiped from the buffer as it is; the rest
-// is wiped when the thread ends. The fork generation discards a buffer inherited across fork().
-class RandomBuffer {
- public:
-  RandomBuffer() = default;
-  RandomBuffer(const RandomBuffer&) = delete;
-  RandomBuffer& operator=(const RandomBuffer&) = delete;
-  ~RandomBuffer() { sodium_memzero(bytes_.data(), bytes_.size()); }
-
-  void take(unsigned char* out, std::size_t size) noexcept {
-    const unsigned generation = fork_generation.load(std::memory_order_relaxed);
-    if (generation != generation_ || bytes_.size() - used_ < size) {
-      randombytes_buf(bytes_.data(), bytes_.size());
-      used_ = 0;
-      generation_ = generation;
-    }
-    std::memcpy(out, bytes_.data() + used_, size);
-    sodium_memzero(bytes_.data() + used_, size);
-    used_ += size;
-  }
-  static constexpr std::size_t capacity = 1024;
-
- private:
-  std::array<unsigned char, capacity> bytes_{};
-  std::size_t used_ = capacity;
-  unsigned generation_ = 0;
-};
-
-// Fills `out` with `size` (at most RandomBuffer::capacity) fresh random bytes.
-void random_bytes(unsigned char* out, std::size_t size) noexcept {
-  thread_local RandomBuffer buffer;
-  buffer.take(out, size);
-}
 
 // A window event's sorted-set member: random, so concurrent events at one millisecond differ
 // (the scripts lengthen the rare duplicate). Hex of `member_size` random bytes.
@@ -497,7 +453,7 @@ Result<CheckResult> RedisStore::check_code(const CodeCheck& check) {
   // The blinding key of this comparison (see the check_code script), fresh per call, then the
   // failure event's member: one take from the thread's random buffer.
   std::array<unsigned char, nonce_size + member_size> random{};
-  static_assert(nonce_size + member_size <= RandomBuffer::capacity);
+  static_assert(nonce_size + member_size <= detail::RandomBuffer::capacity);
   random_bytes(random.data(), random.size());
 
   const char kind = static_cast<char>(check.kind);
