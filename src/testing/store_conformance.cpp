@@ -257,6 +257,26 @@ void round_trip_clauses(const StoreFactory& factory) {
 }
 
 void open_code_clauses(const StoreFactory& factory) {
+  SECTION("a refused open_code leaves the slot to its holder: the next opened code retires it") {
+    auto store = fresh(factory);
+    const SendLimit limit{send_key, 1h, 2};
+    REQUIRE(ok(store->open_code(code_record(test_id(1), "user-1"), limit, true, t0), "open_code").status ==
+            OpenStatus::opened);
+    const VerificationRecord holder = code_record(test_id(2), "user-1");  // same slot: retires test_id(1)
+    REQUIRE(ok(store->open_code(holder, limit, true, t0), "open_code").status == OpenStatus::opened);
+    // Refused twice in the holder's slot: over the limit, and with an id that is taken.
+    REQUIRE(ok(store->open_code(code_record(test_id(3), "user-1"), limit, true, t0 + 1s), "open_code").status ==
+            OpenStatus::rate_limited);
+    REQUIRE(ok(store->open_code(code_record(test_id(1), "user-1"), unlimited("send:other"), true, t0 + 1s), "open_code")
+                .status == OpenStatus::id_taken);
+    CHECK_FALSE(get(*store, holder.id).retired);
+    // The slot still names the holder, so a code that is opened retires it.
+    REQUIRE(ok(store->open_code(code_record(test_id(4), "user-1"), unlimited("send:other"), true, t0 + 2s), "open_code")
+                .status == OpenStatus::opened);
+    CHECK(get(*store, holder.id).retired);
+    CHECK_FALSE(get(*store, test_id(4)).retired);
+  }
+
   SECTION("open_code counts sends up to the limit, exact at the window's edge; rate_limited changes nothing") {
     auto store = fresh(factory);
     std::uint64_t n = 0;
