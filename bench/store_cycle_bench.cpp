@@ -2,7 +2,8 @@
 // round trip of the client library it is built on, in the same run:
 //   SQLite   single-row UPDATE on the same kind of WAL file
 //   Redis    EVALSHA of a one-line HINCRBY script
-//   Postgres prepared single-row UPDATE … RETURNING
+//   Postgres prepared single-row UPDATE … RETURNING (its commit waits for the WAL flush; the
+//            cycle is run with the default options and with flush_verified_marks)
 // The ratio cycle / round trip is what docs/benchmarks.md reports. The counter store_calls is the
 // number of Store operations one cycle makes. Redis and PostgreSQL read REVERIFY_TEST_REDIS_URL /
 // REVERIFY_TEST_PG_URL (scripts/services.sh); unset, those benchmarks report an error.
@@ -228,7 +229,8 @@ BENCHMARK(BM_RedisRoundTrip)->Unit(benchmark::kMicrosecond);
 #endif
 
 #if REVERIFY_HAS_POSTGRES
-void BM_PostgresCycle(benchmark::State& state) {
+/// The PostgreSQL cycle; `flush_verified_marks` as PostgresOptions has it.
+void run_postgres_cycles(benchmark::State& state, bool flush_verified_marks) {
   const char* url = env("REVERIFY_TEST_PG_URL");
   if (url == nullptr) {
     state.SkipWithError(
@@ -237,6 +239,7 @@ void BM_PostgresCycle(benchmark::State& state) {
   }
   postgres::PostgresOptions options;
   options.schema = "reverify_bench_" + token();
+  options.flush_verified_marks = flush_verified_marks;
   auto store = postgres::PostgresStore::connect(url, options);
   if (!store) {
     state.SkipWithError(store.error().message().c_str());
@@ -245,7 +248,15 @@ void BM_PostgresCycle(benchmark::State& state) {
   run_cycles(state, *store);
   (void)(*store)->drop_schema();
 }
+
+// Default options: a verified mark commits without waiting for its WAL flush (see PostgresOptions).
+void BM_PostgresCycle(benchmark::State& state) { run_postgres_cycles(state, false); }
 BENCHMARK(BM_PostgresCycle)->Unit(benchmark::kMicrosecond);
+
+// flush_verified_marks = true: both of the cycle's commits wait for their flush, as the raw
+// round trip's does.
+void BM_PostgresCycleFlushed(benchmark::State& state) { run_postgres_cycles(state, true); }
+BENCHMARK(BM_PostgresCycleFlushed)->Unit(benchmark::kMicrosecond);
 
 void BM_PostgresRoundTrip(benchmark::State& state) {
   const char* url = env("REVERIFY_TEST_PG_URL");

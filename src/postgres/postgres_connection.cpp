@@ -1,4 +1,5 @@
 #include "postgres_connection.hpp"
+#include "postgres_session.hpp"
 
 #include <poll.h>
 
@@ -15,7 +16,7 @@ Error postgres_error(std::string_view operation, std::string_view cause) {
   // libpq messages end with a newline; keep the message on one line.
   while (!cause.empty() && (cause.back() == '\n' || cause.back() == ' ')) cause.remove_suffix(1);
   message += cause;
-  return Error(Errc::store_unavailable, std::move(message));
+  return {Errc::store_unavailable, std::move(message)};
 }
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo, const PostgresOptions& options) {
@@ -31,13 +32,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo
   std::unique_ptr<Connection> connection(new Connection(raw));
   if (PQstatus(raw) != CONNECTION_OK) return fail(postgres_error("connect", PQerrorMessage(raw)));
 
-  // search_path: our statements and function bodies name every table by schema, but call built-ins
-  // unqualified, and PostgreSQL prefers an exact-type overload anywhere on the path to a built-in
-  // that needs a cast — with `public` on the path, any role that can create functions there could
-  // run code inside our atomic steps. pg_catalog alone (pg_temp last, so it is never searched first).
-  const std::string session = "SET statement_timeout = " + std::to_string(options.command_timeout.count()) +
-                              "; SET bytea_output = 'hex'; SET client_min_messages = 'warning'"
-                              "; SET search_path = pg_catalog, pg_temp";
+  const std::string session = session_settings(options);
   if (auto set = connection->run_script(session, "connect (session settings)"); !set) return fail(set.error());
   connection->used_ = false;
   return connection;

@@ -226,6 +226,11 @@ $fn$,
 --
 -- bytea = stops at the first differing byte (memcmp). Comparing hashes keyed by a fresh random
 -- nonce from the client makes that timing independent of the stored digest.
+--
+-- A verified outcome commits without waiting for its WAL flush when the session's
+-- reverify.verified_commit is 'async' (the store sets it unless PostgresOptions::
+-- flush_verified_marks): losing such a commit in a server crash leaves the record unverified,
+-- which refuses. Every other outcome (a counted failure above all) waits for its flush.
 $fn$
 CREATE OR REPLACE FUNCTION @schema@.check_code(k_id text, k_user_id text, k_kind smallint,
     k_identifier_key text, k_pepper_ids bigint[], k_digests bytea, k_nonce bytea, k_max_attempts bigint,
@@ -255,6 +260,9 @@ BEGIN
       SELECT b.until INTO out_blocked_until FROM @schema@.blocks b WHERE b.key = k_key AND b.until > k_now;
       IF NOT FOUND THEN
         out_status := 8;
+        IF current_setting('reverify.verified_commit', true) = 'async' THEN
+          PERFORM set_config('synchronous_commit', 'off', true);
+        END IF;
         RETURN;
       END IF;
     ELSE
@@ -308,6 +316,9 @@ BEGIN
     out_attempts := r.attempts + 1;
     UPDATE @schema@.records x SET attempts = out_attempts, verified = true WHERE x.id = k_id;
     out_status := 8;
+    IF current_setting('reverify.verified_commit', true) = 'async' THEN
+      PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
     RETURN;
   END IF;
   PERFORM pg_advisory_xact_lock(hashtextextended(@name@ || '/key/' || k_key, 0));

@@ -32,6 +32,15 @@ struct REVERIFY_API PostgresOptions {
   std::chrono::milliseconds command_timeout{5000};
   /// How long a call waits for a free pooled connection before failing.
   std::chrono::milliseconds pool_wait_timeout{5000};
+  /// Whether a `check_code` that marks a record verified waits, like every other write, for its
+  /// commit to be flushed to the write-ahead log on disk. Off by default: that one kind of
+  /// transaction commits with `synchronous_commit = off`, which spares each verified code one WAL
+  /// flush. A crash of the database server (or a failover) can then lose the verified marks of its
+  /// last moments (at most three times `wal_writer_delay`, 600 ms by default): those records are
+  /// unverified again and their users enter the code again. Nothing else is written this way:
+  /// wrong-code attempts, failures, blocks, sends, retirements and uses always wait for their
+  /// flush, so a lost write can only refuse, never admit. Set true to wait for verified marks too.
+  bool flush_verified_marks = false;
 };
 
 /// A `Store` on one PostgreSQL database (libpq).
