@@ -35,11 +35,13 @@ struct REVERIFY_API PostgresOptions {
   /// Whether a `check_code` that marks a record verified waits, like every other write, for its
   /// commit to be flushed to the write-ahead log on disk. Off by default: that one kind of
   /// transaction commits with `synchronous_commit = off`, which spares each verified code one WAL
-  /// flush. A crash of the database server (or a failover) can then lose the verified marks of its
-  /// last moments (at most three times `wal_writer_delay`, 600 ms by default): those records are
-  /// unverified again and their users enter the code again. Nothing else is written this way:
-  /// wrong-code attempts, failures, blocks, sends, retirements and uses always wait for their
-  /// flush, so a lost write can only refuse, never admit. Set true to wait for verified marks too.
+  /// flush. A crash of the database server can then lose the verified marks of its last moments
+  /// (at most three times `wal_writer_delay`, 600 ms by default): those records are unverified
+  /// again, their attempt given back, and their users enter the code again. Wrong-code attempts,
+  /// failures, blocks, sends, retirements and uses always wait for their flush, so the loss never
+  /// lets a wrong code through. Other sessions see an unflushed mark at once, so a host may act on
+  /// a mark that a crash then loses (see docs/backends.md, PostgreSQL, "Durability"). Set true when
+  /// a verified mark must be on disk before anyone acts on it.
   bool flush_verified_marks = false;
 };
 
