@@ -178,7 +178,8 @@ TEST_CASE("a verified mark commits without waiting for its WAL flush unless flus
 
   SECTION("the store's own calls commit as the option says") {
     INFO("the server's synchronous_commit must not be off, or this test cannot tell");
-    REQUIRE(sql.scalar("SELECT setting FROM pg_settings WHERE name = 'synchronous_commit'") != "off");
+    // reset_val: what a session of this URL starts with (this session SET its own value to on).
+    REQUIRE(sql.scalar("SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'") != "off");
     log_commit_settings(sql);
     VerificationRecord second = code_record();
     VerificationRecord third = code_record();
@@ -194,7 +195,7 @@ TEST_CASE("a verified mark commits without waiting for its WAL flush unless flus
     REQUIRE(flushing_store.has_value());
     CHECK(checked(**flushing_store, check_of(third, 0x5a)) == CheckStatus::verified);
 
-    const std::string server = sql.scalar("SELECT setting FROM pg_settings WHERE name = 'synchronous_commit'");
+    const std::string server = sql.scalar("SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'");
     CHECK(sql.scalar("SELECT string_agg(sync, ',') FROM @schema@.commit_log WHERE id = '" + record.id + "'") == "off");
     CHECK(sql.scalar("SELECT string_agg(sync, ',') FROM @schema@.commit_log WHERE id = '" + second.id + "'") == server);
     CHECK(sql.scalar("SELECT string_agg(sync, ',') FROM @schema@.commit_log WHERE id = '" + third.id + "'") == server);
