@@ -17,6 +17,7 @@
 #include "backend_fixtures.hpp"
 #include "postgres_sql_session.hpp"
 #include "reverify/postgres/postgres_store.hpp"
+#include "testing/conformance_support.hpp"
 
 using namespace reverify;
 using namespace std::chrono_literals;
@@ -278,23 +279,7 @@ TEST_CASE("a version 1 PostgreSQL schema opens migrated, its state intact", "[ba
     CHECK(sql.scalar("SELECT retired FROM @schema@.records WHERE id = '" + s.a.id + "'") == "t");
 
     // Every column of a record survives.
-    const VerificationRecord b = found(*store, s.b.id, now);
-    CHECK(b.user_id == s.b.user_id);
-    CHECK(b.kind == s.b.kind);
-    CHECK(b.template_type == s.b.template_type);
-    CHECK(b.identifier == s.b.identifier);
-    CHECK(b.identifier_key == s.b.identifier_key);
-    CHECK(b.purpose == s.b.purpose);
-    CHECK(b.binding_digest == s.b.binding_digest);
-    CHECK(b.code_digest == s.b.code_digest);
-    CHECK(b.pepper_id == 7);
-    CHECK(b.attempts == 1);
-    CHECK(b.use_count == 0);
-    CHECK(b.created_at == s.b.created_at);
-    CHECK(b.expires_at == s.b.expires_at);
-    CHECK(b.code_expires_at == s.b.code_expires_at);
-    CHECK_FALSE(b.verified);
-    CHECK_FALSE(b.retired);
+    testing::detail::check_same_record(found(*store, s.b.id, now), s.b);
     CHECK(found(*store, s.n.id, now).binding_digest == std::nullopt);
 
     // A lost its slot to B: it comes out retired, and its correct code no longer verifies. R was

@@ -14,6 +14,8 @@
 
 #include "backend_fixtures.hpp"
 #include "reverify/sqlite/sqlite_store.hpp"
+#include "sqlite_sql.hpp"
+#include "testing/conformance_support.hpp"
 
 using namespace reverify;
 using namespace std::chrono_literals;
@@ -166,28 +168,8 @@ void write_v2_file(const std::string& path) {
   sqlite3_close(db);
 }
 
-std::int64_t count_of(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* select = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &select, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(select) == SQLITE_ROW);
-  const std::int64_t n = sqlite3_column_int64(select, 0);
-  sqlite3_finalize(select);
-  sqlite3_close(db);
-  return n;
-}
-
 std::int64_t schema_version_of(const std::string& path) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* select = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "SELECT version FROM reverify_schema", -1, &select, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(select) == SQLITE_ROW);
-  const std::int64_t version = sqlite3_column_int64(select, 0);
-  sqlite3_finalize(select);
-  sqlite3_close(db);
-  return version;
+  return test::sql_integer(path, "SELECT version FROM reverify_schema");
 }
 
 /// What both migrations must leave: the record, the block, the failure, the two sends in their
@@ -197,19 +179,8 @@ VerificationRecord check_migrated_state(Store& store) {
   auto found = store.find(expected.id, t0 + 1s);
   REQUIRE(found.has_value());
   REQUIRE(found->has_value());
-  const VerificationRecord& record = **found;
-  CHECK(record.user_id == expected.user_id);
-  CHECK(record.identifier == expected.identifier);
-  CHECK(record.identifier_key == expected.identifier_key);
-  CHECK(record.purpose == expected.purpose);
-  CHECK(record.binding_digest == expected.binding_digest);
-  CHECK(record.code_digest == expected.code_digest);
-  CHECK(record.pepper_id == 7);
-  CHECK(record.attempts == 1);
-  CHECK(record.expires_at == expected.expires_at);
-  CHECK(record.code_expires_at == expected.code_expires_at);
-  CHECK_FALSE(record.verified);
-  CHECK_FALSE(record.retired);
+  // Every field reads back as version 1 or 2 wrote it (attempts 1, unverified, not retired).
+  testing::detail::check_same_record(**found, expected);
 
   // The block and the failure carried over (found under their new keys); the ended block is not in force.
   auto blocked = store.blocked_until("lock:email:a@example.com", t0 + 2s);
@@ -309,11 +280,11 @@ TEST_CASE("a version 2 SQLite file opens migrated, its state intact", "[backends
     const VerificationRecord next = check_migrated_state(store);
 
     // Cancelling the other identifier's code drops its record, its slot row and its send.
-    REQUIRE(count_of(path, "SELECT count(*) FROM reverify_keys WHERE kind = 1") == 2);
+    REQUIRE(test::sql_integer(path, "SELECT count(*) FROM reverify_keys WHERE kind = 1") == 2);
     REQUIRE(store.cancel_code("zyxwvutsrqponmlkjihgf", "send:email:c@example.com", t0).has_value());
-    CHECK(count_of(path, "SELECT count(*) FROM reverify_keys WHERE kind = 1") == 1);
-    CHECK(count_of(path, "SELECT count(*) FROM reverify_keys WHERE key = 'send:email:c@example.com'") == 0);
-    CHECK(count_of(path, "SELECT count(*) FROM reverify_records WHERE id = 'zyxwvutsrqponmlkjihgf'") == 0);
+    CHECK(test::sql_integer(path, "SELECT count(*) FROM reverify_keys WHERE kind = 1") == 1);
+    CHECK(test::sql_integer(path, "SELECT count(*) FROM reverify_keys WHERE key = 'send:email:c@example.com'") == 0);
+    CHECK(test::sql_integer(path, "SELECT count(*) FROM reverify_records WHERE id = 'zyxwvutsrqponmlkjihgf'") == 0);
 
     check_verifies(store, next);
     // At t0 + 2 h: 3 sends, 2 failures, 2 blocks (one ended already) and both records; the
@@ -321,7 +292,7 @@ TEST_CASE("a version 2 SQLite file opens migrated, its state intact", "[backends
     auto purged = store.purge_expired(t0 + 2h, 100);
     REQUIRE(purged.has_value());
     CHECK(*purged == 9);
-    CHECK(count_of(path, "SELECT count(*) FROM reverify_keys") == 0);
+    CHECK(test::sql_integer(path, "SELECT count(*) FROM reverify_keys") == 0);
   }
   // Reopening a migrated file is a no-op.
   REQUIRE(sqlite::SqliteStore::open(path).has_value());

@@ -17,6 +17,8 @@
 
 #include "backend_fixtures.hpp"
 #include "reverify/sqlite/sqlite_store.hpp"
+#include "sqlite/sqlite_keys.hpp"
+#include "sqlite_sql.hpp"
 
 using namespace reverify;
 
@@ -157,25 +159,6 @@ std::string events_hex(std::int64_t a, std::int64_t b) {
   return out + "'";
 }
 
-// The store's `near` of an identifier: 64-bit FNV-1a of its bytes, as a signed integer.
-std::int64_t near_hash(std::string_view identifier) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (const char c : identifier) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return static_cast<std::int64_t>(h);
-}
-
-std::int64_t count_of(sqlite3* db, const char* sql) {
-  sqlite3_stmt* select = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &select, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(select) == SQLITE_ROW);
-  const std::int64_t n = sqlite3_column_int64(select, 0);
-  sqlite3_finalize(select);
-  return n;
-}
-
 // A store file with `live_records` live records whose ids sort before `expired_records` expired
 // ones, and `live_keys` live key rows sorting before the due ones (by near); checkpointed, so every page is
 // read from the database file.
@@ -202,7 +185,7 @@ void write_file(const std::string& path) {
   for (int i = 0; i < live_keys; ++i) {
     char identifier[16];
     std::snprintf(identifier, sizeof identifier, "live-%05d", i);
-    const std::int64_t near = near_hash(identifier);
+    const std::int64_t near = sqlite::detail::near_hash(identifier);
     last_live = std::max(last_live, near);
     exec(db, "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) VALUES (" +
                  std::to_string(near) + ", 0, 'lock:email:" + identifier + "', X'', 0, " + live + ", " + live + ")");
@@ -210,19 +193,19 @@ void write_file(const std::string& path) {
   const auto due_identifier = [&](int n) {
     for (int salt = 0;; ++salt) {
       std::string identifier = "zz-" + std::to_string(n) + "-" + std::to_string(salt);
-      if (near_hash(identifier) > last_live) return identifier;
+      if (sqlite::detail::near_hash(identifier) > last_live) return identifier;
     }
   };
   for (int i = 0; i < 5; ++i) {
     const std::string identifier = due_identifier(i);
     exec(db, "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) VALUES (" +
-                 std::to_string(near_hash(identifier)) + ", 0, 'lock:email:" + identifier + "', X'', 0, " + gone +
-                 ", " + gone + ")");
+                 std::to_string(sqlite::detail::near_hash(identifier)) + ", 0, 'lock:email:" + identifier +
+                 "', X'', 0, " + gone + ", " + gone + ")");
   }
   for (int i = 5; i < 8; ++i) {
     const std::string identifier = due_identifier(i);
     exec(db, "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) VALUES (" +
-                 std::to_string(near_hash(identifier)) + ", 0, 'send:email:" + identifier + "', " +
+                 std::to_string(sqlite::detail::near_hash(identifier)) + ", 0, 'send:email:" + identifier + "', " +
                  events_hex(t0_ms - 5000, t0_ms - 4000) + ", 1000, NULL, " + std::to_string(t0_ms - 4000) + ")");
   }
   exec(db, "COMMIT");
@@ -240,7 +223,7 @@ TEST_CASE("SQLite purge_expired reads a bounded number of pages on a large table
   {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    pages = count_of(db, "PRAGMA page_count");
+    pages = test::sql_integer(db, "PRAGMA page_count");
     sqlite3_close(db);
   }
   REQUIRE(pages > 500);
@@ -277,7 +260,7 @@ TEST_CASE("SQLite purge_expired resumes where it stopped and purges everything i
     CHECK(total == due_items - expired_records);
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    CHECK(count_of(db, "SELECT count(*) FROM reverify_records") == live_records + expired_records);
+    CHECK(test::sql_integer(db, "SELECT count(*) FROM reverify_records") == live_records + expired_records);
     // Then `limit` expired records per call.
     for (int call = 0; call < expired_records / static_cast<int>(limit); ++call) {
       auto purged = (*store)->purge_expired(t0, limit);
@@ -290,8 +273,8 @@ TEST_CASE("SQLite purge_expired resumes where it stopped and purges everything i
       REQUIRE(purged.has_value());
       REQUIRE(*purged == 0);
     }
-    CHECK(count_of(db, "SELECT count(*) FROM reverify_records") == live_records);
-    CHECK(count_of(db, "SELECT count(*) FROM reverify_keys") == live_keys);
+    CHECK(test::sql_integer(db, "SELECT count(*) FROM reverify_records") == live_records);
+    CHECK(test::sql_integer(db, "SELECT count(*) FROM reverify_keys") == live_keys);
     sqlite3_close(db);
   }
   test::remove_sqlite_files(path);

@@ -17,6 +17,7 @@
 
 #include "backend_fixtures.hpp"
 #include "reverify/sqlite/sqlite_store.hpp"
+#include "sqlite_sql.hpp"
 
 using namespace reverify;
 using namespace std::chrono_literals;
@@ -65,15 +66,6 @@ void cycle(Store& store, int n) {
   REQUIRE(checked->status == CheckStatus::verified);
 }
 
-std::int64_t count(sqlite3* db, const char* sql) {
-  sqlite3_stmt* statement = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(statement) == SQLITE_ROW);
-  const std::int64_t value = sqlite3_column_int64(statement, 0);
-  sqlite3_finalize(statement);
-  return value;
-}
-
 std::string integrity(sqlite3* db) {
   sqlite3_stmt* statement = nullptr;
   REQUIRE(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &statement, nullptr) == SQLITE_OK);
@@ -112,8 +104,8 @@ TEST_CASE("sqlite WAL frames written by the store read back through the default 
       cycle(**store, n);
       if (n % 1000 == 999) {
         INFO("after cycle " << n);
-        CHECK(count(reader, "SELECT count(*) FROM reverify_records WHERE verified = 1") == n + 1);
-        CHECK(count(reader, "SELECT count(*) FROM reverify_keys") == 2 * (n + 1));
+        CHECK(test::sql_integer(reader, "SELECT count(*) FROM reverify_records WHERE verified = 1") == n + 1);
+        CHECK(test::sql_integer(reader, "SELECT count(*) FROM reverify_keys") == 2 * (n + 1));
       }
     }
     CHECK(integrity(reader) == "ok");
@@ -121,7 +113,7 @@ TEST_CASE("sqlite WAL frames written by the store read back through the default 
   }
   sqlite3* db = open_plain(file.path);
   CHECK(integrity(db) == "ok");
-  CHECK(count(db, "SELECT count(*) FROM reverify_records WHERE verified = 1 AND attempts = 1") == cycles);
+  CHECK(test::sql_integer(db, "SELECT count(*) FROM reverify_records WHERE verified = 1 AND attempts = 1") == cycles);
   sqlite3_close(db);
   // And the store reads it back too.
   auto store = sqlite::SqliteStore::open(file.path);
@@ -157,7 +149,7 @@ TEST_CASE("sqlite WAL written by a process killed without closing recovers every
   CHECK(wal.st_size > 0);
   sqlite3* db = open_plain(file.path);
   CHECK(integrity(db) == "ok");
-  CHECK(count(db, "SELECT count(*) FROM reverify_records WHERE verified = 1 AND attempts = 1") == cycles);
-  CHECK(count(db, "SELECT count(*) FROM reverify_keys") == 2 * cycles);
+  CHECK(test::sql_integer(db, "SELECT count(*) FROM reverify_records WHERE verified = 1 AND attempts = 1") == cycles);
+  CHECK(test::sql_integer(db, "SELECT count(*) FROM reverify_keys") == 2 * cycles);
   sqlite3_close(db);
 }
