@@ -45,7 +45,7 @@ struct CountingFile {
 };
 sqlite3_file* real_of(sqlite3_file* file) { return reinterpret_cast<CountingFile*>(file)->real; }
 
-int counting_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+int counting_open(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   auto* counting = reinterpret_cast<CountingFile*>(file);
   counting->real = reinterpret_cast<sqlite3_file*>(counting + 1);
   const int rc = real_vfs->xOpen(real_vfs, name, counting->real, flags, out_flags);
@@ -159,6 +159,20 @@ std::string events_hex(std::int64_t a, std::int64_t b) {
   return out + "'";
 }
 
+// An INSERT of a lock key row of `identifier` without events, blocked until and purged at `until`.
+std::string key_row(std::int64_t near, const std::string& identifier, const std::string& until) {
+  std::string sql = "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) VALUES (";
+  sql += std::to_string(near);
+  sql += ", 0, 'lock:email:";
+  sql += identifier;
+  sql += "', X'', 0, ";
+  sql += until;
+  sql += ", ";
+  sql += until;
+  sql += ")";
+  return sql;
+}
+
 // A store file with `live_records` live records whose ids sort before `expired_records` expired
 // ones, and `live_keys` live key rows sorting before the due ones (by near); checkpointed, so every page is
 // read from the database file.
@@ -184,11 +198,10 @@ void write_file(const std::string& path) {
   std::int64_t last_live = std::numeric_limits<std::int64_t>::min();
   for (int i = 0; i < live_keys; ++i) {
     char identifier[16];
-    std::snprintf(identifier, sizeof identifier, "live-%05d", i);
+    static_cast<void>(std::snprintf(identifier, sizeof identifier, "live-%05d", i));
     const std::int64_t near = sqlite::detail::near_hash(identifier);
     last_live = std::max(last_live, near);
-    exec(db, "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) VALUES (" +
-                 std::to_string(near) + ", 0, 'lock:email:" + identifier + "', X'', 0, " + live + ", " + live + ")");
+    exec(db, key_row(near, identifier, live));
   }
   const auto due_identifier = [&](int n) {
     for (int salt = 0;; ++salt) {
@@ -198,9 +211,7 @@ void write_file(const std::string& path) {
   };
   for (int i = 0; i < 5; ++i) {
     const std::string identifier = due_identifier(i);
-    exec(db, "INSERT INTO reverify_keys (near, kind, key, events, window_ms, block_until, purge_at) VALUES (" +
-                 std::to_string(sqlite::detail::near_hash(identifier)) + ", 0, 'lock:email:" + identifier +
-                 "', X'', 0, " + gone + ", " + gone + ")");
+    exec(db, key_row(sqlite::detail::near_hash(identifier), identifier, gone));
   }
   for (int i = 5; i < 8; ++i) {
     const std::string identifier = due_identifier(i);

@@ -79,15 +79,14 @@ std::string integrity(sqlite3* db) {
 sqlite3* open_plain(const std::string& path) {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
+  static_cast<void>(sqlite3_busy_timeout(db, 5000));
   return db;
 }
 
+/// A store file path whose files are removed when the test case ends, however it ends.
 struct TempFile {
-  std::string path = "/tmp/reverify-vfs-test-" + test::random_token() + ".db";
-  ~TempFile() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-  }
+  std::string path = test::temp_path("reverify-vfs-test") + ".db";
+  ~TempFile() { test::remove_sqlite_files(path); }
 };
 
 }  // namespace
@@ -105,7 +104,7 @@ TEST_CASE("sqlite WAL frames written by the store read back through the default 
       if (n % 1000 == 999) {
         INFO("after cycle " << n);
         CHECK(test::sql_integer(reader, "SELECT count(*) FROM reverify_records WHERE verified = 1") == n + 1);
-        CHECK(test::sql_integer(reader, "SELECT count(*) FROM reverify_keys") == 2 * (n + 1));
+        CHECK(test::sql_integer(reader, "SELECT count(*) FROM reverify_keys") == 2 * std::int64_t{n + 1});
       }
     }
     CHECK(integrity(reader) == "ok");
@@ -150,6 +149,6 @@ TEST_CASE("sqlite WAL written by a process killed without closing recovers every
   sqlite3* db = open_plain(file.path);
   CHECK(integrity(db) == "ok");
   CHECK(test::sql_integer(db, "SELECT count(*) FROM reverify_records WHERE verified = 1 AND attempts = 1") == cycles);
-  CHECK(test::sql_integer(db, "SELECT count(*) FROM reverify_keys") == 2 * cycles);
+  CHECK(test::sql_integer(db, "SELECT count(*) FROM reverify_keys") == std::int64_t{2} * cycles);
   sqlite3_close(db);
 }
