@@ -3,6 +3,7 @@
 /// A string that holds a secret (a password or a one-time code).
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,10 @@ namespace reverify {
 /// Owns a secret. Its bytes are wiped (sodium_memzero) when it is destroyed, moved from or
 /// reassigned. It has no stream operator and formats as "[redacted]" (reverify/fmt.hpp), so a
 /// stray log line cannot print it. Read it only through `reveal()`. Not thread-safe to mutate.
+///
+/// Secrets up to `inline_capacity` bytes (every code, most passwords) are held inside the object;
+/// longer ones in one heap block of their exact size. Neither kind ever holds stale bytes beyond
+/// `size()`, so a wipe covers `size()` bytes and an empty secret costs nothing to wipe.
 class REVERIFY_API SecretString {
  public:
   SecretString() = default;
@@ -29,14 +34,24 @@ class REVERIFY_API SecretString {
   ~SecretString();
 
   /// The secret itself. The view is valid while this object lives and is not modified.
-  [[nodiscard]] std::string_view reveal() const noexcept { return value_; }
-  [[nodiscard]] bool empty() const noexcept { return value_.empty(); }
-  [[nodiscard]] std::size_t size() const noexcept { return value_.size(); }
+  [[nodiscard]] std::string_view reveal() const noexcept { return {data(), size_}; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
   /// Wipes and empties.
   void clear() noexcept;
 
+  static constexpr std::size_t inline_capacity = 48;
+
  private:
-  std::string value_;
+  [[nodiscard]] const char* data() const noexcept { return heap_ ? heap_.get() : inline_; }
+  /// Copies `secret` in; `*this` must be empty.
+  void assign(std::string_view secret);
+  /// Takes `other`'s secret and leaves `other` empty and wiped; `*this` must be empty.
+  void take(SecretString& other) noexcept;
+
+  std::unique_ptr<char[]> heap_;  // null while the secret fits inline_
+  std::size_t size_ = 0;
+  char inline_[inline_capacity] = {};
 };
 
 }  // namespace reverify

@@ -2,10 +2,12 @@
 
 #include <sodium.h>
 
+#include <cstring>
+
 namespace reverify {
 namespace {
 
-// Wipes the whole buffer, including capacity beyond size(), before the string lets it go.
+// Wipes a std::string's whole buffer, including capacity beyond size(), before it lets it go.
 void wipe(std::string& s) noexcept {
   if (s.capacity() > 0) {  // NOLINT(clang-analyzer-cplusplus.Move): wiping a moved-from string is the point
     s.resize(s.capacity());
@@ -16,22 +18,22 @@ void wipe(std::string& s) noexcept {
 
 }  // namespace
 
-SecretString::SecretString(std::string_view secret) : value_(secret) {}
+SecretString::SecretString(std::string_view secret) { assign(secret); }
 
 // The moved-from string may still hold the bytes in its small buffer: wiping it is the point.
-SecretString::SecretString(std::string&& secret) : value_(std::move(secret)) {
-  wipe(secret);  // NOLINT(bugprone-use-after-move,clang-analyzer-cplusplus.Move)
+SecretString::SecretString(std::string&& secret) {
+  assign(secret);
+  wipe(secret);
 }
 
-SecretString::SecretString(const SecretString& other) = default;
+SecretString::SecretString(const SecretString& other) { assign(other.reveal()); }
 
-// A moved-from std::string keeps its small-buffer bytes; clear() wipes them.
-SecretString::SecretString(SecretString&& other) noexcept : value_(std::move(other.value_)) { other.clear(); }
+SecretString::SecretString(SecretString&& other) noexcept { take(other); }
 
 SecretString& SecretString::operator=(const SecretString& other) {
   if (this != &other) {
     clear();
-    value_ = other.value_;
+    assign(other.reveal());
   }
   return *this;
 }
@@ -39,14 +41,42 @@ SecretString& SecretString::operator=(const SecretString& other) {
 SecretString& SecretString::operator=(SecretString&& other) noexcept {
   if (this != &other) {
     clear();
-    value_ = std::move(other.value_);
-    other.clear();
+    take(other);
   }
   return *this;
 }
 
 SecretString::~SecretString() { clear(); }
 
-void SecretString::clear() noexcept { wipe(value_); }
+void SecretString::clear() noexcept {
+  if (heap_) {
+    sodium_memzero(heap_.get(), size_);
+    heap_.reset();
+  } else if (size_ > 0) {
+    sodium_memzero(inline_, size_);
+  }
+  size_ = 0;
+}
+
+void SecretString::assign(std::string_view secret) {
+  if (secret.size() > inline_capacity) {
+    heap_ = std::make_unique<char[]>(secret.size());
+    std::memcpy(heap_.get(), secret.data(), secret.size());
+  } else if (!secret.empty()) {
+    std::memcpy(inline_, secret.data(), secret.size());
+  }
+  size_ = secret.size();
+}
+
+void SecretString::take(SecretString& other) noexcept {
+  if (other.heap_) {
+    heap_ = std::move(other.heap_);
+  } else if (other.size_ > 0) {
+    std::memcpy(inline_, other.inline_, other.size_);
+    sodium_memzero(other.inline_, other.size_);
+  }
+  size_ = other.size_;
+  other.size_ = 0;
+}
 
 }  // namespace reverify
