@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "random_tokens.hpp"
+
 namespace reverify {
 namespace {
 
@@ -30,7 +32,7 @@ Result<void> check_count(const char* name, std::uint32_t value, std::uint32_t mi
 Result<void> Policy::validate() const {
   constexpr std::uint32_t max_count = 1'000'000;
   const Result<void> checks[] = {
-      check_count("code_length", code_length, 4, 12),
+      check_count("code_length", code_length, 4, static_cast<std::uint32_t>(detail::max_code_length)),
       check_duration("code_ttl", code_ttl, max_duration),
       check_count("max_code_attempts", max_code_attempts, 1, max_count),
       check_duration("record_ttl", record_ttl, max_duration),

@@ -2,28 +2,56 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 
 namespace reverify::detail {
 namespace {
 
 constexpr char id_alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-constexpr unsigned id_base = 36;
-constexpr unsigned id_limit = 252;    // 7 * 36: bytes below it map uniformly onto base 36
-constexpr unsigned code_limit = 250;  // 25 * 10
+constexpr char digit_alphabet[] = "0123456789";
+
+/// A random byte's character: byte b below `limit` maps to alphabet[b % base]. `limit` is the
+/// largest multiple of `base` up to 256, so every character has the same number of bytes.
+struct CharTable {
+  std::array<char, 256> chars{};
+  unsigned limit = 0;
+};
+
+template <std::size_t N>
+constexpr CharTable make_table(const char (&alphabet)[N]) {
+  constexpr unsigned base = N - 1;
+  CharTable table;
+  table.limit = 256 / base * base;
+  for (unsigned b = 0; b < table.limit; ++b) table.chars[b] = alphabet[b % base];
+  return table;
+}
+
+constexpr CharTable id_chars = make_table(id_alphabet);       // 36 characters, bytes below 252
+constexpr CharTable code_chars = make_table(digit_alphabet);  // 10 digits, bytes below 250
+static_assert(id_chars.limit == 252 && code_chars.limit == 250);
 
 // Refills the pool when it runs dry; with 64 bytes for at most 33 characters that is rare
 // (each byte is rejected with probability < 2 %).
 class BytePool {
  public:
   BytePool() { refill(); }
-  unsigned next() {
-    if (pos_ == bytes_.size()) refill();
-    return bytes_[pos_++];
-  }
   ~BytePool() { sodium_memzero(bytes_.data(), bytes_.size()); }
   BytePool(const BytePool&) = delete;
   BytePool& operator=(const BytePool&) = delete;
+
+  /// Writes `count` characters, one per pool byte below the table's limit; bytes at or above it
+  /// are dropped (rejection sampling keeps every character equally likely).
+  void fill(char* out, std::size_t count, const CharTable& table) {
+    while (count > 0) {
+      if (pos_ == bytes_.size()) refill();
+      const unsigned b = bytes_[pos_++];
+      if (b < table.limit) {
+        *out++ = table.chars[b];
+        --count;
+      }
+    }
+  }
 
  private:
   void refill() {
@@ -39,18 +67,14 @@ class BytePool {
 Tokens draw_tokens(std::size_t code_length) {
   BytePool pool;
   std::string id(record_id_length, '0');
-  for (char& c : id) {
-    unsigned b = pool.next();
-    while (b >= id_limit) b = pool.next();
-    c = id_alphabet[b % id_base];
-  }
-  std::string code(code_length, '0');
-  for (char& c : code) {
-    unsigned b = pool.next();
-    while (b >= code_limit) b = pool.next();
-    c = static_cast<char>('0' + b % 10);
-  }
-  return Tokens{std::move(id), SecretString(std::move(code))};
+  pool.fill(id.data(), id.size(), id_chars);
+  // The code goes straight into its SecretString; only this stack buffer held it besides.
+  std::array<char, max_code_length> code{};
+  code_length = std::min(code_length, code.size());
+  pool.fill(code.data(), code_length, code_chars);
+  Tokens tokens{std::move(id), SecretString(std::string_view(code.data(), code_length))};
+  sodium_memzero(code.data(), code.size());
+  return tokens;
 }
 
 }  // namespace reverify::detail

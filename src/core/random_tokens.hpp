@@ -8,7 +8,11 @@
 
 namespace reverify::detail {
 
-/// A fresh record id and, when code_length > 0, a code of that many digits.
+/// The longest code `draw_tokens` makes; `Policy::validate` holds code_length to it.
+inline constexpr std::size_t max_code_length = 12;
+
+/// A fresh record id and, when code_length > 0, a code of that many digits (at most
+/// max_code_length).
 struct Tokens {
   std::string record_id;
   SecretString code;
