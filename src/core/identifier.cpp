@@ -1,5 +1,7 @@
 #include "reverify/identifier.hpp"
 
+#include <array>
+
 #include "identifier_match.hpp"
 
 namespace reverify {
@@ -8,7 +10,9 @@ namespace {
 constexpr std::size_t max_email_length = 256;
 constexpr std::size_t max_phone_digits = 20;
 
-bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+constexpr bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::string_view trim(std::string_view s) noexcept {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -16,9 +20,29 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
+/// Every byte's lower-case form (ASCII letters only; other bytes are themselves).
+struct FoldTable {
+  std::array<char, 256> lower{};
+  std::array<bool, 256> forbidden{};  // white space and NUL: never inside an e-mail address
+};
+
+constexpr FoldTable make_fold_table() {
+  FoldTable table;
+  for (unsigned b = 0; b < 256; ++b) {
+    const auto c = static_cast<char>(b);
+    table.lower[b] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    table.forbidden[b] = is_space(c) || c == '\0';
+  }
+  return table;
+}
+
+constexpr FoldTable fold = make_fold_table();
+
+char lower(char c) noexcept { return fold.lower[static_cast<unsigned char>(c)]; }
+
 // Logto's rule is /^\S+@\S+\.\S+$/; we also demand exactly one '@' so that two spellings of one
-// mailbox cannot normalise differently. One pass checks and folds (this runs on every send and
-// verify).
+// mailbox cannot normalise differently. One table-driven pass checks and folds (this runs on
+// every send and verify).
 Result<void> append_email(std::string_view raw, std::string& out) {
   const std::string_view value = trim(raw);
   if (value.empty()) return fail(Errc::invalid_input, "email is empty");
@@ -26,24 +50,20 @@ Result<void> append_email(std::string_view raw, std::string& out) {
   const std::size_t start = out.size();
   out.append(value);
   char* folded = out.data() + start;
-  std::size_t ats = 0;
-  std::size_t at = 0;
   bool bad_char = false;
   for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = folded[i];
-    bad_char |= is_space(c) || c == '\0';
-    if (c == '@') {
-      ++ats;
-      at = i;
-    }
-    if (c >= 'A' && c <= 'Z') folded[i] = static_cast<char>(c - 'A' + 'a');
+    const auto b = static_cast<unsigned char>(folded[i]);
+    bad_char |= fold.forbidden[b];
+    folded[i] = fold.lower[b];
   }
-  const std::string_view domain = ats == 1 ? value.substr(at + 1) : std::string_view();
+  const std::size_t at = value.find('@');
+  const bool one_at = at != std::string_view::npos && value.find('@', at + 1) == std::string_view::npos;
+  const std::string_view domain = one_at ? value.substr(at + 1) : std::string_view();
   const auto dot = domain.rfind('.');
   const char* problem = nullptr;
   if (bad_char) {
     problem = "email contains white space";
-  } else if (ats != 1 || at == 0) {
+  } else if (!one_at || at == 0) {
     problem = "email must have one '@' after a local part";
   } else if (dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size()) {
     problem = "email domain must contain a dot";
@@ -100,9 +120,7 @@ bool normalizes_to(const Identifier& raw, std::string_view key) noexcept {
   if (raw.type == IdentifierType::email) {
     if (value.size() != key.size()) return false;
     for (std::size_t i = 0; i < value.size(); ++i) {
-      const char c = value[i];
-      const char folded = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-      if (folded != key[i]) return false;
+      if (lower(value[i]) != key[i]) return false;
     }
     return true;
   }
