@@ -43,14 +43,21 @@ class BytePool {
   /// Writes `count` characters, one per pool byte below the table's limit; bytes at or above it
   /// are dropped (rejection sampling keeps every character equally likely).
   void fill(char* out, std::size_t count, const CharTable& table) {
+    // The position lives in a local: writes through `out` (a char pointer) could alias pos_ and
+    // would force a reload per byte.
+    std::size_t pos = pos_;
     while (count > 0) {
-      if (pos_ == bytes_.size()) refill();
-      const unsigned b = bytes_[pos_++];
+      if (pos == bytes_.size()) {
+        refill();
+        pos = 0;
+      }
+      const unsigned b = bytes_[pos++];
       if (b < table.limit) {
         *out++ = table.chars[b];
         --count;
       }
     }
+    pos_ = pos;
   }
 
  private:
