@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <sys/mman.h>
 
 #include <array>
 #include <atomic>
@@ -27,37 +28,74 @@ inline bool register_fork_handler() noexcept {
 // Nonces and event members come from libsodium's CSPRNG, drawn 1 KiB at a time into a per-thread
 // buffer: one getrandom() per ~40 check_code calls instead of one each (about 1 µs of client time
 // per call on a VM). Every byte is handed out once and wiped from the buffer as it is; the rest
-// is wiped when the thread ends. The fork generation discards a buffer inherited across fork().
+// is wiped when the thread ends.
+//
+// A child process must never hand out bytes its parent drew. The buffer lives in a page of its own
+// marked MADV_WIPEONFORK: the kernel hands any child (fork(), or a raw clone() that runs no
+// pthread_atfork handler) that page zeroed, and a zeroed page reads as "not armed", so the child
+// draws afresh. The fork generation covers kernels older than 4.14, which refuse the advice. The
+// page is also MADV_DONTDUMP, so a core dump does not carry it.
 class RandomBuffer {
  public:
-  RandomBuffer() = default;
-  RandomBuffer(const RandomBuffer&) = delete;
-  RandomBuffer& operator=(const RandomBuffer&) = delete;
-  ~RandomBuffer() { sodium_memzero(bytes_.data(), bytes_.size()); }
-
-  void take(unsigned char* out, std::size_t size) noexcept {
-    const unsigned generation = fork_generation.load(std::memory_order_relaxed);
-    if (generation != generation_ || bytes_.size() - used_ < size) {
-      randombytes_buf(bytes_.data(), bytes_.size());
-      used_ = 0;
-      generation_ = generation;
-    }
-    std::memcpy(out, bytes_.data() + used_, size);
-    sodium_memzero(bytes_.data() + used_, size);
-    used_ += size;
-  }
   static constexpr std::size_t capacity = 1024;
 
+  RandomBuffer() noexcept {
+    void* page = mmap(nullptr, sizeof(State), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) return;  // no buffer: every take() draws straight from the CSPRNG
+    state_ = static_cast<State*>(page);
+    wipes_on_fork_ = madvise(page, sizeof(State), MADV_WIPEONFORK) == 0;
+    (void)madvise(page, sizeof(State), MADV_DONTDUMP);
+  }
+  RandomBuffer(const RandomBuffer&) = delete;
+  RandomBuffer& operator=(const RandomBuffer&) = delete;
+  ~RandomBuffer() {
+    if (state_ == nullptr) return;
+    sodium_memzero(state_, sizeof(State));
+    munmap(state_, sizeof(State));
+  }
+
+  /// Whether the kernel zeroes this thread's buffer in a child process (Linux 4.14 and later).
+  [[nodiscard]] bool wipes_on_fork() const noexcept { return wipes_on_fork_; }
+
+  void take(unsigned char* out, std::size_t size) noexcept {
+    if (state_ == nullptr) {
+      randombytes_buf(out, size);
+      return;
+    }
+    State& s = *state_;
+    const unsigned generation = fork_generation.load(std::memory_order_relaxed);
+    if (s.armed == 0 || generation != s.generation || capacity - s.used < size) {
+      randombytes_buf(s.bytes.data(), s.bytes.size());
+      s.used = 0;
+      s.generation = generation;
+      s.armed = 1;
+    }
+    std::memcpy(out, s.bytes.data() + s.used, size);
+    sodium_memzero(s.bytes.data() + s.used, size);
+    s.used += size;
+  }
+
  private:
-  std::array<unsigned char, capacity> bytes_{};
-  std::size_t used_ = capacity;
-  unsigned generation_ = 0;
+  // Everything a child must not reuse is in the page, so the kernel's wipe resets all of it.
+  struct State {
+    std::array<unsigned char, capacity> bytes;
+    std::size_t used;
+    unsigned generation;
+    unsigned armed;  // 0 in a fresh or wiped page: refill before handing anything out
+  };
+  static_assert(sizeof(State) <= 4096, "one page on every Linux target");
+
+  State* state_ = nullptr;
+  bool wipes_on_fork_ = false;
 };
 
-/// Fills `out` with `size` (at most RandomBuffer::capacity) fresh random bytes.
-inline void random_bytes(unsigned char* out, std::size_t size) noexcept {
+/// This thread's buffer.
+inline RandomBuffer& thread_random_buffer() noexcept {
   thread_local RandomBuffer buffer;
-  buffer.take(out, size);
+  return buffer;
 }
+
+/// Fills `out` with `size` (at most RandomBuffer::capacity) fresh random bytes.
+inline void random_bytes(unsigned char* out, std::size_t size) noexcept { thread_random_buffer().take(out, size); }
 
 }  // namespace reverify::redis::detail

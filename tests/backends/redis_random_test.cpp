@@ -1,9 +1,12 @@
 // The Redis store's per-thread buffer of random bytes (blinding nonces, window-event members):
-// no byte is handed out twice, and a forked child never hands out the bytes its parent would
-// hand out next.
+// no byte is handed out twice, and a child process never hands out the bytes its parent would
+// hand out next, whether it was made by fork() or by a raw clone() that runs no atfork handler.
 
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <catch2/catch.hpp>
 
@@ -16,6 +19,7 @@
 using reverify::redis::detail::random_bytes;
 using reverify::redis::detail::RandomBuffer;
 using reverify::redis::detail::register_fork_handler;
+using reverify::redis::detail::thread_random_buffer;
 
 namespace {
 
@@ -25,6 +29,30 @@ Chunk take() {
   Chunk out{};
   random_bytes(out.data(), out.size());
   return out;
+}
+
+/// Runs `spawn` (fork or a raw clone), has the child take one chunk and send it back, and
+/// returns it.
+template <class Spawn>
+Chunk chunk_from_child(Spawn&& spawn) {
+  int pipe_fds[2];
+  REQUIRE(pipe(pipe_fds) == 0);
+  const long child = spawn();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const Chunk c = take();
+    const bool written = write(pipe_fds[1], c.data(), c.size()) == static_cast<ssize_t>(c.size());
+    _exit(written ? 0 : 1);
+  }
+  close(pipe_fds[1]);
+  Chunk from_child{};
+  REQUIRE(read(pipe_fds[0], from_child.data(), from_child.size()) == static_cast<ssize_t>(from_child.size()));
+  close(pipe_fds[0]);
+  int status = 0;
+  REQUIRE(waitpid(static_cast<pid_t>(child), &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  return from_child;
 }
 
 }  // namespace
@@ -44,25 +72,21 @@ TEST_CASE("redis random buffer: a forked child draws fresh bytes, not its parent
   REQUIRE(register_fork_handler());
   (void)take();  // the buffer is full and partly used: its next bytes are known to both sides of a fork
 
-  int pipe_fds[2];
-  REQUIRE(pipe(pipe_fds) == 0);
-  const pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    const Chunk c = take();
-    const bool written = write(pipe_fds[1], c.data(), c.size()) == static_cast<ssize_t>(c.size());
-    _exit(written ? 0 : 1);
-  }
-  close(pipe_fds[1]);
-  Chunk from_child{};
-  REQUIRE(read(pipe_fds[0], from_child.data(), from_child.size()) == static_cast<ssize_t>(from_child.size()));
-  close(pipe_fds[0]);
-  int status = 0;
-  REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  const Chunk from_child = chunk_from_child([] { return static_cast<long>(fork()); });
+  // Without the wipe and the fork hook the child would have handed out exactly these bytes.
+  const Chunk parents_next = take();
+  CHECK(from_child != parents_next);
+}
 
-  // Without the fork hook the child would have handed out exactly these bytes.
+// A raw clone() (as some process supervisors and language runtimes make) runs no pthread_atfork
+// handler, so only the kernel's MADV_WIPEONFORK keeps the child off its parent's bytes.
+TEST_CASE("redis random buffer: a child of a raw clone() draws fresh bytes too", "[backends][redis]") {
+  REQUIRE(sodium_init() >= 0);
+  (void)take();
+  REQUIRE(thread_random_buffer().wipes_on_fork());  // Linux 4.14 and later
+
+  const Chunk from_child =
+      chunk_from_child([] { return syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr); });
   const Chunk parents_next = take();
   CHECK(from_child != parents_next);
 }
