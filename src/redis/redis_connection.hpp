@@ -30,7 +30,7 @@ using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 /// that buffer once; no argument is copied into a string of its own, and hiredis does not format.
 class Command {
  public:
-  Command() : data_(new char[1024]), capacity_(1024) {}
+  Command() : data_(new char[initial_capacity]) {}
   Command& add(std::string_view arg) { return add_joined({arg}); }
   Command& add(std::int64_t number);
   /// One argument: the concatenation of `parts` (e.g. a key: prefix, kind, name).
@@ -52,13 +52,14 @@ class Command {
  private:
   // Room before the arguments for "*<count>\r\n", written right-aligned by resp().
   static constexpr std::size_t header_room = 24;
+  static constexpr std::size_t initial_capacity = 1024;
   // Appends "$<size>\r\n", room for `size` bytes, and "\r\n"; returns where the bytes go.
   char* open_argument(std::size_t size);
   // Makes `size_ + more` bytes fit, keeping the contents.
   void reserve_more(std::size_t more);
   std::unique_ptr<char[]> data_;  // [header_room][arguments…], `size_` bytes used
   std::size_t size_ = header_room;
-  std::size_t capacity_;
+  std::size_t capacity_ = initial_capacity;
   std::size_t count_ = 0;
 };
 
