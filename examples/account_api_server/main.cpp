@@ -107,7 +107,9 @@ int run(int argc, char** argv) {
   if (!users) return fail_start(exit_usage, users.error());
   auto directory = std::make_shared<UserDirectory>(std::move(*users));
 
-  auto store = store_from_uri(options->store_uri);
+  StoreSettings store_settings;
+  store_settings.pg_flush_verified_marks = options->pg_flush_verified_marks;
+  auto store = store_from_uri(options->store_uri, store_settings);
   if (!store) return fail_start(store.error().usage ? exit_usage : exit_runtime, store.error().message);
 
   std::shared_ptr<reverify::CodeSender> sender;

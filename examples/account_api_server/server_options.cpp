@@ -6,6 +6,8 @@
 #include <string_view>
 #include <utility>
 
+#include "store_from_uri.hpp"
+
 namespace reverify::server {
 namespace {
 
@@ -106,12 +108,20 @@ tl::expected<void, std::string> set_pepper(const char* name, std::string_view va
   return {};
 }
 
+tl::expected<void, std::string> set_pg_verified_marks(const char* name, std::string_view value,
+                                                      ServerOptions& options) {
+  if (value != "async" && value != "flush") return tl::unexpected(std::string(name) + " expects async or flush");
+  options.pg_flush_verified_marks = value == "flush";
+  return {};
+}
+
 const Flag flags[] = {
     {"--listen", &set_listen},
     {"--users", &set_users},
     {"--store", &set_store},
     {"--outbox", &set_outbox},
     {"--pepper-file", &set_pepper},
+    {"--pg-verified-marks", &set_pg_verified_marks},
     {"--code-ttl", &set_seconds<&reverify::Policy::code_ttl>},
     {"--code-attempts", &set_count<&reverify::Policy::max_code_attempts>},
     {"--record-ttl", &set_seconds<&reverify::Policy::record_ttl>},
@@ -176,6 +186,9 @@ tl::expected<ServerOptions, std::string> parse_options(int argc, const char* con
     auto applied = flag->apply(flag->name, value, options);
     if (!applied) return tl::unexpected(applied.error());
   }
+  if (seen.count("--pg-verified-marks") != 0 && !is_postgres_store_uri(options.store_uri)) {
+    return tl::unexpected(std::string("--pg-verified-marks applies only to a postgresql:// --store"));
+  }
   if (auto valid = options.policy.validate(); !valid) {
     return tl::unexpected(flag_for_policy_message(valid.error().message()) +
                           "invalid policy: " + valid.error().message());
@@ -190,6 +203,8 @@ std::string usage_text() {
          "                       [--store URI]             memory (default), sqlite:PATH, redis://…, postgresql://…\n"
          "                       [--outbox FILE|-]         development sender: one JSON line per message; default -\n"
          "                       [--pepper-file FILE]      32-byte pepper (raw, or 64 hex characters)\n"
+         "                       [--pg-verified-marks async|flush]  postgresql:// only: flush = verified marks\n"
+         "                                                 wait for their WAL flush; default async\n"
          "                       [--code-ttl S] [--code-attempts N] [--record-ttl S]\n"
          "                       [--lockout-failures N] [--lockout-window S] [--lockout-duration S]\n"
          "                       [--send-limit N] [--send-window S]\n"

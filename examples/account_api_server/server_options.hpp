@@ -20,9 +20,12 @@ struct ServerOptions {
   std::string store_uri = "memory";        ///< --store
   std::string outbox = "-";                ///< --outbox FILE, or "-" for stdout
   std::optional<std::string> pepper_file;  ///< --pepper-file
-  reverify::Policy policy;                 ///< the policy flags, validated
-  bool help = false;                       ///< --help: print usage and exit 0
-  bool version = false;                    ///< --version: print the version and exit 0
+  /// --pg-verified-marks flush: a postgresql:// store's verified marks wait for their WAL flush
+  /// (PostgresOptions::flush_verified_marks); `async`, the default, leaves the library's default.
+  bool pg_flush_verified_marks = false;
+  reverify::Policy policy;  ///< the policy flags, validated
+  bool help = false;        ///< --help: print usage and exit 0
+  bool version = false;     ///< --version: print the version and exit 0
 };
 
 /// Parses argv (flags as `--name value` or `--name=value`, each at most once) and validates the

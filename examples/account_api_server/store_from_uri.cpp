@@ -43,7 +43,10 @@ tl::expected<std::shared_ptr<reverify::Store>, StoreError> runtime_result(const 
 
 bool is_durable_store_uri(const std::string& uri) { return is_sqlite(uri) || is_redis(uri) || is_postgres(uri); }
 
-tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(const std::string& uri) {
+bool is_postgres_store_uri(const std::string& uri) { return is_postgres(uri); }
+
+tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(
+    const std::string& uri, [[maybe_unused]] const StoreSettings& settings) {
   if (uri == "memory") return std::shared_ptr<reverify::Store>(std::make_shared<reverify::MemoryStore>());
   if (is_sqlite(uri)) {
     const std::string path = uri.substr(std::string_view("sqlite:").size());
@@ -63,7 +66,9 @@ tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(const 
   }
   if (is_postgres(uri)) {
 #ifdef REVERIFY_SERVER_HAS_POSTGRES
-    return runtime_result("postgres", reverify::postgres::PostgresStore::connect(uri));
+    reverify::postgres::PostgresOptions options;
+    options.flush_verified_marks = settings.pg_flush_verified_marks;
+    return runtime_result("postgres", reverify::postgres::PostgresStore::connect(uri, options));
 #else
     return not_built("postgres");
 #endif

@@ -18,13 +18,22 @@ struct StoreError {
   std::string message;  ///< one line; never a password from the URI
 };
 
+/// Store settings beside the URI (from their own flags).
+struct StoreSettings {
+  bool pg_flush_verified_marks = false;  ///< PostgresOptions::flush_verified_marks
+};
+
 /// A store for `uri`:
 /// - `memory`: the embedded MemoryStore (state dies with the process);
 /// - `sqlite:PATH`, `redis://…`/`rediss://…`, `postgresql://…`/`postgres://…`: durable stores,
 ///   available when the server was built with the matching component.
-[[nodiscard]] tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(const std::string& uri);
+[[nodiscard]] tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(const std::string& uri,
+                                                                                        const StoreSettings& settings);
 
 /// True for URIs whose state outlives the process (they need a stable pepper: --pepper-file).
 [[nodiscard]] bool is_durable_store_uri(const std::string& uri);
+
+/// True for `postgresql://…` and `postgres://…`.
+[[nodiscard]] bool is_postgres_store_uri(const std::string& uri);
 
 }  // namespace reverify::server

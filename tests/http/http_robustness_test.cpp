@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include <catch2/catch.hpp>
 
@@ -195,6 +196,9 @@ TEST_CASE("bad command lines: one line on stderr and exit code 2", "[http][robus
   check_usage_error({"--listen", "127.0.0.1:99999"}, "--listen");
   check_usage_error(with({"--store", "mongodb://x"}), "--store");
   check_usage_error(with({"--store", "redis://127.0.0.1:1"}), "--pepper-file");
+  check_usage_error(with({"--pg-verified-marks", "flush"}), "--pg-verified-marks");  // memory store
+  check_usage_error(with({"--store", "postgresql://127.0.0.1:1/x", "--pg-verified-marks", "sometimes"}),
+                    "--pg-verified-marks");
   check_usage_error(with({"--pepper-file", dir.path() + "/missing"}), "pepper");
   check_usage_error(with({"--pepper-file", dir.write("short.key", std::string(31, 'k'))}), "pepper");
   check_usage_error(with({"--pepper-file", dir.write("badhex.key", std::string(63, 'a') + "g\n")}), "pepper");
@@ -290,6 +294,26 @@ TEST_CASE("users file: Logto's legacy password formats verify, then upgrade", "[
                                          "passwordHash":"abc"}]})")});
   CHECK(unknown.exit_code == 2);
   CHECK(unknown.err.find("passwordEncryptionMethod") != std::string::npos);
+}
+#endif
+
+#ifdef REVERIFY_HTTP_TESTS_HAVE_POSTGRES
+// The server's own schema ("reverify", the library's default) in the test database; both settings
+// of --pg-verified-marks serve a whole code flow, and the usage checks above cover the rest.
+TEST_CASE("postgresql store: a code verifies with --pg-verified-marks async and flush", "[http][robustness][store]") {
+  const char* url = std::getenv("REVERIFY_TEST_PG_URL");
+  INFO("start the test services: scripts/services.sh start; eval \"$(scripts/services.sh env)\"");
+  REQUIRE(url != nullptr);
+  TempDir dir;
+  const std::string pepper = dir.write("pepper.key", std::string(64, 'd') + "\n");
+  for (const std::string marks : {"async", "flush"}) {
+    INFO("--pg-verified-marks " << marks);
+    ServerProcess server({"--store", url, "--pepper-file", pepper, "--pg-verified-marks", marks});
+    HttpClient client(server.base_url());
+    const auto sent = send_code(client, server, "tok-bob", "email", "bob@example.com");
+    CHECK(verify_code(client, "tok-bob", "email", "bob@example.com", sent.record_id, sent.code).status == 200);
+    CHECK(server.stop(SIGTERM) == 0);
+  }
 }
 #endif
 
