@@ -2,12 +2,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 
 #include <catch2/catch.hpp>
@@ -84,7 +84,7 @@ TEST_CASE("malformed bodies answer guard.invalid_input and the server keeps serv
       "\"a string\"",
       "42",
       "null",
-      "{\"password\":\"x\"} trailing",
+      R"({"password":"x"} trailing)",
       "{\"password\":\"\xff\xfe\"}",                        // invalid UTF-8
       std::string(10'000, '[') + std::string(10'000, ']'),  // deep nesting
       "{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}",
@@ -105,18 +105,21 @@ TEST_CASE("a body over 64 KiB answers 413 request.payload_too_large and the serv
   const std::string path = "/api/verifications/verification-code";
   // {"identifier":0,"pad":"xxx…"} of an exact total size.
   auto body_of_size = [](std::size_t size) {
-    const std::string head = "{\"identifier\":0,\"pad\":\"";
+    const std::string head = R"({"identifier":0,"pad":")";
     const std::string tail = "\"}";
     return head + std::string(size - head.size() - tail.size(), 'x') + tail;
   };
 
   HttpClient client(server.base_url());
-  CHECK_ERROR(client.post(path, body_of_size(64 * 1024), {bearer("tok-alice")}), 400, "guard.invalid_input");
+  CHECK_ERROR(client.post(path, body_of_size(std::size_t{64} * 1024), {bearer("tok-alice")}), 400,
+              "guard.invalid_input");
   CHECK_ERROR(client.post(path, body_of_size(64 * 1024 + 1), {bearer("tok-alice")}), 413, "request.payload_too_large");
-  CHECK_ERROR(client.post(path, body_of_size(1024 * 1024), {bearer("tok-alice")}), 413, "request.payload_too_large");
-  // With "Expect: 100-continue" the body is refused before it is sent.
-  CHECK_ERROR(client.request("POST", path, body_of_size(200 * 1024), {bearer("tok-alice")}, /*expect_100=*/true), 413,
+  CHECK_ERROR(client.post(path, body_of_size(std::size_t{1024} * 1024), {bearer("tok-alice")}), 413,
               "request.payload_too_large");
+  // With "Expect: 100-continue" the body is refused before it is sent.
+  CHECK_ERROR(
+      client.request("POST", path, body_of_size(std::size_t{200} * 1024), {bearer("tok-alice")}, /*expect_100=*/true),
+      413, "request.payload_too_large");
   // A small body with Expect gets its 100 Continue and is served.
   CHECK(client
             .request("POST", "/api/verifications/password", Json{{"password", alice_password}}.dump(),
@@ -152,8 +155,8 @@ TEST_CASE("raw HTTP: pipelining, HTTP/1.0, garbage", "[http][robustness]") {
   CHECK(garbage.rfind("HTTP/1.1 400", 0) == 0);
   CHECK(garbage.find("request.bad_request") != std::string::npos);
 
-  const std::string huge_header =
-      raw_exchange(server, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(32 * 1024, 'a') + "\r\n\r\n");
+  const std::string huge_header = raw_exchange(
+      server, "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(std::size_t{32} * 1024, 'a') + "\r\n\r\n");
   CHECK(huge_header.rfind("HTTP/1.1 431", 0) == 0);
 
   HttpClient after(server.base_url());
@@ -250,7 +253,7 @@ TEST_CASE("pepper files: 64 hex characters with a newline, or 32 raw bytes", "[h
 TEST_CASE("users file: a passwordHash (PHC string) verifies like a password", "[http][robustness][users]") {
   reverify::Argon2idParams cheap;
   cheap.ops_limit = 1;
-  cheap.mem_limit = 8 * 1024 * 1024;
+  cheap.mem_limit = std::size_t{8} * 1024 * 1024;
   auto hasher = reverify::Argon2idHasher::create(cheap);
   REQUIRE(hasher);
   auto hash = (*hasher)->hash(reverify::SecretString(std::string_view("hashed-password-9")));
@@ -301,7 +304,7 @@ TEST_CASE("users file: Logto's legacy password formats verify, then upgrade", "[
 // The server's own schema ("reverify", the library's default) in the test database; both settings
 // of --pg-verified-marks serve a whole code flow, and the usage checks above cover the rest.
 TEST_CASE("postgresql store: a code verifies with --pg-verified-marks async and flush", "[http][robustness][store]") {
-  const char* url = std::getenv("REVERIFY_TEST_PG_URL");
+  const char* url = std::getenv("REVERIFY_TEST_PG_URL");  // NOLINT(concurrency-mt-unsafe): no thread runs yet
   INFO("start the test services: scripts/services.sh start; eval \"$(scripts/services.sh env)\"");
   REQUIRE(url != nullptr);
   TempDir dir;
