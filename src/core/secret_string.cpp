@@ -20,9 +20,15 @@ void wipe(std::string& s) noexcept {
 
 SecretString::SecretString(std::string_view secret) { assign(secret); }
 
-// The moved-from string may still hold the bytes in its small buffer: wiping it is the point.
+// The moved-from string may still hold the bytes in its small buffer: wiping it is the point. A
+// long secret is copied to a new block, which may throw; the caller's string is wiped then too.
 SecretString::SecretString(std::string&& secret) {
-  assign(secret);
+  try {
+    assign(secret);
+  } catch (...) {
+    wipe(secret);
+    throw;
+  }
   wipe(secret);
 }
 

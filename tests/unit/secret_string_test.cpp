@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <malloc.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <sstream>
@@ -11,12 +14,47 @@
 
 using reverify::SecretString;
 
+// NOLINTBEGIN(cert-dcl58-cpp,misc-new-delete-overloads): replaced for the heap-wipe test below
+void* operator new[](std::size_t size) {
+  if (void* block = std::malloc(size == 0 ? 1 : size)) return block;  // NOLINT(cppcoreguidelines-no-malloc)
+  throw std::bad_alloc();
+}
+// NOLINTEND(cert-dcl58-cpp,misc-new-delete-overloads)
+
 namespace {
 template <class T, class = void>
 struct IsStreamable : std::false_type {};
 template <class T>
 struct IsStreamable<T, std::void_t<decltype(std::declval<std::ostream&>() << std::declval<const T&>())>>
     : std::true_type {};
+// A secret longer than SecretString::inline_capacity lives in a `new char[]` block. This binary's
+// array new/delete go through malloc, and delete[] looks into each block before freeing it while a
+// test watches for a secret.
+thread_local std::string_view watched_secret;
+thread_local int blocks_freed = 0;
+thread_local int blocks_freed_holding_secret = 0;
+
+void inspect_before_free(void* block) noexcept {
+  if (block == nullptr || watched_secret.empty()) return;
+  ++blocks_freed;
+  const auto* begin = static_cast<const char*>(block);
+  const auto* end = begin + malloc_usable_size(block);
+  if (std::search(begin, end, watched_secret.begin(), watched_secret.end()) != end) ++blocks_freed_holding_secret;
+}
+
+/// Watches array blocks freed while it lives for `secret`.
+class WatchFreedBlocks {
+ public:
+  explicit WatchFreedBlocks(std::string_view secret) {
+    watched_secret = secret;
+    blocks_freed = 0;
+    blocks_freed_holding_secret = 0;
+  }
+  ~WatchFreedBlocks() { watched_secret = {}; }
+  WatchFreedBlocks(const WatchFreedBlocks&) = delete;
+  WatchFreedBlocks& operator=(const WatchFreedBlocks&) = delete;
+};
+
 /// Whether the bytes of `object` (its object representation) contain `secret`.
 template <class T>
 bool bytes_contain(const T& object, std::string_view secret) {
@@ -112,5 +150,48 @@ TEST_CASE("reassigning wipes the secret it replaces") {
   SecretString s(old_code);
   s = SecretString("12");
   CHECK(s.reveal() == "12");
-  CHECK_FALSE(bytes_contain(s, "5433"));
+  CHECK_FALSE(bytes_contain(s, old_code.substr(2)));  // the bytes "12" did not overwrite
+  SecretString copied(old_code);
+  const SecretString shorter("34");
+  copied = shorter;
+  CHECK(copied.reveal() == "34");
+  CHECK_FALSE(bytes_contain(copied, old_code.substr(2)));
 }
+
+TEST_CASE("a secret on the heap is wiped before its block is freed") {
+  const std::string long_secret = std::string(SecretString::inline_capacity, 'q') + "-the-end-of-a-long-secret";
+  const WatchFreedBlocks watch(long_secret);
+  { const SecretString destroyed(long_secret); }
+  {
+    SecretString cleared(long_secret);
+    cleared.clear();
+    CHECK(cleared.empty());
+  }
+  {
+    SecretString moved_over(long_secret);
+    moved_over = SecretString("short");
+  }
+  {
+    SecretString copied_over(long_secret);
+    const SecretString other("other");
+    copied_over = other;
+  }
+  {
+    std::string original = long_secret;
+    const SecretString taken(std::move(original));
+    CHECK(taken.reveal() == long_secret);
+  }
+  CHECK(blocks_freed >= 5);
+  CHECK(blocks_freed_holding_secret == 0);
+}
+
+// NOLINTBEGIN(cppcoreguidelines-no-malloc)
+void operator delete[](void* block) noexcept {
+  inspect_before_free(block);
+  std::free(block);
+}
+void operator delete[](void* block, std::size_t /*size*/) noexcept {
+  inspect_before_free(block);
+  std::free(block);
+}
+// NOLINTEND(cppcoreguidelines-no-malloc)
