@@ -122,7 +122,7 @@ int run(int argc, char** argv) {
   }
 
   reverify::Dependencies deps;
-  deps.store = *store;
+  deps.store = store->store;
   deps.hasher = hasher;
   deps.sender = sender;
   deps.clock = std::make_shared<reverify::SystemClock>();
@@ -152,8 +152,7 @@ int run(int argc, char** argv) {
   // The listening socket is open: clients may connect from this line on.
   std::cout << "reverify-server listening on http://" << format_host_port(options->host, endpoint->port()) << std::endl;
   std::cerr << "reverify-server: " << directory->size() << " users from " << users_path << ", store "
-            << (options->store_uri == "memory" ? "memory" : "durable") << ", outbox "
-            << (options->outbox == "-" ? "stdout" : options->outbox) << '\n';
+            << store->description << ", outbox " << (options->outbox == "-" ? "stdout" : options->outbox) << '\n';
 
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&io] { io.run(); });

@@ -26,15 +26,15 @@ bool is_postgres(const std::string& uri) {
 }
 
 template <class T>
-tl::expected<std::shared_ptr<reverify::Store>, StoreError> runtime_result(const char* kind,
-                                                                          reverify::Result<std::shared_ptr<T>> made) {
+tl::expected<OpenedStore, StoreError> runtime_result(const char* kind, reverify::Result<std::shared_ptr<T>> made,
+                                                     std::string description) {
   if (!made)
     return tl::unexpected(
         StoreError{false, std::string("cannot open the ") + kind + " store: " + made.error().message()});
-  return std::shared_ptr<reverify::Store>(std::move(*made));
+  return OpenedStore{std::shared_ptr<reverify::Store>(std::move(*made)), std::move(description)};
 }
 
-[[maybe_unused]] tl::expected<std::shared_ptr<reverify::Store>, StoreError> not_built(const char* component) {
+[[maybe_unused]] tl::expected<OpenedStore, StoreError> not_built(const char* component) {
   return tl::unexpected(StoreError{true, std::string("this reverify-server was built without reverify::") + component +
                                              " (install its development package and rebuild)"});
 }
@@ -45,21 +45,21 @@ bool is_durable_store_uri(const std::string& uri) { return is_sqlite(uri) || is_
 
 bool is_postgres_store_uri(const std::string& uri) { return is_postgres(uri); }
 
-tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(
-    const std::string& uri, [[maybe_unused]] const StoreSettings& settings) {
-  if (uri == "memory") return std::shared_ptr<reverify::Store>(std::make_shared<reverify::MemoryStore>());
+tl::expected<OpenedStore, StoreError> store_from_uri(const std::string& uri,
+                                                     [[maybe_unused]] const StoreSettings& settings) {
+  if (uri == "memory") return OpenedStore{std::make_shared<reverify::MemoryStore>(), "memory"};
   if (is_sqlite(uri)) {
     const std::string path = uri.substr(std::string_view("sqlite:").size());
     if (path.empty()) return tl::unexpected(StoreError{true, "--store sqlite:PATH needs a file path"});
 #ifdef REVERIFY_SERVER_HAS_SQLITE
-    return runtime_result("sqlite", reverify::sqlite::SqliteStore::open(path));
+    return runtime_result("sqlite", reverify::sqlite::SqliteStore::open(path), "sqlite");
 #else
     return not_built("sqlite");
 #endif
   }
   if (is_redis(uri)) {
 #ifdef REVERIFY_SERVER_HAS_REDIS
-    return runtime_result("redis", reverify::redis::RedisStore::connect(uri));
+    return runtime_result("redis", reverify::redis::RedisStore::connect(uri), "redis");
 #else
     return not_built("redis");
 #endif
@@ -68,7 +68,11 @@ tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(
 #ifdef REVERIFY_SERVER_HAS_POSTGRES
     reverify::postgres::PostgresOptions options;
     options.flush_verified_marks = settings.pg_flush_verified_marks;
-    return runtime_result("postgres", reverify::postgres::PostgresStore::connect(uri, options));
+    // The description is read back from the options the store gets, so the startup line shows
+    // what the store was really told.
+    std::string description =
+        std::string("postgresql, verified marks ") + (options.flush_verified_marks ? "flush" : "async");
+    return runtime_result("postgres", reverify::postgres::PostgresStore::connect(uri, options), std::move(description));
 #else
     return not_built("postgres");
 #endif

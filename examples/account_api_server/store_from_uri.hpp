@@ -23,12 +23,19 @@ struct StoreSettings {
   bool pg_flush_verified_marks = false;  ///< PostgresOptions::flush_verified_marks
 };
 
+/// A store and how the startup line names it ("memory", "sqlite", "redis", "postgresql, verified
+/// marks async|flush"; never the URI, which may hold a password).
+struct OpenedStore {
+  std::shared_ptr<reverify::Store> store;
+  std::string description;
+};
+
 /// A store for `uri`:
 /// - `memory`: the embedded MemoryStore (state dies with the process);
 /// - `sqlite:PATH`, `redis://…`/`rediss://…`, `postgresql://…`/`postgres://…`: durable stores,
 ///   available when the server was built with the matching component.
-[[nodiscard]] tl::expected<std::shared_ptr<reverify::Store>, StoreError> store_from_uri(const std::string& uri,
-                                                                                        const StoreSettings& settings);
+[[nodiscard]] tl::expected<OpenedStore, StoreError> store_from_uri(const std::string& uri,
+                                                                   const StoreSettings& settings);
 
 /// True for URIs whose state outlives the process (they need a stable pepper: --pepper-file).
 [[nodiscard]] bool is_durable_store_uri(const std::string& uri);
