@@ -33,18 +33,28 @@ inline bool register_fork_handler() noexcept {
 // A child process must never hand out bytes its parent drew. The buffer lives in a page of its own
 // marked MADV_WIPEONFORK: the kernel hands any child (fork(), or a raw clone() that runs no
 // pthread_atfork handler) that page zeroed, and a zeroed page reads as "not armed", so the child
-// draws afresh. The fork generation covers kernels older than 4.14, which refuse the advice. The
-// page is also MADV_DONTDUMP, so a core dump does not carry it.
+// draws afresh. On kernels older than 4.14, which refuse the advice, the fork generation covers
+// fork() only: a raw clone() child there can hand out its parent's next bytes. The page is also
+// MADV_DONTDUMP, so a core dump does not carry it.
 class RandomBuffer {
  public:
   static constexpr std::size_t capacity = 1024;
 
-  RandomBuffer() noexcept {
+  /// How the buffer's page is advised; tests build one without the wipe to check the fallback.
+  enum class Fork { wipe, keep };
+
+  explicit RandomBuffer(Fork fork = Fork::wipe) noexcept {
     void* page = mmap(nullptr, sizeof(State), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED) return;  // no buffer: every take() draws straight from the CSPRNG
     state_ = static_cast<State*>(page);
-    wipes_on_fork_ = madvise(page, sizeof(State), MADV_WIPEONFORK) == 0;
+#ifdef MADV_WIPEONFORK
+    wipes_on_fork_ = fork == Fork::wipe && madvise(page, sizeof(State), MADV_WIPEONFORK) == 0;
+#else
+    (void)fork;
+#endif
+#ifdef MADV_DONTDUMP
     (void)madvise(page, sizeof(State), MADV_DONTDUMP);
+#endif
   }
   RandomBuffer(const RandomBuffer&) = delete;
   RandomBuffer& operator=(const RandomBuffer&) = delete;
@@ -52,6 +62,7 @@ class RandomBuffer {
     if (state_ == nullptr) return;
     sodium_memzero(state_, sizeof(State));
     munmap(state_, sizeof(State));
+    state_ = nullptr;  // a late take() during thread teardown draws straight from the CSPRNG
   }
 
   /// Whether the kernel zeroes this thread's buffer in a child process (Linux 4.14 and later).
