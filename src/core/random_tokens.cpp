@@ -2,8 +2,8 @@
 
 #include <sodium.h>
 
-#include <algorithm>
 #include <array>
+#include <stdexcept>
 
 namespace reverify::detail {
 namespace {
@@ -32,7 +32,7 @@ constexpr CharTable code_chars = make_table(digit_alphabet);  // 10 digits, byte
 static_assert(id_chars.limit == 252 && code_chars.limit == 250);
 
 // Refills the pool when it runs dry; with 64 bytes for at most 33 characters that is rare
-// (each byte is rejected with probability < 2 %).
+// (a byte is rejected with probability 4/256 for ids and 6/256 for digits).
 class BytePool {
  public:
   BytePool() { refill(); }
@@ -77,7 +77,9 @@ Tokens draw_tokens(std::size_t code_length) {
   pool.fill(id.data(), id.size(), id_chars);
   // The code goes straight into its SecretString; only this stack buffer held it besides.
   std::array<char, max_code_length> code{};
-  code_length = std::min(code_length, code.size());
+  // Never a shorter code than asked for: Policy::validate keeps code_length in range, so this is a
+  // caller's bug, and it fails loudly rather than weakening codes.
+  if (code_length > code.size()) throw std::length_error("draw_tokens: code_length is above max_code_length");
   pool.fill(code.data(), code_length, code_chars);
   Tokens tokens{std::move(id), SecretString(std::string_view(code.data(), code_length))};
   sodium_memzero(code.data(), code.size());

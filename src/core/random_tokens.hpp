@@ -11,8 +11,8 @@ namespace reverify::detail {
 /// The longest code `draw_tokens` makes; `Policy::validate` holds code_length to it.
 inline constexpr std::size_t max_code_length = 12;
 
-/// A fresh record id and, when code_length > 0, a code of that many digits (at most
-/// max_code_length).
+/// A fresh record id and, when code_length > 0, a code of that many digits. Throws
+/// std::length_error above max_code_length (Policy::validate keeps code_length at or below it).
 struct Tokens {
   std::string record_id;
   SecretString code;

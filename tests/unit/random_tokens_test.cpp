@@ -2,6 +2,7 @@
 
 #include <array>
 #include <set>
+#include <stdexcept>
 
 #include "random_tokens.hpp"
 
@@ -23,6 +24,10 @@ TEST_CASE("codes have the requested number of digits") {
     for (const char c : tokens.code.reveal()) REQUIRE((c >= '0' && c <= '9'));
   }
   CHECK(reverify::detail::draw_tokens(0).code.empty());
+  CHECK(reverify::detail::draw_tokens(reverify::detail::max_code_length).code.size() ==
+        reverify::detail::max_code_length);
+  // Never a silently shorter code.
+  CHECK_THROWS_AS(reverify::detail::draw_tokens(reverify::detail::max_code_length + 1), std::length_error);
 }
 
 TEST_CASE("code digits are uniform (chi-square, 9 degrees of freedom)") {
