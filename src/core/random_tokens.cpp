@@ -72,14 +72,14 @@ class BytePool {
 }  // namespace
 
 Tokens draw_tokens(std::size_t code_length) {
+  // Never a shorter code than asked for: Policy::validate keeps code_length in range, so this is a
+  // caller's bug, and it fails loudly (before drawing anything) rather than weakening codes.
+  if (code_length > max_code_length) throw std::length_error("draw_tokens: code_length is above max_code_length");
   BytePool pool;
   std::string id(record_id_length, '0');
   pool.fill(id.data(), id.size(), id_chars);
   // The code goes straight into its SecretString; only this stack buffer held it besides.
   std::array<char, max_code_length> code{};
-  // Never a shorter code than asked for: Policy::validate keeps code_length in range, so this is a
-  // caller's bug, and it fails loudly rather than weakening codes.
-  if (code_length > code.size()) throw std::length_error("draw_tokens: code_length is above max_code_length");
   pool.fill(code.data(), code_length, code_chars);
   Tokens tokens{std::move(id), SecretString(std::string_view(code.data(), code_length))};
   sodium_memzero(code.data(), code.size());
