@@ -68,8 +68,10 @@ class RandomBuffer {
   /// Whether the kernel zeroes this thread's buffer in a child process (Linux 4.14 and later).
   [[nodiscard]] bool wipes_on_fork() const noexcept { return wipes_on_fork_; }
 
+  /// Fills `out` with `size` fresh bytes; a request larger than the buffer (or a buffer that could
+  /// not be mapped) is drawn straight from the CSPRNG.
   void take(unsigned char* out, std::size_t size) noexcept {
-    if (state_ == nullptr) {
+    if (state_ == nullptr || size > capacity) {
       randombytes_buf(out, size);
       return;
     }
@@ -106,7 +108,7 @@ inline RandomBuffer& thread_random_buffer() noexcept {
   return buffer;
 }
 
-/// Fills `out` with `size` (at most RandomBuffer::capacity) fresh random bytes.
+/// Fills `out` with `size` fresh random bytes.
 inline void random_bytes(unsigned char* out, std::size_t size) noexcept { thread_random_buffer().take(out, size); }
 
 }  // namespace reverify::redis::detail
