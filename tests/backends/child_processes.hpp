@@ -21,8 +21,13 @@ struct ChildResults {
   int failed_children = 0;
 };
 
+/// How a child is made: fork() by default; a test may pass another (e.g. a raw clone()) that, like
+/// fork(), returns 0 in the child and the child's pid in the parent.
+using Spawn = std::function<pid_t()>;
+
 template <class T>
-ChildResults<T> run_children(int count, const std::function<T(int)>& work) {
+ChildResults<T> run_children(
+    int count, const std::function<T(int)>& work, const Spawn& spawn = [] { return fork(); }) {
   static_assert(std::is_trivially_copyable_v<T>, "results cross a pipe");
   ChildResults<T> out;
   int go[2];
@@ -34,7 +39,7 @@ ChildResults<T> run_children(int count, const std::function<T(int)>& work) {
   for (int i = 0; i < count; ++i) {
     int result_pipe[2];
     if (pipe(result_pipe) != 0) break;
-    const pid_t pid = fork();
+    const pid_t pid = spawn();
     if (pid == 0) {
       close(go[1]);
       close(result_pipe[0]);

@@ -3,7 +3,6 @@
 // hand out next, whether it was made by fork() or by a raw clone() that runs no atfork handler.
 
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -11,9 +10,11 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <functional>
 #include <set>
 #include <string>
 
+#include "child_processes.hpp"
 #include "redis/redis_random.hpp"
 
 using reverify::redis::detail::random_bytes;
@@ -31,28 +32,14 @@ Chunk take() {
   return out;
 }
 
-/// Runs `spawn` (fork or a raw clone), has the child take one chunk with `take_chunk` and send it
-/// back, and returns it.
-template <class Spawn, class Take = Chunk (*)()>
-Chunk chunk_from_child(Spawn&& spawn, Take&& take_chunk = take) {
-  int pipe_fds[2];
-  REQUIRE(pipe(pipe_fds) == 0);
-  const long child = spawn();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    const Chunk c = take_chunk();
-    const bool written = write(pipe_fds[1], c.data(), c.size()) == static_cast<ssize_t>(c.size());
-    _exit(written ? 0 : 1);
-  }
-  close(pipe_fds[1]);
-  Chunk from_child{};
-  REQUIRE(read(pipe_fds[0], from_child.data(), from_child.size()) == static_cast<ssize_t>(from_child.size()));
-  close(pipe_fds[0]);
-  int status = 0;
-  REQUIRE(waitpid(static_cast<pid_t>(child), &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
-  return from_child;
+/// One chunk taken by `take_chunk` in a child made by `spawn` (fork by default).
+Chunk chunk_from_child(
+    const std::function<Chunk()>& take_chunk = take, const reverify::test::Spawn& spawn = [] { return fork(); }) {
+  const auto children = reverify::test::run_children<Chunk>(
+      1, [&](int) { return take_chunk(); }, spawn);
+  REQUIRE(children.failed_children == 0);
+  REQUIRE(children.results.size() == 1);
+  return children.results.front();
 }
 
 }  // namespace
@@ -72,7 +59,7 @@ TEST_CASE("redis random buffer: a forked child draws fresh bytes, not its parent
   REQUIRE(register_fork_handler());
   (void)take();  // the buffer is full and partly used: its next bytes are known to both sides of a fork
 
-  const Chunk from_child = chunk_from_child([] { return static_cast<long>(fork()); });
+  const Chunk from_child = chunk_from_child();
   // Without the wipe and the fork hook the child would have handed out exactly these bytes.
   const Chunk parents_next = take();
   CHECK(from_child != parents_next);
@@ -87,8 +74,8 @@ TEST_CASE("redis random buffer: a child of a raw clone() draws fresh bytes too",
     WARN("this kernel refuses MADV_WIPEONFORK (Linux < 4.14): a raw clone() child is not covered here");
     return;
   }
-  const Chunk from_child =
-      chunk_from_child([] { return syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr); });
+  const Chunk from_child = chunk_from_child(
+      take, [] { return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr)); });
   const Chunk parents_next = take();
   CHECK(from_child != parents_next);
 }
@@ -108,7 +95,7 @@ TEST_CASE("redis random buffer: without the kernel's wipe, the fork generation s
   };
   (void)take_kept();
 
-  const Chunk from_child = chunk_from_child([] { return static_cast<long>(fork()); }, take_kept);
+  const Chunk from_child = chunk_from_child(take_kept);
   const Chunk parents_next = take_kept();
   CHECK(from_child != parents_next);
 }
