@@ -510,17 +510,12 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     // started as soon as its address is known, so the chains overlap instead of queueing.
     Shard& home = impl.shard(id_hash);
     Shard& key_shard = impl.shard(key_hash);
+    if (retires) impl.shard(slot_hash).slots.prefetch(slot_hash);
     home.records.prefetch(id_hash);
     home.records.prefetch_sweep();
     key_shard.keys.prefetch(key_hash);
-    if (retires) impl.shard(slot_hash).slots.prefetch(slot_hash);
-    if (!packed) {
-      auto fresh = PackedRecord::pack(record);
-      if (!fresh) return fail(fresh.error());
-      packed = std::move(*fresh);
-    }
-    key_shard.keys.prefetch_node(key_hash);
-
+    // The previous holder is two dependent loads (its table slot, then its record); the first is
+    // started before packing the new record, so that packing covers it.
     SlotEntry* entry = nullptr;
     std::uint64_t holder = 0;
     if (retires) {
@@ -530,8 +525,15 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
         expected_holder = holder;
         continue;
       }
-      if (holder != 0) impl.shard(holder).records.prefetch_record(holder);
+      if (holder != 0) impl.shard(holder).records.prefetch(holder);
     }
+    if (!packed) {
+      auto fresh = PackedRecord::pack(record);
+      if (!fresh) return fail(fresh.error());
+      packed = std::move(*fresh);
+    }
+    key_shard.keys.prefetch_node(key_hash);
+    if (holder != 0) impl.shard(holder).records.prefetch_record(holder);
 
     if (home.records.find(id_hash, record.id) != nullptr) return result;  // id_taken
 
