@@ -1,6 +1,7 @@
 #include "reverify/identifier.hpp"
 
 #include <array>
+#include <cstring>
 
 #include "identifier_match.hpp"
 
@@ -9,6 +10,8 @@ namespace {
 
 constexpr std::size_t max_email_length = 256;
 constexpr std::size_t max_phone_digits = 20;
+constexpr std::string_view email_name = "email";
+constexpr std::string_view phone_name = "phone";
 
 constexpr bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -43,44 +46,36 @@ char lower(char c) noexcept { return fold.lower[static_cast<unsigned char>(c)]; 
 // Logto's rule is /^\S+@\S+\.\S+$/; we also demand exactly one '@' so that two spellings of one
 // mailbox cannot normalise differently. One table-driven pass checks and folds (this runs on
 // every send and verify).
-Result<void> append_email(std::string_view raw, std::string& out) {
+Result<std::size_t> normalize_email(std::string_view raw, char* out) {
   const std::string_view value = trim(raw);
   if (value.empty()) return fail(Errc::invalid_input, "email is empty");
   if (value.size() > max_email_length) return fail(Errc::invalid_input, "email is longer than 256 bytes");
-  const std::size_t start = out.size();
-  out.append(value);
-  char* folded = out.data() + start;
   bool bad_char = false;
   for (std::size_t i = 0; i < value.size(); ++i) {
-    const auto b = static_cast<unsigned char>(folded[i]);
+    const auto b = static_cast<unsigned char>(value[i]);
     bad_char |= fold.forbidden[b];
-    folded[i] = fold.lower[b];
+    out[i] = fold.lower[b];
   }
   const std::size_t at = value.find('@');
   const bool one_at = at != std::string_view::npos && value.find('@', at + 1) == std::string_view::npos;
   const std::string_view domain = one_at ? value.substr(at + 1) : std::string_view();
   const auto dot = domain.rfind('.');
-  const char* problem = nullptr;
-  if (bad_char) {
-    problem = "email contains white space";
-  } else if (!one_at || at == 0) {
-    problem = "email must have one '@' after a local part";
-  } else if (dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size()) {
-    problem = "email domain must contain a dot";
+  if (bad_char) return fail(Errc::invalid_input, "email contains white space");
+  if (!one_at || at == 0) return fail(Errc::invalid_input, "email must have one '@' after a local part");
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size()) {
+    return fail(Errc::invalid_input, "email domain must contain a dot");
   }
-  if (problem != nullptr) {
-    out.resize(start);
-    return fail(Errc::invalid_input, problem);
-  }
-  return {};
+  return value.size();
 }
 
-Result<void> append_phone(std::string_view raw, std::string& out) {
+Result<std::size_t> normalize_phone(std::string_view raw, char* out) {
   std::string_view value = trim(raw);
   if (!value.empty() && value.front() == '+') value.remove_prefix(1);
   std::size_t digits = 0;
   for (const char c : value) {
     if (c >= '0' && c <= '9') {
+      // Counted first, written only while in bounds: a long input is refused below, not truncated.
+      if (digits < max_phone_digits) out[digits] = c;
       ++digits;
     } else if (c != ' ' && c != '-') {
       return fail(Errc::invalid_input, "phone may contain only digits, a leading '+', spaces and dashes");
@@ -88,31 +83,60 @@ Result<void> append_phone(std::string_view raw, std::string& out) {
   }
   if (digits == 0) return fail(Errc::invalid_input, "phone has no digits");
   if (digits > max_phone_digits) return fail(Errc::invalid_input, "phone has more than 20 digits");
-  out.reserve(out.size() + digits);
-  for (const char c : value) {
-    if (c >= '0' && c <= '9') out.push_back(c);
-  }
-  return {};
+  return digits;
 }
 
 }  // namespace
 
 Result<std::string> normalize_identifier(const Identifier& identifier) {
-  std::string out;
-  if (auto appended = detail::append_normalized(identifier, out); !appended) return tl::unexpected(appended.error());
-  return out;
+  // Only the bytes normalize_into writes are read.
+  std::array<char, detail::max_normalized_length> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  auto size = detail::normalize_into(identifier, buffer.data());
+  if (!size) return tl::unexpected(size.error());
+  return std::string(buffer.data(), *size);
 }
 
 namespace detail {
 
-Result<void> append_normalized(const Identifier& identifier, std::string& out) {
+static_assert(max_normalized_length == max_email_length && max_phone_digits <= max_normalized_length,
+              "normalize_into's buffer holds the longest normalised identifier");
+
+Result<std::size_t> normalize_into(const Identifier& identifier, char* out) {
   switch (identifier.type) {
     case IdentifierType::email:
-      return append_email(identifier.value, out);
+      return normalize_email(identifier.value, out);
     case IdentifierType::phone:
-      return append_phone(identifier.value, out);
+      return normalize_phone(identifier.value, out);
   }
   return fail(Errc::invalid_input, "unknown identifier type");
+}
+
+namespace {
+constexpr std::string_view send_scope = "send:";
+constexpr std::string_view lock_scope = "lock:";
+static_assert(send_scope.size() == lock_scope.size() && email_name.size() == phone_name.size() &&
+                  send_scope.size() + email_name.size() + 1 == IdentifierKey::max_prefix_size,
+              "every key prefix fills max_prefix_size exactly");
+std::string_view scope_name(KeyScope scope) noexcept { return scope == KeyScope::send ? send_scope : lock_scope; }
+}  // namespace
+
+// Only the prefix and what append_normalized writes are ever read, so `bytes_` is not zeroed.
+// NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
+IdentifierKey::IdentifierKey(KeyScope scope, IdentifierType type) noexcept
+    : prefix_size_(scope_name(scope).size() + to_string(type).size() + 1), size_(prefix_size_) {
+  const std::string_view scope_part = scope_name(scope);
+  const std::string_view type_part = to_string(type);
+  std::memcpy(bytes_.data(), scope_part.data(), scope_part.size());
+  std::memcpy(bytes_.data() + scope_part.size(), type_part.data(), type_part.size());
+  bytes_[prefix_size_ - 1] = ':';
+}
+
+Result<void> IdentifierKey::append_normalized(const Identifier& identifier) {
+  size_ = prefix_size_;
+  auto size = normalize_into(identifier, bytes_.data() + prefix_size_);
+  if (!size) return tl::unexpected(size.error());
+  size_ = prefix_size_ + *size;
+  return {};
 }
 
 bool normalizes_to(const Identifier& raw, std::string_view key) noexcept {
@@ -139,6 +163,8 @@ bool normalizes_to(const Identifier& raw, std::string_view key) noexcept {
 
 }  // namespace detail
 
-std::string_view to_string(IdentifierType type) noexcept { return type == IdentifierType::phone ? "phone" : "email"; }
+std::string_view to_string(IdentifierType type) noexcept {
+  return type == IdentifierType::phone ? phone_name : email_name;
+}
 
 }  // namespace reverify

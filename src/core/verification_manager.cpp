@@ -40,28 +40,11 @@ RecordKind code_kind(IdentifierType type) noexcept {
   return type == IdentifierType::phone ? RecordKind::phone_verification_code : RecordKind::email_verification_code;
 }
 
-/// "<prefix><type>:<key>" in one allocation.
-std::string scoped_key(std::string_view prefix, std::string_view type, std::string_view key) {
-  std::string out;
-  out.reserve(prefix.size() + type.size() + 1 + key.size());
-  out.append(prefix).append(type).push_back(':');
-  out.append(key);
-  return out;
-}
-
 std::string lock_key_for_user(std::string_view user_id) {
   std::string out;
   out.reserve(8 + user_id.size());
   out.append("lock:pw:").append(user_id);
   return out;
-}
-
-std::string lock_key_for_identifier(IdentifierType type, std::string_view key) {
-  return scoped_key("lock:", to_string(type), key);
-}
-
-std::string send_key_for_identifier(IdentifierType type, std::string_view key) {
-  return scoped_key("send:", to_string(type), key);
 }
 
 std::chrono::seconds seconds_until(Timestamp until, Timestamp now) {
@@ -115,7 +98,7 @@ struct VerificationManager::Impl {
   // ---- lockouts ----------------------------------------------------------------------------
 
   /// The block on `key`, as an error to answer (reported as a failed `event`), or nothing.
-  Result<std::optional<Error>> block_error(const std::string& key, Timestamp now, Event event) const {
+  Result<std::optional<Error>> block_error(std::string_view key, Timestamp now, Event event) const {
     auto until = store("blocked_until", [&](Store& s) { return s.blocked_until(key, now); });
     if (!until) return tl::unexpected(until.error());
     if (!*until) return std::optional<Error>{};
@@ -123,23 +106,23 @@ struct VerificationManager::Impl {
   }
 
   /// Reports a request refused because `key` is blocked until `until`; returns the error to answer.
-  Error blocked_error(const std::string& key, Timestamp until, Timestamp now, Event event) const {
+  Error blocked_error(std::string_view key, Timestamp until, Timestamp now, Event event) const {
     event.type = EventType::failed;
     event.at = now;
     event.reason = Errc::verification_blocked;
-    event.target = key;
+    event.target = std::string(key);
     emit(event);
     return Error(Errc::verification_blocked).with_retry_after(seconds_until(until, now));
   }
 
   /// Lifts the block on `key` and reports it.
-  Result<void> unblock(const std::string& key, const std::string& user_id) const {
+  Result<void> unblock(std::string_view key, const std::string& user_id) const {
     auto done = store("unblock", [&](Store& s) { return s.unblock(key); });
     if (!done) return done;
     Event event;
     event.type = EventType::unblocked;
     event.user_id = user_id;
-    event.target = key;
+    event.target = std::string(key);
     if (auto at = now()) event.at = *at;
     emit(event);
     return {};
@@ -151,11 +134,11 @@ struct VerificationManager::Impl {
 
   /// Reports a counted failure and returns the error to answer: `fallback`, or the lockout error
   /// when this failure reached the limit (Logto answers that failure blocked).
-  Error failure_error(const FailureResult& failure, const std::string& key, Timestamp now, Errc fallback,
+  Error failure_error(const FailureResult& failure, std::string_view key, Timestamp now, Errc fallback,
                       Event event) const {
     event.type = EventType::failed;
     event.at = now;
-    event.target = key;
+    event.target = std::string(key);
     if (!failure.blocked_until) {
       event.reason = fallback;
       emit(event);
@@ -169,12 +152,12 @@ struct VerificationManager::Impl {
   }
 
   /// Counts one failure against `key`; returns the error to answer (see failure_error).
-  Error record_failure(const std::string& key, Timestamp now, Errc fallback, Event event) const {
+  Error record_failure(std::string_view key, Timestamp now, Errc fallback, Event event) const {
     auto counted = store("count_failure", [&](Store& s) { return s.count_failure(lockout_rule(key), now); });
     if (!counted) {
       event.type = EventType::failed;
       event.at = now;
-      event.target = key;
+      event.target = std::string(key);
       event.reason = counted.error().code();
       emit(event);
       return counted.error();
@@ -313,21 +296,24 @@ Result<PasswordVerification> VerificationManager::verify_password(const Password
 Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) const {
   const Impl& m = *impl_;
   if (request.user_id.empty()) return fail(Errc::invalid_input, "user id is empty");
-  auto key = normalize_identifier(request.identifier);
-  if (!key) return tl::unexpected(key.error());
+  // The send key embeds the normalised identifier; `key` views it.
+  detail::IdentifierKey send_key(detail::KeyScope::send, request.identifier.type);
+  if (auto normalized = send_key.append_normalized(request.identifier); !normalized) {
+    return tl::unexpected(normalized.error());
+  }
+  const std::string_view key = send_key.normalized();
   if (request.template_type && *request.template_type == TemplateType::bind_new_identifier) {
     return fail(Errc::invalid_input, "templateType may be UserPermissionValidation or BindMfa");
   }
   const bool owned = std::any_of(
       request.owned_identifiers.begin(), request.owned_identifiers.end(),
-      [&](const Identifier& own) { return own.type == request.identifier.type && detail::normalizes_to(own, *key); });
+      [&](const Identifier& own) { return own.type == request.identifier.type && detail::normalizes_to(own, key); });
   const TemplateType template_type = owned ? request.template_type.value_or(TemplateType::user_permission_validation)
                                            : TemplateType::bind_new_identifier;
 
   auto now = m.now();
   if (!now) return tl::unexpected(now.error());
   const RecordKind kind = code_kind(request.identifier.type);
-  const std::string send_key = send_key_for_identifier(request.identifier.type, *key);
   Event event;
   if (m.auditing()) event.user_id = request.user_id;
   event.kind = kind;
@@ -340,7 +326,7 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   record.kind = kind;
   record.template_type = template_type;
   record.identifier = request.identifier.value;
-  record.identifier_key = std::move(*key);
+  record.identifier_key = std::string(key);
   record.pepper_id = m.current_pepper().id();
   record.created_at = *now;
   record.expires_at = *now + m.policy.record_ttl;
@@ -349,13 +335,13 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
 
   // Count, retire and insert before delivery (as Logto creates its passcode before sending): the
   // rate limit must gate delivery, and a delivered code must have its record.
-  const SendLimit limit{send_key, m.policy.send_window, m.policy.send_limit};
+  const SendLimit limit{send_key.view(), m.policy.send_window, m.policy.send_limit};
   auto opened = m.open_code(record, limit, tokens.code.reveal(), *now);
   if (!opened) return tl::unexpected(opened.error());
   if (opened->status == OpenStatus::rate_limited) {
     event.type = EventType::rate_limited;
     event.reason = Errc::message_rate_limited;
-    event.target = send_key;
+    event.target = std::string(send_key.view());
     m.emit(event);
     const Timestamp retry_at = opened->oldest + m.policy.send_window;
     return tl::unexpected(Error(Errc::message_rate_limited).with_retry_after(seconds_until(retry_at, *now)));
@@ -375,7 +361,7 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   // A send that did not happen leaves no record and does not count against the recipient. Should
   // the cancel itself fail, the record holds a code nobody received.
   auto cancel = [&] {
-    (void)m.store("cancel_code", [&](Store& s) { return s.cancel_code(message.record_id, send_key, *now); });
+    (void)m.store("cancel_code", [&](Store& s) { return s.cancel_code(message.record_id, send_key.view(), *now); });
   };
   try {
     auto sent = m.deps.sender->send(message);
@@ -403,13 +389,13 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
 
 Result<std::string> VerificationManager::verify_code(const VerifyCodeRequest& request) const {
   const Impl& m = *impl_;
-  // The lock key embeds the normalised identifier; `key` views it (one allocation for both).
-  std::string lock_key = scoped_key("lock:", to_string(request.identifier.type), {});
-  const std::size_t key_offset = lock_key.size();
-  if (auto normalized = detail::append_normalized(request.identifier, lock_key); !normalized) {
+  // The lock key embeds the normalised identifier; `key` views it.
+  detail::IdentifierKey lock(detail::KeyScope::lock, request.identifier.type);
+  if (auto normalized = lock.append_normalized(request.identifier); !normalized) {
     return tl::unexpected(normalized.error());
   }
-  const std::string_view key = std::string_view(lock_key).substr(key_offset);
+  const std::string_view lock_key = lock.view();
+  const std::string_view key = lock.normalized();
   if (request.code.size() > max_code_bytes) return fail(Errc::invalid_input, "code is too long");
   if (request.record_id.empty() || request.user_id.empty()) return fail(Errc::record_not_found);
 
@@ -546,9 +532,9 @@ Result<void> VerificationManager::unblock_user(const std::string& user_id) const
 
 Result<void> VerificationManager::unblock_identifier(const Identifier& identifier) const {
   const Impl& m = *impl_;
-  auto normalized = normalize_identifier(identifier);
-  if (!normalized) return tl::unexpected(normalized.error());
-  return m.unblock(lock_key_for_identifier(identifier.type, *normalized), {});
+  detail::IdentifierKey lock(detail::KeyScope::lock, identifier.type);
+  if (auto normalized = lock.append_normalized(identifier); !normalized) return tl::unexpected(normalized.error());
+  return m.unblock(lock.view(), {});
 }
 
 Result<std::size_t> VerificationManager::purge_expired(std::size_t limit) const {

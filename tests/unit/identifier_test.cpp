@@ -75,3 +75,50 @@ TEST_CASE("normalizes_to agrees with normalize_identifier") {
   }
   CHECK(compared > 50);
 }
+
+// The manager builds its send and lock keys in place (detail::IdentifierKey); the keys must be
+// the scope, the type and exactly normalize_identifier's result, at every length the rules allow.
+TEST_CASE("identifier keys hold the scope, the type and the normalised identifier") {
+  using reverify::IdentifierType;
+  using reverify::detail::IdentifierKey;
+  using reverify::detail::KeyScope;
+
+  IdentifierKey send(KeyScope::send, IdentifierType::email);
+  REQUIRE(send.append_normalized(Identifier::email("  Alice@Example.COM ")).has_value());
+  CHECK(send.view() == "send:email:alice@example.com");
+  CHECK(send.normalized() == "alice@example.com");
+
+  IdentifierKey lock(KeyScope::lock, IdentifierType::phone);
+  REQUIRE(lock.append_normalized(Identifier::phone("+1 555-000-1111")).has_value());
+  CHECK(lock.view() == "lock:phone:15550001111");
+
+  SECTION("the longest identifiers fit") {
+    const std::string longest_email = std::string(256 - 12, 'A') + "@example.com";
+    IdentifierKey key(KeyScope::lock, IdentifierType::email);
+    REQUIRE(key.append_normalized(Identifier::email(longest_email)).has_value());
+    CHECK(key.normalized() == normalize_identifier(Identifier::email(longest_email)).value());
+    CHECK(key.view().size() == 11 + 256);
+
+    const std::string longest_phone = "+" + std::string(20, '7');
+    IdentifierKey phone(KeyScope::send, IdentifierType::phone);
+    REQUIRE(phone.append_normalized(Identifier::phone(longest_phone)).has_value());
+    CHECK(phone.normalized() == std::string(20, '7'));
+  }
+
+  SECTION("a refused identifier leaves the prefix alone, never a part of it") {
+    IdentifierKey key(KeyScope::send, IdentifierType::email);
+    REQUIRE(key.append_normalized(Identifier::email("bob@example.org")).has_value());
+    for (const Identifier& bad : {Identifier::email(std::string(257 - 12, 'a') + "@example.com"),
+                                  Identifier::email("not an address"), Identifier::email("")}) {
+      const auto result = key.append_normalized(bad);
+      REQUIRE_FALSE(result.has_value());
+      CHECK(result.error() == reverify::Errc::invalid_input);
+      CHECK(key.view() == "send:email:");
+    }
+    IdentifierKey phone(KeyScope::lock, IdentifierType::phone);
+    // Far more digits than fit: refused, and (under ASan) nothing written past the key.
+    const auto result = phone.append_normalized(Identifier::phone(std::string(4000, '9')));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(phone.view() == "lock:phone:");
+  }
+}
