@@ -1,7 +1,6 @@
 #include "reverify/identifier.hpp"
 
 #include <array>
-#include <cstring>
 
 #include "identifier_match.hpp"
 
@@ -10,8 +9,6 @@ namespace {
 
 constexpr std::size_t max_email_length = 256;
 constexpr std::size_t max_phone_digits = 20;
-constexpr std::string_view email_name = "email";
-constexpr std::string_view phone_name = "phone";
 
 constexpr bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -111,31 +108,11 @@ Result<std::size_t> normalize_into(const Identifier& identifier, char* out) {
   return fail(Errc::invalid_input, "unknown identifier type");
 }
 
-namespace {
-constexpr std::string_view send_scope = "send:";
-constexpr std::string_view lock_scope = "lock:";
-static_assert(send_scope.size() == lock_scope.size() && email_name.size() == phone_name.size() &&
-                  send_scope.size() + email_name.size() + 1 == IdentifierKey::max_prefix_size,
-              "every key prefix fills max_prefix_size exactly");
-std::string_view scope_name(KeyScope scope) noexcept { return scope == KeyScope::send ? send_scope : lock_scope; }
-}  // namespace
-
-// Only the prefix and what append_normalized writes are ever read, so `bytes_` is not zeroed.
-// NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
-IdentifierKey::IdentifierKey(KeyScope scope, IdentifierType type) noexcept
-    : prefix_size_(scope_name(scope).size() + to_string(type).size() + 1), size_(prefix_size_) {
-  const std::string_view scope_part = scope_name(scope);
-  const std::string_view type_part = to_string(type);
-  std::memcpy(bytes_.data(), scope_part.data(), scope_part.size());
-  std::memcpy(bytes_.data() + scope_part.size(), type_part.data(), type_part.size());
-  bytes_[prefix_size_ - 1] = ':';
-}
-
 Result<void> IdentifierKey::append_normalized(const Identifier& identifier) {
-  size_ = prefix_size_;
-  auto size = normalize_into(identifier, bytes_.data() + prefix_size_);
+  size_ = prefix_size;
+  auto size = normalize_into(identifier, bytes_.data() + prefix_size);
   if (!size) return tl::unexpected(size.error());
-  size_ = prefix_size_ + *size;
+  size_ = prefix_size + *size;
   return {};
 }
 
@@ -163,8 +140,6 @@ bool normalizes_to(const Identifier& raw, std::string_view key) noexcept {
 
 }  // namespace detail
 
-std::string_view to_string(IdentifierType type) noexcept {
-  return type == IdentifierType::phone ? phone_name : email_name;
-}
+std::string_view to_string(IdentifierType type) noexcept { return type == IdentifierType::phone ? "phone" : "email"; }
 
 }  // namespace reverify

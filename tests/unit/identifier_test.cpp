@@ -92,6 +92,14 @@ TEST_CASE("identifier keys hold the scope, the type and the normalised identifie
   REQUIRE(lock.append_normalized(Identifier::phone("+1 555-000-1111")).has_value());
   CHECK(lock.view() == "lock:phone:15550001111");
 
+  SECTION("every prefix is the scope, to_string(type) and a colon") {
+    for (const auto type : {IdentifierType::email, IdentifierType::phone}) {
+      const std::string name(reverify::to_string(type));
+      CHECK(IdentifierKey(KeyScope::send, type).view() == "send:" + name + ":");
+      CHECK(IdentifierKey(KeyScope::lock, type).view() == "lock:" + name + ":");
+    }
+  }
+
   SECTION("the longest identifiers fit") {
     const std::string longest_email = std::string(256 - 12, 'A') + "@example.com";
     IdentifierKey key(KeyScope::lock, IdentifierType::email);
