@@ -305,9 +305,13 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   if (request.template_type && *request.template_type == TemplateType::bind_new_identifier) {
     return fail(Errc::invalid_input, "templateType may be UserPermissionValidation or BindMfa");
   }
-  const bool owned = std::any_of(
-      request.owned_identifiers.begin(), request.owned_identifiers.end(),
-      [&](const Identifier& own) { return own.type == request.identifier.type && detail::normalizes_to(own, key); });
+  // The same raw value normalises to the same key, so the common case (the host passes the
+  // address it has on file) needs no second normalisation.
+  const bool owned =
+      std::any_of(request.owned_identifiers.begin(), request.owned_identifiers.end(), [&](const Identifier& own) {
+        return own.type == request.identifier.type &&
+               (own.value == request.identifier.value || detail::normalizes_to(own, key));
+      });
   const TemplateType template_type = owned ? request.template_type.value_or(TemplateType::user_permission_validation)
                                            : TemplateType::bind_new_identifier;
 

@@ -45,6 +45,13 @@ TEST_CASE("template: UserPermissionValidation by default, BindMfa on request, Bi
         TemplateType::bind_mfa);
   CHECK(f.manager.send_code(email_request("new@example.com", owned, TemplateType::bind_mfa)).value().template_type ==
         TemplateType::bind_new_identifier);
+  // Owned is decided on normalised forms: another spelling of an owned address is owned, and the
+  // same raw text of another type is not.
+  CHECK(f.manager.send_code(email_request(" ALICE@Example.com", owned)).value().template_type ==
+        TemplateType::user_permission_validation);
+  CHECK(f.manager.send_code(email_request("alice@example.com", {Identifier::phone("alice@example.com")}))
+            .value()
+            .template_type == TemplateType::bind_new_identifier);
   SendCodeRequest phone;
   phone.user_id = "u1";
   phone.identifier = Identifier::phone("+1 555-000-1111");
