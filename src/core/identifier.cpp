@@ -1,6 +1,7 @@
 #include "reverify/identifier.hpp"
 
 #include <array>
+#include <cstring>
 
 #include "identifier_match.hpp"
 
@@ -108,10 +109,11 @@ Result<std::size_t> normalize_into(const Identifier& identifier, char* out) {
   return fail(Errc::invalid_input, "unknown identifier type");
 }
 
-Result<void> IdentifierKey::append_normalized(const Identifier& identifier) {
-  size_ = prefix_size;
+Result<void> IdentifierKey::assign(const Identifier& identifier) {
+  size_ = 0;
   auto size = normalize_into(identifier, bytes_.data() + prefix_size);
   if (!size) return tl::unexpected(size.error());
+  std::memcpy(bytes_.data(), key_prefix(scope_, identifier.type).data(), prefix_size);
   size_ = prefix_size + *size;
   return {};
 }

@@ -4,7 +4,6 @@
 
 #include <array>
 #include <cstddef>
-#include <cstring>
 #include <string_view>
 
 #include "reverify/identifier.hpp"
@@ -35,36 +34,39 @@ constexpr std::string_view key_prefix(KeyScope scope, IdentifierType type) noexc
 
 /// A store key of an identifier, "send:email:<normalised address>" or "lock:phone:<digits>",
 /// built in place: its length is bounded, so the manager's per-request keys cost no allocation.
+/// The type in the key is always the identifier's own.
 class IdentifierKey {
  public:
-  // Only the prefix and what append_normalized writes are ever read, so `bytes_` is not zeroed.
+  // Only the bytes `assign` wrote are ever read, so the buffer is not zeroed first.
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init)
-  IdentifierKey(KeyScope scope, IdentifierType type) noexcept {
-    const std::string_view prefix = key_prefix(scope, type);
-    std::memcpy(bytes_.data(), prefix.data(), prefix_size);
-  }
+  explicit IdentifierKey(KeyScope scope) noexcept : scope_(scope) {}
 
-  /// Appends `normalize_identifier(identifier)` (of the constructor's type) after the prefix,
-  /// replacing whatever was appended before; on error the key is its prefix alone.
-  [[nodiscard]] Result<void> append_normalized(const Identifier& identifier);
+  /// Makes the key of `identifier`: this scope, `to_string(identifier.type)`, ':' and
+  /// `normalize_identifier(identifier)`. On error the key is empty.
+  [[nodiscard]] Result<void> assign(const Identifier& identifier);
 
-  /// The whole key.
-  [[nodiscard]] std::string_view view() const noexcept { return {bytes_.data(), size_}; }
+  /// The whole key. Views into the key: never taken from a temporary.
+  [[nodiscard]] std::string_view view() const& noexcept { return {bytes_.data(), size_}; }
+  std::string_view view() const&& = delete;
   /// The normalised identifier inside it.
-  [[nodiscard]] std::string_view normalized() const noexcept { return view().substr(prefix_size); }
+  [[nodiscard]] std::string_view normalized() const& noexcept {
+    return size_ == 0 ? std::string_view() : view().substr(prefix_size);
+  }
+  std::string_view normalized() const&& = delete;
 
   /// The length of every `key_prefix`.
   static constexpr std::size_t prefix_size = 11;
 
  private:
-  std::array<char, prefix_size + max_normalized_length> bytes_;  // NOLINT(cppcoreguidelines-pro-type-member-init)
-  std::size_t size_ = prefix_size;
+  std::array<char, prefix_size + max_normalized_length> bytes_;
+  std::size_t size_ = 0;
+  KeyScope scope_;
 };
 
 static_assert(key_prefix(KeyScope::send, IdentifierType::email).size() == IdentifierKey::prefix_size &&
                   key_prefix(KeyScope::send, IdentifierType::phone).size() == IdentifierKey::prefix_size &&
                   key_prefix(KeyScope::lock, IdentifierType::email).size() == IdentifierKey::prefix_size &&
                   key_prefix(KeyScope::lock, IdentifierType::phone).size() == IdentifierKey::prefix_size,
-              "the constructor copies prefix_size bytes of every prefix");
+              "assign copies prefix_size bytes of every prefix");
 
 }  // namespace reverify::detail

@@ -297,8 +297,8 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
   const Impl& m = *impl_;
   if (request.user_id.empty()) return fail(Errc::invalid_input, "user id is empty");
   // The send key embeds the normalised identifier; `key` views it.
-  detail::IdentifierKey send_key(detail::KeyScope::send, request.identifier.type);
-  if (auto normalized = send_key.append_normalized(request.identifier); !normalized) {
+  detail::IdentifierKey send_key(detail::KeyScope::send);
+  if (auto normalized = send_key.assign(request.identifier); !normalized) {
     return tl::unexpected(normalized.error());
   }
   const std::string_view key = send_key.normalized();
@@ -394,8 +394,8 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
 Result<std::string> VerificationManager::verify_code(const VerifyCodeRequest& request) const {
   const Impl& m = *impl_;
   // The lock key embeds the normalised identifier; `key` views it.
-  detail::IdentifierKey lock(detail::KeyScope::lock, request.identifier.type);
-  if (auto normalized = lock.append_normalized(request.identifier); !normalized) {
+  detail::IdentifierKey lock(detail::KeyScope::lock);
+  if (auto normalized = lock.assign(request.identifier); !normalized) {
     return tl::unexpected(normalized.error());
   }
   const std::string_view lock_key = lock.view();
@@ -536,8 +536,8 @@ Result<void> VerificationManager::unblock_user(const std::string& user_id) const
 
 Result<void> VerificationManager::unblock_identifier(const Identifier& identifier) const {
   const Impl& m = *impl_;
-  detail::IdentifierKey lock(detail::KeyScope::lock, identifier.type);
-  if (auto normalized = lock.append_normalized(identifier); !normalized) return tl::unexpected(normalized.error());
+  detail::IdentifierKey lock(detail::KeyScope::lock);
+  if (auto normalized = lock.assign(identifier); !normalized) return tl::unexpected(normalized.error());
   return m.unblock(lock.view(), {});
 }
 

@@ -77,56 +77,93 @@ TEST_CASE("normalizes_to agrees with normalize_identifier") {
 }
 
 // The manager builds its send and lock keys in place (detail::IdentifierKey); the keys must be
-// the scope, the type and exactly normalize_identifier's result, at every length the rules allow.
+// the scope, the identifier's own type and exactly normalize_identifier's result, at every length
+// the rules allow.
 TEST_CASE("identifier keys hold the scope, the type and the normalised identifier") {
   using reverify::IdentifierType;
   using reverify::detail::IdentifierKey;
   using reverify::detail::KeyScope;
 
-  IdentifierKey send(KeyScope::send, IdentifierType::email);
-  REQUIRE(send.append_normalized(Identifier::email("  Alice@Example.COM ")).has_value());
+  IdentifierKey send(KeyScope::send);
+  REQUIRE(send.assign(Identifier::email("  Alice@Example.COM ")).has_value());
   CHECK(send.view() == "send:email:alice@example.com");
   CHECK(send.normalized() == "alice@example.com");
 
-  IdentifierKey lock(KeyScope::lock, IdentifierType::phone);
-  REQUIRE(lock.append_normalized(Identifier::phone("+1 555-000-1111")).has_value());
+  IdentifierKey lock(KeyScope::lock);
+  REQUIRE(lock.assign(Identifier::phone("+1 555-000-1111")).has_value());
   CHECK(lock.view() == "lock:phone:15550001111");
 
-  SECTION("every prefix is the scope, to_string(type) and a colon") {
-    for (const auto type : {IdentifierType::email, IdentifierType::phone}) {
-      const std::string name(reverify::to_string(type));
-      CHECK(IdentifierKey(KeyScope::send, type).view() == "send:" + name + ":");
-      CHECK(IdentifierKey(KeyScope::lock, type).view() == "lock:" + name + ":");
+  SECTION("the type in the key is the identifier's, named as to_string names it") {
+    for (const auto& identifier : {Identifier::email("a@example.com"), Identifier::phone("123")}) {
+      std::string type_and_key(reverify::to_string(identifier.type));
+      type_and_key.append(":").append(normalize_identifier(identifier).value());
+      IdentifierKey key(KeyScope::send);
+      REQUIRE(key.assign(identifier).has_value());
+      CHECK(key.view() == std::string("send:").append(type_and_key));
+      IdentifierKey other(KeyScope::lock);
+      REQUIRE(other.assign(identifier).has_value());
+      CHECK(other.view() == std::string("lock:").append(type_and_key));
+      // The same key object takes the other type's prefix when reassigned.
+      REQUIRE(
+          key.assign(identifier.type == IdentifierType::email ? Identifier::phone("9") : Identifier::email("b@c.de"))
+              .has_value());
+      CHECK(key.view().substr(0, 11) != std::string("send:").append(type_and_key.substr(0, 6)));
     }
   }
 
-  SECTION("the longest identifiers fit") {
+  SECTION("the longest identifiers fit, with white space around them") {
     const std::string longest_email = std::string(256 - 12, 'A') + "@example.com";
-    IdentifierKey key(KeyScope::lock, IdentifierType::email);
-    REQUIRE(key.append_normalized(Identifier::email(longest_email)).has_value());
+    IdentifierKey key(KeyScope::lock);
+    REQUIRE(key.assign(Identifier::email(" \t" + longest_email + "\n ")).has_value());
     CHECK(key.normalized() == normalize_identifier(Identifier::email(longest_email)).value());
     CHECK(key.view().size() == 11 + 256);
 
-    const std::string longest_phone = "+" + std::string(20, '7');
-    IdentifierKey phone(KeyScope::send, IdentifierType::phone);
-    REQUIRE(phone.append_normalized(Identifier::phone(longest_phone)).has_value());
+    IdentifierKey phone(KeyScope::send);
+    REQUIRE(
+        phone.assign(Identifier::phone(" +" + std::string(10, '7') + "-" + std::string(10, '7') + " ")).has_value());
     CHECK(phone.normalized() == std::string(20, '7'));
   }
 
-  SECTION("a refused identifier leaves the prefix alone, never a part of it") {
-    IdentifierKey key(KeyScope::send, IdentifierType::email);
-    REQUIRE(key.append_normalized(Identifier::email("bob@example.org")).has_value());
-    for (const Identifier& bad : {Identifier::email(std::string(257 - 12, 'a') + "@example.com"),
-                                  Identifier::email("not an address"), Identifier::email("")}) {
-      const auto result = key.append_normalized(bad);
+  SECTION("a refused identifier leaves the key empty, never a part of one") {
+    IdentifierKey key(KeyScope::send);
+    REQUIRE(key.assign(Identifier::email("bob@example.org")).has_value());
+    for (const Identifier& bad :
+         {Identifier::email(" " + std::string(257 - 12, 'a') + "@example.com "), Identifier::email("not an address"),
+          Identifier::email(""), Identifier::phone("+1 " + std::string(10, '5') + "-" + std::string(10, '5'))}) {
+      INFO(bad.value);
+      const auto result = key.assign(bad);
       REQUIRE_FALSE(result.has_value());
       CHECK(result.error() == reverify::Errc::invalid_input);
-      CHECK(key.view() == "send:email:");
+      CHECK(key.view().empty());
+      CHECK(key.normalized().empty());
     }
-    IdentifierKey phone(KeyScope::lock, IdentifierType::phone);
-    // Far more digits than fit: refused, and (under ASan) nothing written past the key.
-    const auto result = phone.append_normalized(Identifier::phone(std::string(4000, '9')));
-    REQUIRE_FALSE(result.has_value());
-    CHECK(phone.view() == "lock:phone:");
+    // Far more digits than fit: refused, and nothing written past the buffer (ASan) or into the
+    // key's length (the checks above).
+    IdentifierKey phone(KeyScope::lock);
+    REQUIRE_FALSE(phone.assign(Identifier::phone(std::string(4000, '9'))).has_value());
+    CHECK(phone.view().empty());
   }
+}
+
+// The buffer-based normalisation must keep every refusal's message, in the same order of checks.
+TEST_CASE("each normalisation rule has its own message") {
+  const auto message = [](const Identifier& identifier) {
+    const auto result = normalize_identifier(identifier);
+    REQUIRE_FALSE(result.has_value());
+    return result.error().message();
+  };
+  CHECK(message(Identifier::email(" \t ")) == "email is empty");
+  CHECK(message(Identifier::email(std::string(245, 'a') + "@example.com")) == "email is longer than 256 bytes");
+  CHECK(message(Identifier::email("al ice@example.com")) == "email contains white space");
+  CHECK(message(Identifier::email("a b@c")) == "email contains white space");  // checked before the '@'
+  CHECK(message(Identifier::email("a@b@example.com")) == "email must have one '@' after a local part");
+  CHECK(message(Identifier::email("@example.com")) == "email must have one '@' after a local part");
+  CHECK(message(Identifier::email("alice@example")) == "email domain must contain a dot");
+  CHECK(message(Identifier::email("alice@.com")) == "email domain must contain a dot");
+  CHECK(message(Identifier::email("alice@example.")) == "email domain must contain a dot");
+  CHECK(message(Identifier::phone("+")) == "phone has no digits");
+  CHECK(message(Identifier::phone("+1 " + std::string(20, '2'))) == "phone has more than 20 digits");
+  // A bad character is reported even after too many digits: the characters are checked first.
+  CHECK(message(Identifier::phone(std::string(25, '3') + "x")) ==
+        "phone may contain only digits, a leading '+', spaces and dashes");
 }
