@@ -21,9 +21,6 @@ bool starts_with(std::string_view text, std::string_view prefix) { return text.s
 
 bool is_sqlite(const std::string& uri) { return starts_with(uri, "sqlite:"); }
 bool is_redis(const std::string& uri) { return starts_with(uri, "redis://") || starts_with(uri, "rediss://"); }
-bool is_postgres(const std::string& uri) {
-  return starts_with(uri, "postgresql://") || starts_with(uri, "postgres://");
-}
 
 template <class T>
 tl::expected<OpenedStore, StoreError> runtime_result(const char* kind, reverify::Result<std::shared_ptr<T>> made,
@@ -41,9 +38,13 @@ tl::expected<OpenedStore, StoreError> runtime_result(const char* kind, reverify:
 
 }  // namespace
 
-bool is_durable_store_uri(const std::string& uri) { return is_sqlite(uri) || is_redis(uri) || is_postgres(uri); }
+bool is_postgres_store_uri(const std::string& uri) {
+  return starts_with(uri, "postgresql://") || starts_with(uri, "postgres://");
+}
 
-bool is_postgres_store_uri(const std::string& uri) { return is_postgres(uri); }
+bool is_durable_store_uri(const std::string& uri) {
+  return is_sqlite(uri) || is_redis(uri) || is_postgres_store_uri(uri);
+}
 
 tl::expected<OpenedStore, StoreError> store_from_uri(const std::string& uri,
                                                      [[maybe_unused]] const StoreSettings& settings) {
@@ -64,7 +65,7 @@ tl::expected<OpenedStore, StoreError> store_from_uri(const std::string& uri,
     return not_built("redis");
 #endif
   }
-  if (is_postgres(uri)) {
+  if (is_postgres_store_uri(uri)) {
 #ifdef REVERIFY_SERVER_HAS_POSTGRES
     reverify::postgres::PostgresOptions options;
     options.flush_verified_marks = settings.pg_flush_verified_marks;
