@@ -19,6 +19,7 @@
 #include "memory_store_events.hpp"
 #include "memory_store_record.hpp"
 #include "memory_store_table.hpp"
+#include "shard_mutex.hpp"
 #include "siphash.hpp"
 
 namespace reverify {
@@ -302,7 +303,7 @@ class RecordTable {
 };
 
 struct alignas(64) Shard {
-  std::mutex mutex;
+  detail::ShardMutex mutex;
   RecordTable records;
   FlatTable<SlotEntry> slots;
   KeyTable keys;
@@ -430,7 +431,8 @@ class ShardLocks {
            indices_.begin() + static_cast<std::ptrdiff_t>(count_);
   }
   void lock(std::vector<std::unique_ptr<Shard>>& shards) {
-    for (std::size_t i = 0; i < count_; ++i) locks_[i] = std::unique_lock<std::mutex>(shards[indices_[i]]->mutex);
+    for (std::size_t i = 0; i < count_; ++i)
+      locks_[i] = std::unique_lock<detail::ShardMutex>(shards[indices_[i]]->mutex);
   }
   /// After `lock`: also locks `index` if that keeps the order (it is above every held shard) or
   /// the shard is free right now (`try_lock` never waits, so it cannot deadlock). False when
@@ -438,7 +440,7 @@ class ShardLocks {
   bool lock_more(std::size_t index, std::vector<std::unique_ptr<Shard>>& shards) {
     if (holds(index)) return true;
     if (count_ == indices_.size()) return false;
-    std::unique_lock<std::mutex> lock(shards[index]->mutex, std::defer_lock);
+    std::unique_lock<detail::ShardMutex> lock(shards[index]->mutex, std::defer_lock);
     const bool in_order = count_ == 0 || index > max_held();
     if (in_order) {
       lock.lock();
@@ -453,7 +455,7 @@ class ShardLocks {
 
  private:
   std::array<std::size_t, 4> indices_{};
-  std::array<std::unique_lock<std::mutex>, 4> locks_;
+  std::array<std::unique_lock<detail::ShardMutex>, 4> locks_;
   std::size_t count_ = 0;
 };
 
@@ -473,7 +475,7 @@ Result<bool> MemoryStore::insert(const VerificationRecord& record) {
   Impl& impl = *impl_;
   const std::uint64_t id_hash = impl.hash(record.id);
   Shard& home = impl.shard(id_hash);
-  const std::lock_guard<std::mutex> lock(home.mutex);
+  const std::lock_guard<detail::ShardMutex> lock(home.mutex);
   if (home.records.find(id_hash, record.id) != nullptr) return false;
   home.records.insert(id_hash, std::move(*packed));
   Impl::purge_some(home, to_unix_ms(record.created_at));
@@ -595,7 +597,7 @@ Result<void> MemoryStore::cancel_code(std::string_view id, std::string_view send
 Result<std::optional<VerificationRecord>> MemoryStore::find(std::string_view id, Timestamp now) {
   const std::uint64_t id_hash = impl_->hash(id);
   Shard& s = impl_->shard(id_hash);
-  const std::lock_guard<std::mutex> lock(s.mutex);
+  const std::lock_guard<detail::ShardMutex> lock(s.mutex);
   const PackedRecord* record = s.records.find(id_hash, id);
   if (record == nullptr || !record->live_at(to_unix_ms(now))) return std::optional<VerificationRecord>();
   return std::optional<VerificationRecord>(record->unpack());
@@ -637,7 +639,7 @@ Result<CheckResult> MemoryStore::check_code(const CodeCheck& check) {
   // only the record as well. Anything that would count a failure takes the full step below.
   {
     Shard& home = impl.shard(id_hash);
-    const std::lock_guard<std::mutex> lock(home.mutex);
+    const std::lock_guard<detail::ShardMutex> lock(home.mutex);
     CheckResult result;
     PackedRecord* record = home.records.find(id_hash, check.record_id);
     if (const auto refused = record_refusal(record, check, now_ms, result)) {
@@ -711,7 +713,7 @@ Result<CheckResult> MemoryStore::check_code(const CodeCheck& check) {
 Result<bool> MemoryStore::use(std::string_view id, std::uint32_t max_uses, Timestamp now) {
   const std::uint64_t id_hash = impl_->hash(id);
   Shard& s = impl_->shard(id_hash);
-  const std::lock_guard<std::mutex> lock(s.mutex);
+  const std::lock_guard<detail::ShardMutex> lock(s.mutex);
   PackedRecord* record = s.records.find(id_hash, id);
   if (!live_record(record, to_unix_ms(now)) || !record->verified()) return false;
   if (max_uses != 0 && record->use_count() >= max_uses) return false;
@@ -723,7 +725,7 @@ Result<bool> MemoryStore::use(std::string_view id, std::uint32_t max_uses, Times
 Result<FailureResult> MemoryStore::count_failure(const LockoutRule& rule, Timestamp now) {
   const std::uint64_t key_hash = impl_->hash(rule.key);
   Shard& s = impl_->shard(key_hash);
-  const std::lock_guard<std::mutex> lock(s.mutex);
+  const std::lock_guard<detail::ShardMutex> lock(s.mutex);
   bool created = false;
   const FailureResult result =
       s.keys.find_or_create(key_hash, rule.key, created).count_failure(rule, to_unix_ms(now), impl_->blocks);
@@ -734,7 +736,7 @@ Result<FailureResult> MemoryStore::count_failure(const LockoutRule& rule, Timest
 Result<std::optional<Timestamp>> MemoryStore::blocked_until(std::string_view key, Timestamp now) {
   const std::uint64_t key_hash = impl_->hash(key);
   Shard& s = impl_->shard(key_hash);
-  const std::lock_guard<std::mutex> lock(s.mutex);
+  const std::lock_guard<detail::ShardMutex> lock(s.mutex);
   const KeyState* state = s.keys.find(key_hash, key);
   if (state == nullptr || !state->blocked_at(to_unix_ms(now))) return std::optional<Timestamp>();
   return std::optional<Timestamp>(from_unix_ms(state->block_until));
@@ -743,7 +745,7 @@ Result<std::optional<Timestamp>> MemoryStore::blocked_until(std::string_view key
 Result<void> MemoryStore::unblock(std::string_view key) {
   const std::uint64_t key_hash = impl_->hash(key);
   Shard& s = impl_->shard(key_hash);
-  const std::lock_guard<std::mutex> lock(s.mutex);
+  const std::lock_guard<detail::ShardMutex> lock(s.mutex);
   s.keys.erase(key_hash, key, impl_->blocks);
   return {};
 }
@@ -756,7 +758,7 @@ Result<std::size_t> MemoryStore::purge_expired(Timestamp now, std::size_t limit)
   const std::size_t start = impl.purge_start.fetch_add(1, std::memory_order_relaxed);
   for (std::size_t i = 0; i <= impl.mask && deleted < limit; ++i) {
     Shard& s = *impl.shards[(start + i) & impl.mask];
-    const std::lock_guard<std::mutex> lock(s.mutex);
+    const std::lock_guard<detail::ShardMutex> lock(s.mutex);
     deleted += s.records.purge(now_ms, std::numeric_limits<std::size_t>::max(), limit - deleted);
     deleted += impl.purge_keys(s, now_ms, limit - deleted);
     // Slot entries are index entries, not records: dropped with their holders, not counted.
@@ -771,7 +773,7 @@ Result<std::size_t> MemoryStore::purge_expired(Timestamp now, std::size_t limit)
 std::size_t MemoryStore::record_count() const {
   std::size_t count = 0;
   for (const auto& s : impl_->shards) {
-    const std::lock_guard<std::mutex> lock(s->mutex);
+    const std::lock_guard<detail::ShardMutex> lock(s->mutex);
     count += s->records.size();
   }
   return count;
