@@ -16,10 +16,10 @@ namespace reverify {
 class REVERIFY_API MemoryStore final : public Store {
  public:
   /// `shards` independent locks (rounded up to a power of two, at least 1, at most 4096). Two
-  /// threads cycling send+verify (bench/cycle_bench: four shards locked per send) met on a lock
-  /// often enough to lose much of the second core: 1.2x one thread with 256 shards and plain
+  /// threads cycling send+verify (bench/cycle_bench: up to four shards locked per send) met on a
+  /// lock often enough to lose much of the second core: 1.2x one thread with 256 shards and plain
   /// mutexes on a VM where a sleeping waiter wakes slowly. Shard locks now spin briefly before
-  /// they sleep, and the default is 1024: 1.65-1.77x. 4096 scaled about the same and made one
+  /// they sleep, and the default is 1024: 1.60-1.84x. 4096 scaled about the same and made one
   /// thread ~5% slower (its shard headers no longer fit the cache). See docs/benchmarks.md.
   explicit MemoryStore(std::size_t shards = 1024);
   ~MemoryStore() override;
