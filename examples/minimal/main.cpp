@@ -11,7 +11,8 @@
 namespace {
 
 int fail_with(const char* step, const reverify::Error& error) {
-  std::fprintf(stderr, "%s failed: %s (%s)\n", step, std::string(error.string_code()).c_str(), error.message().c_str());
+  static_cast<void>(std::fprintf(stderr, "%s failed: %s (%s)\n", step, std::string(error.string_code()).c_str(),
+                                 error.message().c_str()));
   return 1;
 }
 
@@ -21,7 +22,7 @@ std::string last_code_in(const std::string& outbox) {
   std::string line;
   std::string last;
   while (std::getline(in, line)) last = line;
-  const std::string key = "\"code\":\"";
+  const std::string key = R"("code":")";
   const auto at = last.find(key);
   if (at == std::string::npos) return {};
   const auto start = at + key.size();

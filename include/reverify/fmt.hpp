@@ -37,7 +37,7 @@ struct fmt::formatter<reverify::Event> : fmt::formatter<fmt::string_view> {
 template <>
 struct fmt::formatter<reverify::SecretString> : fmt::formatter<fmt::string_view> {
   template <class Ctx>
-  auto format(const reverify::SecretString&, Ctx& ctx) const {
+  auto format(const reverify::SecretString& /*secret*/, Ctx& ctx) const {
     return fmt::format_to(ctx.out(), "[redacted]");
   }
 };

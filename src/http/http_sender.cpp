@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <utility>
@@ -25,11 +26,10 @@ namespace {
 constexpr std::size_t min_hmac_secret_bytes = 16;
 
 bool has_control(std::string_view text) {
-  for (const char ch : text) {
+  return std::any_of(text.begin(), text.end(), [](char ch) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
+    return c < 0x20 || c == 0x7f;
+  });
 }
 
 // The parts of the URL to keep out of error text, as curl's own parser splits them.

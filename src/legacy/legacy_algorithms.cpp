@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <limits>
 #include <memory>
 
@@ -86,13 +87,6 @@ std::string to_base64(const unsigned char* data, std::size_t size) {
   return out;
 }
 
-bool is_lower_hex(std::string_view s) {
-  for (const char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 // Every "@" element is the password, and (for the KDFs) only the last one may be.
 bool only_last_is_password(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
@@ -173,8 +167,9 @@ Result<bool> run(const DigestPlan& p, const std::string& expected, std::string_v
   for (const auto& part : p.parts) parts.push_back(part ? std::string_view(*part) : password);
   auto hex = hex_digest(p.digest, parts);
   if (!hex) return tl::unexpected<Error>(hex.error());
-  const bool equal = equal_constant_time(*hex, expected);
-  sodium_memzero(hex->data(), hex->size());
+  std::string& digest = *hex;
+  const bool equal = equal_constant_time(digest, expected);
+  sodium_memzero(digest.data(), digest.size());
   return equal;
 }
 
@@ -219,6 +214,10 @@ Result<bool> run(const FirebaseScryptPlan& p, const std::string& expected, std::
 }
 
 }  // namespace
+
+bool is_lower_hex(std::string_view s) noexcept {
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
 
 bool equal_constant_time(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

@@ -50,6 +50,9 @@ struct LegacyPlan {
 // Errors: Errc::invalid_input for an unknown digest, Errc::hasher_unavailable on failure.
 [[nodiscard]] Result<std::string> hex_digest(const std::string& digest, const std::vector<std::string_view>& parts);
 
+// True when every character of `s` is 0-9 or a-f (stored digests are lowercase hex).
+[[nodiscard]] bool is_lower_hex(std::string_view s) noexcept;
+
 // Constant-time equality of two strings (lengths are not secret).
 [[nodiscard]] bool equal_constant_time(std::string_view a, std::string_view b) noexcept;
 

@@ -30,13 +30,7 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-bool is_lower_hex(std::string_view s, std::size_t length) {
-  if (s.size() != length) return false;
-  for (const char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
+bool is_lower_hex(std::string_view s, std::size_t length) { return s.size() == length && legacy::is_lower_hex(s); }
 
 struct UnsaltedDigest {
   const char* digest;

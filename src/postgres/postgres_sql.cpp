@@ -1,5 +1,7 @@
 #include "postgres_sql.hpp"
 
+#include <algorithm>
+
 namespace reverify::postgres::detail {
 namespace {
 
@@ -103,10 +105,8 @@ std::string with_schema(std::string_view sql, std::string_view schema) {
 
 bool valid_schema_name(std::string_view schema) noexcept {
   if (schema.empty() || schema.size() > 63 || (schema.front() >= '0' && schema.front() <= '9')) return false;
-  for (char c : schema) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  }
-  return true;
+  return std::all_of(schema.begin(), schema.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 }  // namespace reverify::postgres::detail

@@ -60,7 +60,7 @@ std::vector<Param> record_params(const VerificationRecord& record) {
 }
 
 std::string_view cell(const PGresult* result, int row, int column) {
-  return std::string_view(PQgetvalue(result, row, column), static_cast<std::size_t>(PQgetlength(result, row, column)));
+  return {PQgetvalue(result, row, column), static_cast<std::size_t>(PQgetlength(result, row, column))};
 }
 bool is_null(const PGresult* result, int row, int column) { return PQgetisnull(result, row, column) == 1; }
 
@@ -170,15 +170,15 @@ struct PostgresStore::Impl {
   }
 
   [[nodiscard]] Error version_error(std::int64_t found) const {
-    return Error(Errc::invalid_configuration, "postgres connect: schema \"" + options.schema + "\" has version " +
-                                                  std::to_string(found) + ", this build needs " +
-                                                  std::to_string(schema_version));
+    return {Errc::invalid_configuration, "postgres connect: schema \"" + options.schema + "\" has version " +
+                                             std::to_string(found) + ", this build needs " +
+                                             std::to_string(schema_version)};
   }
 
   // Creates the schema, or migrates a version 1 or 2 schema, in one transaction that several processes
   // starting at once take in turn. A newer schema is left untouched: replacing its functions with
   // this build's would break the processes that use it.
-  [[nodiscard]] Result<void> create_schema(detail::Connection& connection) {
+  [[nodiscard]] Result<void> create_schema(detail::Connection& connection) const {
     constexpr std::string_view op = "connect (schema)";
     const std::string& schema = options.schema;
     auto begun =

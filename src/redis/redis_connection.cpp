@@ -26,7 +26,7 @@ timeval to_timeval(std::chrono::milliseconds duration) noexcept {
 
 Command& Command::add(std::int64_t number) {
   std::array<char, 24> digits{};
-  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
+  auto* const end = std::to_chars(digits.data(), digits.data() + digits.size(), number).ptr;
   return add(std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data())));
 }
 
@@ -110,7 +110,7 @@ Error redis_error(std::string_view operation, std::string_view cause) {
   message += operation;
   message += ": ";
   message += cause;
-  return Error(Errc::store_unavailable, std::move(message));
+  return {Errc::store_unavailable, std::move(message)};
 }
 
 Result<std::unique_ptr<Connection>> Connection::open(const Endpoint& endpoint, const RedisOptions& options) {

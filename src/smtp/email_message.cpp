@@ -36,11 +36,10 @@ bool is_dot_atom(std::string_view text, bool host) {
 }
 
 bool is_printable_ascii(std::string_view text) {
-  for (const char ch : text) {
+  return std::all_of(text.begin(), text.end(), [](char ch) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
+    return c >= 0x20 && c <= 0x7e;
+  });
 }
 
 std::string base64(std::string_view bytes) {
@@ -129,12 +128,11 @@ bool is_plain_address(std::string_view address) {
 bool is_valid_utf8(std::string_view text) { return sender_text::is_valid_utf8(text); }
 
 bool has_control(std::string_view text, bool allow_line_ends) {
-  for (const char ch : text) {
+  return std::any_of(text.begin(), text.end(), [allow_line_ends](char ch) {
     const auto c = static_cast<unsigned char>(ch);
-    if (allow_line_ends && (ch == '\r' || ch == '\n' || ch == '\t')) continue;
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
+    if (allow_line_ends && (ch == '\r' || ch == '\n' || ch == '\t')) return false;
+    return c < 0x20 || c == 0x7f;
+  });
 }
 
 std::string fill_template(std::string_view text, std::string_view code, std::string_view minutes) {
@@ -177,15 +175,17 @@ std::string rfc5322_date(Timestamp t) {
   static constexpr std::array<const char*, 7> days = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr std::array<const char*, 12> months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::time_t seconds = static_cast<std::time_t>(to_unix_ms(t) / 1000);
+  const auto seconds = static_cast<std::time_t>(to_unix_ms(t) / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-                days.at(static_cast<std::size_t>(utc.tm_wday)), utc.tm_mday,
-                months.at(static_cast<std::size_t>(utc.tm_mon)), utc.tm_year + 1900, utc.tm_hour, utc.tm_min,
-                utc.tm_sec);
-  return buffer;
+  const int written = std::snprintf(buffer, sizeof buffer, "%s, %02d %s %04d %02d:%02d:%02d +0000",
+                                    days.at(static_cast<std::size_t>(utc.tm_wday)), utc.tm_mday,
+                                    months.at(static_cast<std::size_t>(utc.tm_mon)), utc.tm_year + 1900, utc.tm_hour,
+                                    utc.tm_min, utc.tm_sec);
+  // 64 bytes hold every value these fields can take (the year has at most 11 characters).
+  if (written <= 0 || static_cast<std::size_t>(written) >= sizeof buffer) return {};
+  return std::string(buffer, static_cast<std::size_t>(written));
 }
 
 std::string new_message_id(std::string_view domain) {

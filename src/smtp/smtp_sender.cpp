@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <utility>
 
@@ -52,7 +53,7 @@ struct SmtpSender::Impl {
 namespace {
 
 constexpr std::size_t max_subject_bytes = 256;
-constexpr std::size_t max_body_bytes = 64 * 1024;
+constexpr std::size_t max_body_bytes = std::size_t{64} * 1024;
 
 Result<void> check_template(EmailTemplate& text, TemplateType type) {
   const EmailTemplate fallback = default_email_template(type);
@@ -126,7 +127,7 @@ struct StageTracker {
   const char* stage = "connect";
 };
 
-int track_stage(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
+int track_stage(CURL* /*handle*/, curl_infotype type, char* data, std::size_t size, void* user) {
   auto* tracker = static_cast<StageTracker*>(user);
   if (type == CURLINFO_HEADER_IN && std::strcmp(tracker->stage, "connect") == 0) {
     tracker->stage = "greeting";

@@ -15,7 +15,7 @@ namespace {
 // little-endian pepper id and a 32-byte digest) holds a digest for `pepper_id` equal to
 // `code_digest`, compared with sodium_memcmp (constant time); 0 otherwise, including for a
 // missing or malformed stored digest (check_code's transaction then reports what is wrong).
-void digest_match(sqlite3_context* context, int, sqlite3_value** args) {
+void digest_match(sqlite3_context* context, int /*argc*/, sqlite3_value** args) {
   constexpr std::size_t digest_size = 32;
   constexpr std::size_t entry_size = 4 + digest_size;
   int matched = 0;
@@ -38,7 +38,7 @@ void digest_match(sqlite3_context* context, int, sqlite3_value** args) {
 }
 
 // reverify_near_hash(text): near_hash of its UTF-8 bytes (the v2 to v3 migration).
-void near_hash_function(sqlite3_context* context, int, sqlite3_value** args) {
+void near_hash_function(sqlite3_context* context, int /*argc*/, sqlite3_value** args) {
   const auto* text = sqlite3_value_text(args[0]);
   const int size = sqlite3_value_bytes(args[0]);
   const std::string_view identifier =
@@ -54,7 +54,7 @@ Error sqlite_error(std::string_view operation, sqlite3* db) {
   message += operation;
   message += ": ";
   message += db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-  return Error(Errc::store_unavailable, std::move(message));
+  return {Errc::store_unavailable, std::move(message)};
 }
 
 Statement::~Statement() {
@@ -126,7 +126,7 @@ std::string_view Statement::column_blob(int column) const noexcept {
   const void* data = sqlite3_column_blob(statement_, column);
   const int size = sqlite3_column_bytes(statement_, column);
   if (data == nullptr) return {};
-  return std::string_view(static_cast<const char*>(data), static_cast<std::size_t>(size));
+  return {static_cast<const char*>(data), static_cast<std::size_t>(size)};
 }
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, const SqliteOptions& options) {

@@ -195,7 +195,7 @@ constexpr sqlite3_io_methods make_methods(int version) {
 }
 const std::array<sqlite3_io_methods, 3> methods = {make_methods(1), make_methods(2), make_methods(3)};
 
-int shim_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+int shim_open(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   auto* raw = reinterpret_cast<unsigned char*>(file);
   std::memset(raw, 0, real_offset);
   ShimFile& f = shim(file);
@@ -212,31 +212,39 @@ int shim_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int
   return rc;
 }
 
-int shim_delete(sqlite3_vfs*, const char* name, int sync_dir) { return real_vfs->xDelete(real_vfs, name, sync_dir); }
-int shim_access(sqlite3_vfs*, const char* name, int flags, int* out) {
+int shim_delete(sqlite3_vfs* /*vfs*/, const char* name, int sync_dir) {
+  return real_vfs->xDelete(real_vfs, name, sync_dir);
+}
+int shim_access(sqlite3_vfs* /*vfs*/, const char* name, int flags, int* out) {
   return real_vfs->xAccess(real_vfs, name, flags, out);
 }
-int shim_full_pathname(sqlite3_vfs*, const char* name, int size, char* out) {
+int shim_full_pathname(sqlite3_vfs* /*vfs*/, const char* name, int size, char* out) {
   return real_vfs->xFullPathname(real_vfs, name, size, out);
 }
-void* shim_dl_open(sqlite3_vfs*, const char* name) { return real_vfs->xDlOpen(real_vfs, name); }
-void shim_dl_error(sqlite3_vfs*, int size, char* out) { real_vfs->xDlError(real_vfs, size, out); }
-void (*shim_dl_sym(sqlite3_vfs*, void* handle, const char* symbol))(void) {
+void* shim_dl_open(sqlite3_vfs* /*vfs*/, const char* name) { return real_vfs->xDlOpen(real_vfs, name); }
+void shim_dl_error(sqlite3_vfs* /*vfs*/, int size, char* out) { real_vfs->xDlError(real_vfs, size, out); }
+void (*shim_dl_sym(sqlite3_vfs* /*vfs*/, void* handle, const char* symbol))(void) {
   return real_vfs->xDlSym(real_vfs, handle, symbol);
 }
-void shim_dl_close(sqlite3_vfs*, void* handle) { real_vfs->xDlClose(real_vfs, handle); }
-int shim_randomness(sqlite3_vfs*, int size, char* out) { return real_vfs->xRandomness(real_vfs, size, out); }
-int shim_sleep(sqlite3_vfs*, int microseconds) { return real_vfs->xSleep(real_vfs, microseconds); }
-int shim_current_time(sqlite3_vfs*, double* out) { return real_vfs->xCurrentTime(real_vfs, out); }
-int shim_get_last_error(sqlite3_vfs*, int size, char* out) { return real_vfs->xGetLastError(real_vfs, size, out); }
-int shim_current_time_int64(sqlite3_vfs*, sqlite3_int64* out) { return real_vfs->xCurrentTimeInt64(real_vfs, out); }
-int shim_set_system_call(sqlite3_vfs*, const char* name, sqlite3_syscall_ptr call) {
+void shim_dl_close(sqlite3_vfs* /*vfs*/, void* handle) { real_vfs->xDlClose(real_vfs, handle); }
+int shim_randomness(sqlite3_vfs* /*vfs*/, int size, char* out) { return real_vfs->xRandomness(real_vfs, size, out); }
+int shim_sleep(sqlite3_vfs* /*vfs*/, int microseconds) { return real_vfs->xSleep(real_vfs, microseconds); }
+int shim_current_time(sqlite3_vfs* /*vfs*/, double* out) { return real_vfs->xCurrentTime(real_vfs, out); }
+int shim_get_last_error(sqlite3_vfs* /*vfs*/, int size, char* out) {
+  return real_vfs->xGetLastError(real_vfs, size, out);
+}
+int shim_current_time_int64(sqlite3_vfs* /*vfs*/, sqlite3_int64* out) {
+  return real_vfs->xCurrentTimeInt64(real_vfs, out);
+}
+int shim_set_system_call(sqlite3_vfs* /*vfs*/, const char* name, sqlite3_syscall_ptr call) {
   return real_vfs->xSetSystemCall(real_vfs, name, call);
 }
-sqlite3_syscall_ptr shim_get_system_call(sqlite3_vfs*, const char* name) {
+sqlite3_syscall_ptr shim_get_system_call(sqlite3_vfs* /*vfs*/, const char* name) {
   return real_vfs->xGetSystemCall(real_vfs, name);
 }
-const char* shim_next_system_call(sqlite3_vfs*, const char* name) { return real_vfs->xNextSystemCall(real_vfs, name); }
+const char* shim_next_system_call(sqlite3_vfs* /*vfs*/, const char* name) {
+  return real_vfs->xNextSystemCall(real_vfs, name);
+}
 
 const char* register_shim() {
   real_vfs = sqlite3_vfs_find(nullptr);
