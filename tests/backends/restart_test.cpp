@@ -3,6 +3,7 @@
 // record then authorizes there.
 
 #include <catch2/catch.hpp>
+#include <cstddef>
 
 #include "backend_under_test.hpp"
 #include "child_processes.hpp"
@@ -74,7 +75,7 @@ TEST_CASE("a different pepper in the new process cannot verify the old code", "[
   // A manager whose only pepper has another id cannot key the stored digest: never verified.
   Argon2idParams params;
   params.ops_limit = 1;
-  params.mem_limit = 8u * 1024u * 1024u;
+  params.mem_limit = std::size_t{8} * 1024 * 1024;
   Dependencies deps;
   deps.store = *store;
   deps.hasher = Argon2idHasher::create(params).value();

@@ -26,7 +26,7 @@ class PrivateServer {
   int start() { return run("start"); }
   int stop() { return run("stop"); }
 
-  [[nodiscard]] std::string url() const {
+  [[nodiscard]] static std::string url() {
 #if defined(REVERIFY_TEST_WITH_REDIS)
     return "redis://127.0.0.1:" + std::string(redis_port) + "/0";
 #else
@@ -60,7 +60,7 @@ TEST_CASE("a server restart yields store_unavailable, never verified, then the s
   INFO("backend " << backend_name);
   PrivateServer server;
   REQUIRE(server.start() == 0);
-  auto data = new_shared_data(server.url());
+  auto data = new_shared_data(PrivateServer::url());
   auto store = open_store(*data);
   REQUIRE(store.has_value());
   auto code = std::make_shared<std::string>();

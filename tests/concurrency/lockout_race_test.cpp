@@ -19,6 +19,7 @@ TEST_CASE("concurrent wrong passwords: the lockout engages at the limit, and hol
   std::atomic<int> blocked{0};
   test::StartLine start(threads);
   std::vector<std::thread> pool;
+  pool.reserve(threads);
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
       start.arrive_and_wait();

@@ -20,6 +20,7 @@ TEST_CASE("threads cycling send+verify on their own recipients never disturb eac
   std::map<std::string, int> failures;
   test::StartLine start(threads);
   std::vector<std::thread> pool;
+  pool.reserve(threads);
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       // Each thread has its own sender so it knows its own codes.

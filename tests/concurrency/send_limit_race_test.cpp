@@ -15,6 +15,7 @@ TEST_CASE("32 threads sending to one recipient: exactly send_limit codes go out"
   std::atomic<int> limited{0};
   test::StartLine start(threads);
   std::vector<std::thread> pool;
+  pool.reserve(threads);
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       start.arrive_and_wait();

@@ -57,7 +57,7 @@ std::string mutate(std::string input, std::mt19937_64& rng) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s CORPUS_DIR [N]\n", argv[0]);
+    static_cast<void>(std::fprintf(stderr, "usage: %s CORPUS_DIR [N]\n", argv[0]));
     return 2;
   }
   const auto corpus = read_corpus(argv[1]);

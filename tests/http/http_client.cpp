@@ -15,6 +15,12 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+/// A new easy handle, after the once-only global init that must come first.
+CURL* new_handle() {
+  global_init();
+  return curl_easy_init();
+}
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);
   return size * count;
@@ -53,9 +59,7 @@ std::string HttpResponse::header(const std::string& lower_name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-HttpClient::HttpClient(std::string base_url) : base_url_(std::move(base_url)) {
-  global_init();
-  curl_ = curl_easy_init();
+HttpClient::HttpClient(std::string base_url) : base_url_(std::move(base_url)), curl_(new_handle()) {
   if (curl_ == nullptr) throw std::runtime_error("curl_easy_init failed");
 }
 

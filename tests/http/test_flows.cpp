@@ -75,8 +75,11 @@ bool looks_like_iso8601_ms(const std::string& text) {
 double seconds_until(const std::string& iso8601) {
   std::tm parts{};
   int millis = 0;
-  REQUIRE(std::sscanf(iso8601.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &parts.tm_year, &parts.tm_mon, &parts.tm_mday,
-                      &parts.tm_hour, &parts.tm_min, &parts.tm_sec, &millis) == 7);
+  // Field widths of at most 4 digits cannot overflow an int, and the count rejects malformed text.
+  // NOLINTNEXTLINE(cert-err34-c)
+  const int fields = std::sscanf(iso8601.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &parts.tm_year, &parts.tm_mon,
+                                 &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec, &millis);
+  REQUIRE(fields == 7);
   parts.tm_year -= 1900;
   parts.tm_mon -= 1;
   const double then = static_cast<double>(::timegm(&parts)) + millis / 1000.0;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,7 +24,7 @@ SecretString secret(std::string_view text) { return SecretString(text); }
 Argon2idParams small_params() {
   Argon2idParams p;
   p.ops_limit = 1;
-  p.mem_limit = 8U * 1024U * 1024U;
+  p.mem_limit = std::size_t{8} * 1024 * 1024;
   return p;
 }
 
@@ -157,7 +158,7 @@ TEST_CASE("Argon2idHasher asks for a rehash of argon2id at other parameters", "[
   CHECK(check->needs_rehash);
 
   Argon2idParams bigger = small_params();
-  bigger.mem_limit = 16U * 1024U * 1024U;
+  bigger.mem_limit = std::size_t{16} * 1024 * 1024;
   auto check_mem = make_hasher(bigger)->verify(secret("pw"), *stored);
   REQUIRE(check_mem);
   CHECK(check_mem->result == PasswordMatch::match);
@@ -182,14 +183,14 @@ TEST_CASE("Argon2idHasher rejects invalid parameters", "[passwords][argon2id]") 
 
   const Argon2idParams defaults;
   CHECK(defaults.ops_limit == 2);
-  CHECK(defaults.mem_limit == 64U * 1024U * 1024U);
+  CHECK(defaults.mem_limit == std::size_t{64} * 1024 * 1024);
 }
 
 TEST_CASE("Argon2idHasher limits concurrent hashes, callers past max_wait get hasher_unavailable",
           "[passwords][argon2id][concurrency]") {
   Argon2idParams p = small_params();
   p.ops_limit = 3;
-  p.mem_limit = 32U * 1024U * 1024U;
+  p.mem_limit = std::size_t{32} * 1024 * 1024;
   p.max_concurrent = 1;
   p.max_wait = std::chrono::milliseconds(1);
   auto hasher = make_hasher(p);
@@ -202,6 +203,7 @@ TEST_CASE("Argon2idHasher limits concurrent hashes, callers past max_wait get ha
   std::atomic<int> other{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> pool;
+  pool.reserve(threads);
   for (int i = 0; i < threads; ++i) {
     pool.emplace_back([&, i] {
       while (!go.load()) std::this_thread::yield();

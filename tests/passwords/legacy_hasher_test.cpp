@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,7 +21,7 @@ SecretString secret(std::string_view text) { return SecretString(text); }
 reverify::Argon2idParams small_params() {
   reverify::Argon2idParams p;
   p.ops_limit = 1;
-  p.mem_limit = 8U * 1024U * 1024U;
+  p.mem_limit = std::size_t{8} * 1024 * 1024;
   return p;
 }
 
@@ -89,11 +90,11 @@ TEST_CASE("LegacyHasher: unusable stored values are malformed, with a detail fre
       "{SHA1}5f4dcc3b5aa765d61d8327deb882cf99",  // MD5 length under a SHA1 prefix
       "{SHA256}zz",
       "{LEGACY}",
-      "{LEGACY}[\"sha256\", [\"salt\"], \"00\"]",  // no "@"
-      "{LEGACY}[\"nosuchdigest\", [\"@\"], \"00\"]",
-      "{LEGACY}[\"sha256\", [\"@\"], \"00\"]",  // expected of the wrong length
-      "{LEGACY}[\"pbkdf2\", [\"hex:zz\", \"1000\", \"32\", \"sha256\", \"@\"], \"00\"]",
-      "{LEGACY}[\"firebase-scrypt\", [\"c2FsdA==\", \"a2V5\", \"Bw==\", \"8\", \"30\", \"@\"], \"AAAA\"]",
+      R"({LEGACY}["sha256", ["salt"], "00"])",  // no "@"
+      R"({LEGACY}["nosuchdigest", ["@"], "00"])",
+      R"({LEGACY}["sha256", ["@"], "00"])",  // expected of the wrong length
+      R"({LEGACY}["pbkdf2", ["hex:zz", "1000", "32", "sha256", "@"], "00"])",
+      R"({LEGACY}["firebase-scrypt", ["c2FsdA==", "a2V5", "Bw==", "8", "30", "@"], "AAAA"])",
       "{UNKNOWN}abc",
       "$2b$04$short",
       "$2b$31$abcdefghijklmnopqrstuuS0Qf0n0q6f3ZyWQ2o4b8iV1Qn2bX6Aa",  // cost above 16
@@ -125,7 +126,7 @@ TEST_CASE("LegacyHasher verifies known published vectors through to_stored_hash"
   CHECK(check->needs_rehash);
 
   auto pbkdf2 =
-      to_stored_hash("Legacy", std::string("[\"pbkdf2\", [\"salt\", 2, 20, \"sha1\", \"@\"], \"") + rfc6070_c2 + "\"]");
+      to_stored_hash("Legacy", std::string(R"(["pbkdf2", ["salt", 2, 20, "sha1", "@"], ")") + rfc6070_c2 + "\"]");
   REQUIRE(pbkdf2);
   auto c2 = hasher->verify(secret("password"), *pbkdf2);
   REQUIRE(c2);
@@ -151,7 +152,7 @@ TEST_CASE("LegacyHasher limits concurrent legacy computations", "[passwords][leg
   auto hasher = make(p);
   // A slow-ish legacy format: PBKDF2 with many iterations.
   auto stored = to_stored_hash(
-      "Legacy", "[\"pbkdf2\", [\"salt\", \"200000\", \"32\", \"sha256\", \"@\"], \"" + std::string(64, '0') + "\"]");
+      "Legacy", R"(["pbkdf2", ["salt", "200000", "32", "sha256", "@"], ")" + std::string(64, '0') + "\"]");
   REQUIRE(stored);
   constexpr int threads = 6;
   std::atomic<int> mismatched{0};
@@ -159,6 +160,7 @@ TEST_CASE("LegacyHasher limits concurrent legacy computations", "[passwords][leg
   std::atomic<int> other{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> pool;
+  pool.reserve(threads);
   for (int i = 0; i < threads; ++i) {
     pool.emplace_back([&] {
       while (!go.load()) std::this_thread::yield();

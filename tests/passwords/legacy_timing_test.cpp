@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <limits>
 #include <mutex>
 #include <string>
@@ -31,7 +32,7 @@ SecretString secret(std::string_view text) { return SecretString(text); }
 reverify::Argon2idParams small_params() {
   reverify::Argon2idParams p;
   p.ops_limit = 1;
-  p.mem_limit = 8U * 1024U * 1024U;
+  p.mem_limit = std::size_t{8} * 1024 * 1024;
   return p;
 }
 
@@ -69,7 +70,7 @@ std::shared_ptr<LegacyHasher> make(LegacyTimingOptions timing, reverify::Argon2i
 const std::string md5_password = "{MD5}5f4dcc3b5aa765d61d8327deb882cf99";                          // MD5("password")
 const std::string bcrypt_staple = "$2b$04$6rAcli4x7/9h6TUEU/Y.I.JYZwMzbGmgEM1Dk5WRrZ/gUIA.SktOu";  // bcryptjs
 const std::string pbkdf2_rfc6070 =  // RFC 6070: "password", "salt", 2 iterations, 20 bytes
-    "{LEGACY}[\"pbkdf2\", [\"salt\", 2, 20, \"sha1\", \"@\"], \"ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957\"]";
+    R"({LEGACY}["pbkdf2", ["salt", 2, 20, "sha1", "@"], "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"])";
 
 }  // namespace
 
@@ -113,6 +114,7 @@ TEST_CASE("VerifyTimeEstimate: concurrent record and target", "[passwords][legac
   REQUIRE(created);
   auto estimate = *created;
   std::vector<std::thread> pool;
+  pool.reserve(4);
   for (int t = 0; t < 4; ++t) {
     pool.emplace_back([estimate, t] {
       for (int i = 0; i < 2000; ++i) {
@@ -166,7 +168,7 @@ TEST_CASE("LegacyHasher pads a non-match to the target once its slot is free", "
       {"$argon2i$v=19$m=8192,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
        PasswordMatch::mismatch},
       {"not a hash", PasswordMatch::malformed},
-      {"{LEGACY}[\"sha256\", [\"salt\"], \"00\"]", PasswordMatch::malformed},
+      {R"({LEGACY}["sha256", ["salt"], "00"])", PasswordMatch::malformed},
   };
   for (const auto& [stored, expected] : cases) {
     CAPTURE(stored);
@@ -267,6 +269,7 @@ TEST_CASE("LegacyHasher: padded callers do not hold the concurrency slot", "[pas
 
   std::vector<PasswordMatch> results(callers, PasswordMatch::match);
   std::vector<std::thread> pool;
+  pool.reserve(callers);
   for (int i = 0; i < callers; ++i) {
     pool.emplace_back([&, i] {
       auto check = hasher->verify(secret("wrong password"), bcrypt_staple);

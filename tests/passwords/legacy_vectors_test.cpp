@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cstddef>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -17,7 +18,7 @@ using reverify::SecretString;
 std::shared_ptr<reverify::legacy::LegacyHasher> small_legacy_hasher() {
   reverify::Argon2idParams p;
   p.ops_limit = 1;
-  p.mem_limit = 8U * 1024U * 1024U;
+  p.mem_limit = std::size_t{8} * 1024 * 1024;
   auto current = reverify::Argon2idHasher::create(p);
   REQUIRE(current);
   auto legacy = reverify::legacy::LegacyHasher::create(*current);

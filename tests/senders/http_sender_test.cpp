@@ -254,6 +254,7 @@ TEST_CASE("HTTP: concurrent sends each deliver their own code", "[senders][http]
   constexpr int per_thread = 4;
   std::atomic<int> failures{0};
   std::vector<std::thread> workers;
+  workers.reserve(threads);
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
@@ -267,5 +268,5 @@ TEST_CASE("HTTP: concurrent sends each deliver their own code", "[senders][http]
   CHECK(failures == 0);
   std::set<std::string> bodies;
   for (const auto& request : server.requests()) bodies.insert(request.body);
-  CHECK(bodies.size() == threads * per_thread);
+  CHECK(bodies.size() == static_cast<std::size_t>(threads * per_thread));
 }

@@ -44,8 +44,7 @@ std::string after_colon(const std::string& line) {
 
 }  // namespace
 
-LoopbackServer::LoopbackServer() {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+LoopbackServer::LoopbackServer() : listen_fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
   if (listen_fd_ < 0) throw std::runtime_error("socket() failed");
   sockaddr_in address{};
   address.sin_family = AF_INET;

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstddef>
 #include <regex>
 
 #include "loopback_servers.hpp"
@@ -26,7 +27,7 @@ struct SmtpManager {
     REQUIRE(sender);
     Argon2idParams params;
     params.ops_limit = 1;
-    params.mem_limit = 8u * 1024u * 1024u;
+    params.mem_limit = std::size_t{8} * 1024 * 1024;
     Dependencies deps;
     deps.store = std::make_shared<MemoryStore>();
     deps.hasher = Argon2idHasher::create(params).value();

@@ -367,6 +367,7 @@ TEST_CASE("SMTP: concurrent sends each deliver their own code", "[senders][smtp]
   constexpr int per_thread = 4;
   std::vector<std::thread> workers;
   std::atomic<int> failures{0};
+  workers.reserve(threads);
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
@@ -378,7 +379,7 @@ TEST_CASE("SMTP: concurrent sends each deliver their own code", "[senders][smtp]
   for (auto& worker : workers) worker.join();
   CHECK(failures == 0);
   const auto envelopes = server.envelopes();
-  REQUIRE(envelopes.size() == threads * per_thread);
+  REQUIRE(envelopes.size() == static_cast<std::size_t>(threads * per_thread));
   std::set<std::string> seen;
   for (const auto& envelope : envelopes) {
     std::smatch match;
@@ -387,7 +388,7 @@ TEST_CASE("SMTP: concurrent sends each deliver their own code", "[senders][smtp]
     CHECK(envelope.rcpt_to.at(0) == "<user" + std::to_string(t) + "@example.com>");
     seen.insert(match[1].str());
   }
-  CHECK(seen.size() == threads * per_thread);
+  CHECK(seen.size() == static_cast<std::size_t>(threads * per_thread));
 }
 
 TEST_CASE("SMTP: render shows the message send would transmit", "[senders][smtp]") {

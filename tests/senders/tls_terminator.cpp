@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -61,14 +62,14 @@ TlsTerminator::TlsTerminator(std::uint16_t backend_port, const std::string& subj
     : context_(std::make_unique<Context>()), backend_port_(backend_port) {
   // SSL_write on a socket the client already closed (it refused our certificate) raises SIGPIPE;
   // the default action would kill the whole test program.
-  std::signal(SIGPIPE, SIG_IGN);
+  check(std::signal(SIGPIPE, SIG_IGN) != SIG_ERR, "signal(SIGPIPE)");
   EVP_PKEY* key = EVP_EC_gen("P-256");
   check(key != nullptr, "EVP_EC_gen");
   X509* cert = X509_new();
   X509_set_version(cert, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
   X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), long{24} * 3600);
   X509_set_pubkey(cert, key);
   X509_NAME* name = X509_get_subject_name(cert);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("reverify test"), -1, -1,
@@ -88,7 +89,7 @@ TlsTerminator::TlsTerminator(std::uint16_t backend_port, const std::string& subj
   check(fd >= 0, "mkstemp");
   FILE* file = ::fdopen(fd, "w");
   check(file != nullptr && PEM_write_X509(file, cert) == 1, "PEM_write_X509");
-  std::fclose(file);
+  check(std::fclose(file) == 0, "fclose");
   cert_path_ = path;
 
   context_->ctx = SSL_CTX_new(TLS_server_method());
@@ -110,7 +111,7 @@ TlsTerminator::~TlsTerminator() {
     for (auto& session : sessions_) session.join();
   }
   if (listen_fd_ >= 0) ::close(listen_fd_);
-  std::remove(cert_path_.c_str());
+  static_cast<void>(std::remove(cert_path_.c_str()));  // best effort in a destructor
 }
 
 void TlsTerminator::accept_loop() {

@@ -21,7 +21,7 @@ std::string verified_code_record(test::ManagerFixture& f, std::optional<Template
   r.identifier = Identifier::email("alice@example.com");
   if (owned) r.owned_identifiers.push_back(r.identifier);
   r.template_type = type;
-  const auto id = f.manager.send_code(r).value().record_id;
+  auto id = f.manager.send_code(r).value().record_id;
   REQUIRE(f.verify(id, f.sender->last_code()).has_value());
   return id;
 }

@@ -8,29 +8,29 @@ using reverify::Errc;
 TEST_CASE("every error code has Logto's string code and HTTP status") {
   struct Expected {
     Errc code;
-    const char* string_code;
     int status;
+    const char* string_code;
   };
   const Expected table[] = {
-      {Errc::invalid_credentials, "session.invalid_credentials", 422},
-      {Errc::verification_blocked, "session.verification_blocked_too_many_attempts", 400},
-      {Errc::code_mismatch, "verification_code.code_mismatch", 400},
-      {Errc::code_expired, "verification_code.expired", 400},
-      {Errc::code_exceed_max_try, "verification_code.exceed_max_try", 400},
-      {Errc::code_not_found, "verification_code.not_found", 400},
-      {Errc::email_mismatch, "verification_code.email_mismatch", 400},
-      {Errc::phone_mismatch, "verification_code.phone_mismatch", 400},
-      {Errc::record_not_found, "verification_record.not_found", 400},
-      {Errc::permission_denied, "verification_record.permission_denied", 401},
-      {Errc::message_rate_limited, "request.message_rate_limited", 429},
-      {Errc::invalid_input, "guard.invalid_input", 400},
-      {Errc::connector_not_found, "connector.not_found", 501},
-      {Errc::store_unavailable, "reverify.store_unavailable", 503},
-      {Errc::sender_unavailable, "reverify.sender_unavailable", 503},
-      {Errc::hasher_unavailable, "reverify.hasher_unavailable", 503},
-      {Errc::clock_unavailable, "reverify.clock_unavailable", 503},
-      {Errc::invalid_configuration, "reverify.invalid_configuration", 500},
-      {Errc::internal, "reverify.internal_error", 500},
+      {Errc::invalid_credentials, 422, "session.invalid_credentials"},
+      {Errc::verification_blocked, 400, "session.verification_blocked_too_many_attempts"},
+      {Errc::code_mismatch, 400, "verification_code.code_mismatch"},
+      {Errc::code_expired, 400, "verification_code.expired"},
+      {Errc::code_exceed_max_try, 400, "verification_code.exceed_max_try"},
+      {Errc::code_not_found, 400, "verification_code.not_found"},
+      {Errc::email_mismatch, 400, "verification_code.email_mismatch"},
+      {Errc::phone_mismatch, 400, "verification_code.phone_mismatch"},
+      {Errc::record_not_found, 400, "verification_record.not_found"},
+      {Errc::permission_denied, 401, "verification_record.permission_denied"},
+      {Errc::message_rate_limited, 429, "request.message_rate_limited"},
+      {Errc::invalid_input, 400, "guard.invalid_input"},
+      {Errc::connector_not_found, 501, "connector.not_found"},
+      {Errc::store_unavailable, 503, "reverify.store_unavailable"},
+      {Errc::sender_unavailable, 503, "reverify.sender_unavailable"},
+      {Errc::hasher_unavailable, 503, "reverify.hasher_unavailable"},
+      {Errc::clock_unavailable, 503, "reverify.clock_unavailable"},
+      {Errc::invalid_configuration, 500, "reverify.invalid_configuration"},
+      {Errc::internal, 500, "reverify.internal_error"},
   };
   for (const auto& row : table) {
     const reverify::Error error(row.code);

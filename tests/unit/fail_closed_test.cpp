@@ -123,8 +123,9 @@ class ThrowingClock final : public Clock {
 class FailingHasher final : public PasswordHasher {
  public:
   explicit FailingHasher(bool do_throw) : throw_(do_throw) {}
-  Result<std::string> hash(const SecretString&) override { return fail(Errc::hasher_unavailable); }
-  Result<PasswordCheck> verify(const SecretString&, std::optional<std::string_view>) override {
+  Result<std::string> hash(const SecretString& /*password*/) override { return fail(Errc::hasher_unavailable); }
+  Result<PasswordCheck> verify(const SecretString& /*password*/,
+                               std::optional<std::string_view> /*stored_hash*/) override {
     if (throw_) throw std::bad_alloc();
     return fail(Errc::internal, "out of memory");
   }

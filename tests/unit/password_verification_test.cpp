@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cstddef>
 
 #include "manager_fixture.hpp"
 
@@ -6,7 +7,7 @@ using namespace reverify;
 using namespace std::chrono_literals;
 
 namespace {
-PasswordVerificationRequest password_request(std::optional<std::string> hash, std::string password,
+PasswordVerificationRequest password_request(std::optional<std::string> hash, const std::string& password,
                                              std::string user = "u1") {
   PasswordVerificationRequest r;
   r.user_id = std::move(user);
@@ -51,7 +52,7 @@ TEST_CASE("a hash weaker than current parameters comes back upgraded") {
   test::ManagerFixture f;
   Argon2idParams weaker;
   weaker.ops_limit = 1;
-  weaker.mem_limit = 4u * 1024u * 1024u;
+  weaker.mem_limit = std::size_t{4} * 1024 * 1024;
   const auto old_hash = Argon2idHasher::create(weaker).value()->hash(SecretString("pw")).value();
   const auto result = f.manager.verify_password(password_request(old_hash, "pw"));
   REQUIRE(result.has_value());
