@@ -27,7 +27,7 @@ struct CycleFixture {
   VerificationManager manager = build();
   static thread_local std::string last_code;
 
-  VerificationManager build() const {
+  static VerificationManager build() {
     Policy policy;
     policy.send_window = std::chrono::seconds(1);
     policy.send_limit = 1'000'000;

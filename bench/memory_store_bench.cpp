@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -50,10 +51,12 @@ void write_id(std::string& id, std::uint64_t n) {
 /// Rewrites user id and email in place (same lengths, so no allocation).
 void write_user(VerificationRecord& r, std::uint64_t n) {
   char buffer[48];
-  std::snprintf(buffer, sizeof(buffer), "user-%06llu", static_cast<unsigned long long>(n % 1'000'000));
-  r.user_id.assign(buffer);
-  std::snprintf(buffer, sizeof(buffer), "u%06llu@example.com", static_cast<unsigned long long>(n % 1'000'000));
-  r.identifier.assign(buffer);
+  // Both fit: at most 11 and 19 characters.
+  const int user = std::snprintf(buffer, sizeof(buffer), "user-%06llu", static_cast<unsigned long long>(n % 1'000'000));
+  r.user_id.assign(buffer, static_cast<std::size_t>(user));
+  const int email =
+      std::snprintf(buffer, sizeof(buffer), "u%06llu@example.com", static_cast<unsigned long long>(n % 1'000'000));
+  r.identifier.assign(buffer, static_cast<std::size_t>(email));
   r.identifier_key.assign(buffer);
 }
 
@@ -74,13 +77,12 @@ VerificationRecord typical_record(std::uint64_t n) {
 }
 
 std::size_t rss_bytes() {
-  long pages = 0;
-  long resident = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-    std::fclose(f);
-  }
-  return static_cast<std::size_t>(resident) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  // statm: total and resident size in pages, as decimal numbers.
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0;
+  std::size_t resident = 0;
+  if (!(statm >> pages >> resident)) resident = 0;
+  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
 std::size_t heap_bytes() {

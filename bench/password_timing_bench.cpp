@@ -94,7 +94,10 @@ void parity(benchmark::State& state, std::optional<std::string> stored, reverify
   if (stored) view = *stored;
   (void)time_verify(wrong, current_hash(), reverify::PasswordMatch::mismatch);  // warm up
   (void)time_verify(wrong, view, expected);
-  std::vector<double> subject_wall, subject_cpu, baseline_wall, baseline_cpu;
+  std::vector<double> subject_wall;
+  std::vector<double> subject_cpu;
+  std::vector<double> baseline_wall;
+  std::vector<double> baseline_cpu;
   bool baseline_first = true;
   for (auto _ : state) {
     // Which of the pair runs first alternates, so neither always follows the other.
@@ -122,7 +125,11 @@ void parity(benchmark::State& state, std::optional<std::string> stored, reverify
   state.counters["ratio_cpu"] = median(subject_cpu) / median(baseline_cpu);
 #ifdef REVERIFY_HAS_LEGACY
   // What padded answers aimed at when the case ended.
-  const auto* legacy = static_cast<reverify::legacy::LegacyHasher*>(&hasher());
+  const auto* legacy = dynamic_cast<const reverify::legacy::LegacyHasher*>(&hasher());
+  if (legacy == nullptr) {
+    state.SkipWithError("the hasher is not a LegacyHasher");
+    return;
+  }
   state.counters["target_ms"] = std::chrono::duration<double, std::milli>(legacy->timing_estimate()->target()).count();
 #endif
 }

@@ -80,7 +80,7 @@ void run_cycles(benchmark::State& state, std::shared_ptr<Store> backend) {
   auto code = std::make_shared<std::string>();
   Argon2idParams params;
   params.ops_limit = 1;
-  params.mem_limit = 8u * 1024u * 1024u;
+  params.mem_limit = std::size_t{8} * 1024 * 1024;
   Dependencies deps;
   deps.store = store;
   deps.hasher = Argon2idHasher::create(params).value();
@@ -137,7 +137,8 @@ const char* env(const char* name) {
 #if REVERIFY_HAS_SQLITE
 std::string sqlite_path(const char* stem) { return std::string("/tmp/") + stem + "-" + token() + ".db"; }
 void remove_sqlite(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  // Any of them may be missing already.
+  for (const char* suffix : {"", "-wal", "-shm"}) static_cast<void>(std::remove((path + suffix).c_str()));
 }
 
 void BM_SqliteCycle(benchmark::State& state) {
@@ -206,7 +207,7 @@ void BM_RedisRoundTrip(benchmark::State& state) {
   std::string rest = std::string(url).substr(8);
   rest = rest.substr(0, rest.find('/'));
   const std::string host = rest.substr(0, rest.rfind(':'));
-  const int port = std::atoi(rest.substr(rest.rfind(':') + 1).c_str());
+  const int port = static_cast<int>(std::strtol(rest.substr(rest.rfind(':') + 1).c_str(), nullptr, 10));
   redisContext* c = redisConnect(host.c_str(), port);
   if (c == nullptr || c->err != 0) {
     state.SkipWithError("cannot connect to redis");
