@@ -3,7 +3,6 @@
 #include <sodium.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cstring>
 #include <utility>
@@ -25,13 +24,6 @@ namespace {
 
 constexpr std::size_t min_hmac_secret_bytes = 16;
 
-bool has_control(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return c < 0x20 || c == 0x7f;
-  });
-}
-
 // The parts of the URL to keep out of error text, as curl's own parser splits them.
 struct UrlSecrets {
   std::string path;
@@ -48,7 +40,8 @@ Result<UrlSecrets> check_options(const HttpOptions& options) {
       options.channels != ChannelFilter::sms_only) {
     return fail(Errc::invalid_configuration, "channels is not a ChannelFilter value");
   }
-  if (has_control(options.bearer_token.reveal()) || options.bearer_token.reveal().find(' ') != std::string_view::npos) {
+  if (sender_text::has_control(options.bearer_token.reveal()) ||
+      options.bearer_token.reveal().find(' ') != std::string_view::npos) {
     return fail(Errc::invalid_configuration, "bearer_token must not contain spaces or control characters");
   }
   if (!options.hmac_secret.empty() && options.hmac_secret.size() < min_hmac_secret_bytes) {

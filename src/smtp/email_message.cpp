@@ -128,11 +128,7 @@ bool is_plain_address(std::string_view address) {
 bool is_valid_utf8(std::string_view text) { return sender_text::is_valid_utf8(text); }
 
 bool has_control(std::string_view text, bool allow_line_ends) {
-  return std::any_of(text.begin(), text.end(), [allow_line_ends](char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (allow_line_ends && (ch == '\r' || ch == '\n' || ch == '\t')) return false;
-    return c < 0x20 || c == 0x7f;
-  });
+  return sender_text::has_control(text, allow_line_ends);
 }
 
 std::string fill_template(std::string_view text, std::string_view code, std::string_view minutes) {
