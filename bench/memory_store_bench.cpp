@@ -57,7 +57,7 @@ void write_user(VerificationRecord& r, std::uint64_t n) {
   const int email =
       std::snprintf(buffer, sizeof(buffer), "u%06llu@example.com", static_cast<unsigned long long>(n % 1'000'000));
   r.identifier.assign(buffer, static_cast<std::size_t>(email));
-  r.identifier_key.assign(buffer);
+  r.identifier_key.assign(buffer, static_cast<std::size_t>(email));
 }
 
 /// A typical email code record: user "user-123456", a ~20-byte email, a digest.

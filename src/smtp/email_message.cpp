@@ -2,8 +2,6 @@
 
 #include <sodium.h>
 
-#include "sender_text.hpp"
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -123,12 +121,6 @@ bool is_plain_address(std::string_view address) {
   const std::string_view local = address.substr(0, at);
   const std::string_view domain = address.substr(at + 1);
   return local.size() <= 64 && is_dot_atom(local, false) && is_dot_atom(domain, true);
-}
-
-bool is_valid_utf8(std::string_view text) { return sender_text::is_valid_utf8(text); }
-
-bool has_control(std::string_view text, bool allow_line_ends) {
-  return sender_text::has_control(text, allow_line_ends);
 }
 
 std::string fill_template(std::string_view text, std::string_view code, std::string_view minutes) {

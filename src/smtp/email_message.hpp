@@ -13,12 +13,6 @@ namespace reverify::smtp::detail {
 // that could end a header or add a recipient (CR, LF, ',', ';', '<', '>', '"', space…) fails.
 bool is_plain_address(std::string_view address);
 
-// Well-formed UTF-8 (no overlong forms, no surrogates).
-bool is_valid_utf8(std::string_view text);
-
-// Any byte below 0x20 or 0x7f; `allow_line_ends` lets CR and LF (and TAB) through.
-bool has_control(std::string_view text, bool allow_line_ends);
-
 // One left-to-right pass: "{code}" and "{minutes}" are replaced; the inserted text is never
 // rescanned.
 std::string fill_template(std::string_view text, std::string_view code, std::string_view minutes);

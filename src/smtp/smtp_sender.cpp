@@ -10,6 +10,7 @@
 
 #include "curl_support.hpp"
 #include "email_message.hpp"
+#include "sender_text.hpp"
 
 namespace reverify::smtp {
 namespace cs = reverify::curl_support;
@@ -60,13 +61,14 @@ Result<void> check_template(EmailTemplate& text, TemplateType type) {
   if (text.subject.empty()) text.subject = fallback.subject;
   if (text.body.empty()) text.body = fallback.body;
   const std::string name(to_string(type));
-  if (text.subject.size() > max_subject_bytes || detail::has_control(text.subject, false) ||
-      !detail::is_valid_utf8(text.subject)) {
+  if (text.subject.size() > max_subject_bytes || sender_text::has_control(text.subject) ||
+      !sender_text::is_valid_utf8(text.subject)) {
     return fail(Errc::invalid_configuration, "the " + name +
                                                  " subject must be one line of UTF-8 without control characters, "
                                                  "at most 256 bytes");
   }
-  if (text.body.size() > max_body_bytes || detail::has_control(text.body, true) || !detail::is_valid_utf8(text.body)) {
+  if (text.body.size() > max_body_bytes || sender_text::has_control(text.body, true) ||
+      !sender_text::is_valid_utf8(text.body)) {
     return fail(Errc::invalid_configuration,
                 "the " + name + " body must be UTF-8 text without control characters, at most 64 KiB");
   }
@@ -89,7 +91,7 @@ Result<void> check_options(SmtpOptions& options) {
   if (options.username.empty() != options.password.empty()) {
     return fail(Errc::invalid_configuration, "username and password must be set together");
   }
-  if (detail::has_control(options.username, false) || detail::has_control(options.password.reveal(), false)) {
+  if (sender_text::has_control(options.username) || sender_text::has_control(options.password.reveal())) {
     return fail(Errc::invalid_configuration, "username and password must not contain control characters");
   }
   const bool tls_guaranteed = url->scheme == "smtps" || options.starttls == StartTls::required;
@@ -100,8 +102,8 @@ Result<void> check_options(SmtpOptions& options) {
   if (!detail::is_plain_address(options.from)) {
     return fail(Errc::invalid_configuration, "from must be a bare address like noreply@example.com");
   }
-  if (options.from_name.size() > 128 || detail::has_control(options.from_name, false) ||
-      !detail::is_valid_utf8(options.from_name)) {
+  if (options.from_name.size() > 128 || sender_text::has_control(options.from_name) ||
+      !sender_text::is_valid_utf8(options.from_name)) {
     return fail(Errc::invalid_configuration, "from_name must be UTF-8 without control characters, at most 128 bytes");
   }
   if (options.connect_timeout.count() <= 0 || options.total_timeout.count() <= 0) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "backend_fixtures.hpp"
+#include "cheap_argon2.hpp"
 #include "reverify/reverify.hpp"
 
 namespace reverify::test {
@@ -111,14 +112,9 @@ inline Pepper shared_pepper() { return Pepper::from_bytes(7, std::string(Pepper:
 /// that keeps the last code in `last_code` (when given).
 inline Result<VerificationManager> make_manager(std::shared_ptr<Store> store, std::shared_ptr<std::string> last_code,
                                                 Policy policy = {}) {
-  Argon2idParams params;
-  params.ops_limit = 1;
-  params.mem_limit = 8u * 1024u * 1024u;
-  auto hasher = Argon2idHasher::create(params);
-  if (!hasher) return fail(hasher.error());
   Dependencies deps;
   deps.store = std::move(store);
-  deps.hasher = *hasher;
+  deps.hasher = test::cheap_hasher();
   deps.sender = std::make_shared<CallbackSender>([last_code](const CodeMessage& message) -> Result<void> {
     if (last_code) *last_code = std::string(message.code.reveal());
     return {};

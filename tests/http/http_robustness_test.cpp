@@ -12,7 +12,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "reverify/argon2id_hasher.hpp"
+#include "cheap_argon2.hpp"
 #include "test_flows.hpp"
 
 using namespace reverify::http_test;
@@ -251,12 +251,7 @@ TEST_CASE("pepper files: 64 hex characters with a newline, or 32 raw bytes", "[h
 }
 
 TEST_CASE("users file: a passwordHash (PHC string) verifies like a password", "[http][robustness][users]") {
-  reverify::Argon2idParams cheap;
-  cheap.ops_limit = 1;
-  cheap.mem_limit = std::size_t{8} * 1024 * 1024;
-  auto hasher = reverify::Argon2idHasher::create(cheap);
-  REQUIRE(hasher);
-  auto hash = (*hasher)->hash(reverify::SecretString(std::string_view("hashed-password-9")));
+  auto hash = reverify::test::cheap_hasher()->hash(reverify::SecretString(std::string_view("hashed-password-9")));
   REQUIRE(hash);
   const Json users = {{"users", {{{"id", "u-erin"}, {"accessToken", "tok-erin"}, {"passwordHash", *hash}}}}};
   ServerProcess server({}, users.dump());

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "cheap_argon2.hpp"
 #include "reverify/argon2id_hasher.hpp"
 #include "reverify/phc.hpp"
 
@@ -16,19 +17,14 @@ using reverify::Argon2idParams;
 using reverify::Errc;
 using reverify::PasswordMatch;
 using reverify::SecretString;
+using reverify::test::cheap_params;
 
 // SecretString("literal") is ambiguous (string_view vs string&&); go through string_view.
 SecretString secret(std::string_view text) { return SecretString(text); }
 
 // Small parameters keep the suite fast; production defaults are tested for validity only.
-Argon2idParams small_params() {
-  Argon2idParams p;
-  p.ops_limit = 1;
-  p.mem_limit = std::size_t{8} * 1024 * 1024;
-  return p;
-}
 
-std::shared_ptr<Argon2idHasher> make_hasher(Argon2idParams p = small_params()) {
+std::shared_ptr<Argon2idHasher> make_hasher(Argon2idParams p = cheap_params()) {
   auto hasher = Argon2idHasher::create(p);
   REQUIRE(hasher);
   return *hasher;
@@ -145,7 +141,7 @@ TEST_CASE("Argon2idHasher verifies Logto's argon2i form and asks for a rehash", 
 }
 
 TEST_CASE("Argon2idHasher asks for a rehash of argon2id at other parameters", "[passwords][argon2id]") {
-  Argon2idParams old_params = small_params();
+  Argon2idParams old_params = cheap_params();
   old_params.ops_limit = 2;
   auto old_hasher = make_hasher(old_params);
   auto stored = old_hasher->hash(secret("pw"));
@@ -157,7 +153,7 @@ TEST_CASE("Argon2idHasher asks for a rehash of argon2id at other parameters", "[
   CHECK(check->result == PasswordMatch::match);
   CHECK(check->needs_rehash);
 
-  Argon2idParams bigger = small_params();
+  Argon2idParams bigger = cheap_params();
   bigger.mem_limit = std::size_t{16} * 1024 * 1024;
   auto check_mem = make_hasher(bigger)->verify(secret("pw"), *stored);
   REQUIRE(check_mem);
@@ -167,7 +163,7 @@ TEST_CASE("Argon2idHasher asks for a rehash of argon2id at other parameters", "[
 
 TEST_CASE("Argon2idHasher rejects invalid parameters", "[passwords][argon2id]") {
   auto bad = [](auto mutate) {
-    Argon2idParams p = small_params();
+    Argon2idParams p = cheap_params();
     mutate(p);
     auto hasher = Argon2idHasher::create(p);
     REQUIRE_FALSE(hasher);
@@ -188,7 +184,7 @@ TEST_CASE("Argon2idHasher rejects invalid parameters", "[passwords][argon2id]") 
 
 TEST_CASE("Argon2idHasher limits concurrent hashes, callers past max_wait get hasher_unavailable",
           "[passwords][argon2id][concurrency]") {
-  Argon2idParams p = small_params();
+  Argon2idParams p = cheap_params();
   p.ops_limit = 3;
   p.mem_limit = std::size_t{32} * 1024 * 1024;
   p.max_concurrent = 1;
@@ -242,7 +238,7 @@ TEST_CASE("Argon2idHasher limits concurrent hashes, callers past max_wait get ha
 }
 
 TEST_CASE("Argon2idHasher error messages carry no password or hash", "[passwords][argon2id]") {
-  Argon2idParams p = small_params();
+  Argon2idParams p = cheap_params();
   p.max_concurrent = 1;
   p.max_wait = std::chrono::milliseconds(0);
   auto hasher = make_hasher(p);

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "cheap_argon2.hpp"
 #include "reverify/legacy/legacy_hasher.hpp"
 
 namespace {
@@ -15,17 +16,11 @@ using reverify::PasswordMatch;
 using reverify::SecretString;
 using reverify::legacy::LegacyHasher;
 using reverify::legacy::to_stored_hash;
+using reverify::test::cheap_params;
 
 SecretString secret(std::string_view text) { return SecretString(text); }
 
-reverify::Argon2idParams small_params() {
-  reverify::Argon2idParams p;
-  p.ops_limit = 1;
-  p.mem_limit = std::size_t{8} * 1024 * 1024;
-  return p;
-}
-
-std::shared_ptr<LegacyHasher> make(reverify::Argon2idParams p = small_params()) {
+std::shared_ptr<LegacyHasher> make(reverify::Argon2idParams p = cheap_params()) {
   auto current = reverify::Argon2idHasher::create(p);
   REQUIRE(current);
   auto legacy = LegacyHasher::create(*current);
@@ -62,7 +57,7 @@ TEST_CASE("LegacyHasher hashes new passwords as current Argon2id and verifies th
 }
 
 TEST_CASE("LegacyHasher: Argon2id at other parameters matches and asks for a rehash", "[passwords][legacy]") {
-  auto old_params = small_params();
+  auto old_params = cheap_params();
   old_params.ops_limit = 2;
   auto old_hash = make(old_params)->hash(secret("pw"));
   REQUIRE(old_hash);
@@ -146,7 +141,7 @@ TEST_CASE("LegacyHasher verifies known published vectors through to_stored_hash"
 }
 
 TEST_CASE("LegacyHasher limits concurrent legacy computations", "[passwords][legacy][concurrency]") {
-  auto p = small_params();
+  auto p = cheap_params();
   p.max_concurrent = 1;
   p.max_wait = std::chrono::milliseconds(1);
   auto hasher = make(p);

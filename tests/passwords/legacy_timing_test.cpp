@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "cheap_argon2.hpp"
 #include "reverify/legacy/legacy_hasher.hpp"
 #include "reverify/legacy/verify_time_estimate.hpp"
 
@@ -25,16 +26,10 @@ using reverify::SecretString;
 using reverify::legacy::LegacyHasher;
 using reverify::legacy::LegacyTimingOptions;
 using reverify::legacy::VerifyTimeEstimate;
+using reverify::test::cheap_params;
 using Clock = std::chrono::steady_clock;
 
 SecretString secret(std::string_view text) { return SecretString(text); }
-
-reverify::Argon2idParams small_params() {
-  reverify::Argon2idParams p;
-  p.ops_limit = 1;
-  p.mem_limit = std::size_t{8} * 1024 * 1024;
-  return p;
-}
 
 std::shared_ptr<VerifyTimeEstimate> fixed_estimate(VerifyTimeEstimate::Duration target) {
   auto estimate = VerifyTimeEstimate::create(target, target);
@@ -59,7 +54,7 @@ struct WaitLog {
   }
 };
 
-std::shared_ptr<LegacyHasher> make(LegacyTimingOptions timing, reverify::Argon2idParams p = small_params()) {
+std::shared_ptr<LegacyHasher> make(LegacyTimingOptions timing, reverify::Argon2idParams p = cheap_params()) {
   auto current = reverify::Argon2idHasher::create(p);
   REQUIRE(current);
   auto legacy = LegacyHasher::create(*current, std::move(timing));
@@ -129,7 +124,7 @@ TEST_CASE("VerifyTimeEstimate: concurrent record and target", "[passwords][legac
 }
 
 TEST_CASE("LegacyHasher::create refuses a decoy fraction outside [0, 1]", "[passwords][legacy][timing]") {
-  auto current = reverify::Argon2idHasher::create(small_params());
+  auto current = reverify::Argon2idHasher::create(cheap_params());
   REQUIRE(current);
   for (const double bad : {-0.1, 1.5, std::numeric_limits<double>::quiet_NaN()}) {
     LegacyTimingOptions timing;
@@ -262,7 +257,7 @@ TEST_CASE("LegacyHasher: padded callers do not hold the concurrency slot", "[pas
     all_in.notify_all();
     if (all_in.wait_for(lock, 30s, [&] { return padding == callers; })) ++saw_all;
   };
-  auto p = small_params();
+  auto p = cheap_params();
   p.max_concurrent = 1;
   p.max_wait = std::chrono::milliseconds(60'000);
   auto hasher = make({fixed_estimate(1h), 0.0, rendezvous}, p);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "cheap_argon2.hpp"
 #include "reverify/legacy/legacy_hasher.hpp"
 
 // Vectors made by independent implementations (hash-wasm, bcryptjs, node-argon2, Node crypto,
@@ -16,12 +17,7 @@ using reverify::PasswordMatch;
 using reverify::SecretString;
 
 std::shared_ptr<reverify::legacy::LegacyHasher> small_legacy_hasher() {
-  reverify::Argon2idParams p;
-  p.ops_limit = 1;
-  p.mem_limit = std::size_t{8} * 1024 * 1024;
-  auto current = reverify::Argon2idHasher::create(p);
-  REQUIRE(current);
-  auto legacy = reverify::legacy::LegacyHasher::create(*current);
+  auto legacy = reverify::legacy::LegacyHasher::create(reverify::test::cheap_hasher());
   REQUIRE(legacy);
   return *legacy;
 }

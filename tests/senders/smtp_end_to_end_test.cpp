@@ -3,9 +3,9 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstddef>
 #include <regex>
 
+#include "cheap_argon2.hpp"
 #include "loopback_servers.hpp"
 #include "reverify/reverify.hpp"
 #include "reverify/smtp/smtp_sender.hpp"
@@ -25,12 +25,9 @@ struct SmtpManager {
     options.from = "security@example.com";
     auto sender = smtp::SmtpSender::create(options);
     REQUIRE(sender);
-    Argon2idParams params;
-    params.ops_limit = 1;
-    params.mem_limit = std::size_t{8} * 1024 * 1024;
     Dependencies deps;
     deps.store = std::make_shared<MemoryStore>();
-    deps.hasher = Argon2idHasher::create(params).value();
+    deps.hasher = test::cheap_hasher();
     deps.sender = *sender;
     deps.clock = std::make_shared<SystemClock>();
     deps.peppers.peppers.push_back(Pepper::random(1));

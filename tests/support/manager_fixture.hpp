@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cheap_argon2.hpp"
 #include "reverify/reverify.hpp"
 
 namespace reverify::test {
@@ -77,14 +78,6 @@ class RecordingEvents final : public EventSink {
   mutable std::mutex mutex_;
   std::vector<Event> events_;
 };
-
-/// A hasher cheap enough for unit tests (1 pass, 8 MiB).
-inline std::shared_ptr<Argon2idHasher> cheap_hasher() {
-  Argon2idParams params;
-  params.ops_limit = 1;
-  params.mem_limit = 8u * 1024u * 1024u;
-  return Argon2idHasher::create(params).value();
-}
 
 /// Everything a manager test needs, built from a policy and optionally a store.
 struct ManagerFixture {
