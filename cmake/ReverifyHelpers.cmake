@@ -16,6 +16,11 @@ function(reverify_target_defaults target)
       target_link_options(${target} PRIVATE -fsanitize=${REVERIFY_SANITIZE})
     endif()
   endif()
+  # libFuzzer steers by coverage: in a fuzz build the library and the example code the targets
+  # drive are instrumented too, not only the harnesses.
+  if(REVERIFY_BUILD_FUZZ AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
 endfunction()
 
 # A library component: reverify_<name>, exported as reverify::<name> with a same-named ALIAS,
