@@ -1,30 +1,10 @@
 // Routing, bearer authentication, the profile route and CORS.
 #include <catch2/catch.hpp>
 
+#include "account_api_routes.hpp"
 #include "test_flows.hpp"
 
 using namespace reverify::http_test;
-
-namespace {
-
-struct RouteCase {
-  const char* method;
-  const char* path;
-};
-
-const RouteCase api_routes[] = {
-    {"POST", "/api/verifications/password"},
-    {"POST", "/api/verifications/verification-code"},
-    {"POST", "/api/verifications/verification-code/verify"},
-    {"GET", "/api/my-account"},
-    {"POST", "/api/my-account/password"},
-    {"POST", "/api/my-account/primary-email"},
-    {"POST", "/api/my-account/primary-phone"},
-    {"DELETE", "/api/my-account/primary-email"},
-    {"DELETE", "/api/my-account/primary-phone"},
-};
-
-}  // namespace
 
 TEST_CASE("health needs no token, unknown routes answer a 404 JSON error after auth", "[http][routes]") {
   ServerProcess server;
@@ -47,7 +27,7 @@ TEST_CASE("health needs no token, unknown routes answer a 404 JSON error after a
 TEST_CASE("every api route checks the bearer token first", "[http][routes][auth]") {
   ServerProcess server;
   HttpClient client(server.base_url());
-  for (const auto& route : api_routes) {
+  for (const auto& route : reverify::test::account_api_routes) {
     INFO(route.method << ' ' << route.path);
     const std::optional<std::string> body =
         std::string(route.method) == "POST" ? std::optional<std::string>("{}") : std::nullopt;

@@ -26,6 +26,7 @@
 #include <sodium.h>
 #include <nlohmann/json.hpp>
 
+#include "account_api_routes.hpp"
 #include "api_router.hpp"
 #include "reverify/reverify.hpp"
 #include "users_file.hpp"
@@ -101,20 +102,8 @@ constexpr std::array<Caller, 3> callers = {{
 /// The passwords the harness sets (so they can be looked for in answers).
 constexpr std::string_view new_password_prefix = "new-password-";
 
-struct RouteName {
-  const char* method;
-  const char* path;
-};
-constexpr std::array<RouteName, 12> route_names = {{
-    {"POST", "/api/verifications/password"},
-    {"POST", "/api/verifications/verification-code"},
-    {"POST", "/api/verifications/verification-code/verify"},
-    {"GET", "/api/my-account"},
-    {"POST", "/api/my-account/password"},
-    {"POST", "/api/my-account/primary-email"},
-    {"POST", "/api/my-account/primary-phone"},
-    {"DELETE", "/api/my-account/primary-email"},
-    {"DELETE", "/api/my-account/primary-phone"},
+/// Beside the API's routes, requests the router must refuse or answer without a user.
+constexpr std::array<reverify::test::ApiRoute, 3> other_routes = {{
     {"GET", "/health"},
     {"OPTIONS", "/api/my-account"},
     {"PUT", "/api/verifications/password"},
@@ -331,9 +320,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t route = in.byte();
     const std::size_t caller = in.byte() % callers.size();
     ApiRequest request;
-    if (route % 16 < route_names.size()) {
-      request.method = route_names[route % 16].method;
-      request.path = route_names[route % 16].path;
+    const std::size_t pick = route % 16;
+    const auto& api = reverify::test::account_api_routes;
+    if (pick < api.size()) {
+      request.method = api[pick].method;
+      request.path = api[pick].path;
+    } else if (pick < api.size() + other_routes.size()) {
+      request.method = other_routes[pick - api.size()].method;
+      request.path = other_routes[pick - api.size()].path;
     } else {
       request.method = in.text(8);
       request.path = in.text(48);
