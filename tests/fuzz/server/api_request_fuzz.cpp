@@ -133,8 +133,7 @@ class Input {
 /// What earlier answers of this input gave, for requests to reuse and for the checks.
 struct History {
   std::vector<std::string> record_ids;  // from every 201/200 of a verification route, in order
-  std::string last_code;                // the last code the sender delivered
-  std::vector<std::string> codes;
+  std::vector<std::string> codes;       // every code the sender delivered, in order
   std::set<std::string> secrets{"alice-password-1", "bob-password-1", std::string(DigestHasher::prefix)};
   std::array<std::set<std::string>, 3> verified;       // per caller: step-up records (password or code)
   std::array<std::set<std::string>, 3> code_verified;  // per caller: code records only
@@ -186,7 +185,10 @@ std::string structured_body(Input& in, const History& history, const Caller& cal
   }
   if ((fields & 2) != 0) body["identifier"] = identifier_json(in);
   if ((fields & 4) != 0) body["verificationId"] = record_id_choice(in, history);
-  if ((fields & 8) != 0) body["code"] = (in.byte() & 1) != 0 ? history.last_code : in.text(8);
+  if ((fields & 8) != 0) {
+    const bool last_sent = (in.byte() & 1) != 0;
+    body["code"] = !last_sent ? in.text(8) : history.codes.empty() ? std::string() : history.codes.back();
+  }
   if ((fields & 16) != 0) body["newIdentifierVerificationRecordId"] = record_id_choice(in, history);
   if ((fields & 32) != 0) body["email"] = (in.byte() & 1) != 0 ? "new1@example.com" : in.text(24);
   if ((fields & 64) != 0) body["phone"] = (in.byte() & 1) != 0 ? "15550003333" : in.text(24);
@@ -303,8 +305,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   deps.clock = clock;
   deps.sender = std::make_shared<reverify::CallbackSender>(
       [history](const reverify::CodeMessage& message) -> reverify::Result<void> {
-        history->last_code = std::string(message.code.reveal());
-        history->codes.push_back(history->last_code);
+        history->codes.emplace_back(message.code.reveal());
         return {};
       });
   deps.peppers.peppers.push_back(reverify::Pepper::random(1));
