@@ -1,17 +1,43 @@
 #include "redis_url.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace reverify::redis::detail {
 namespace {
 
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// Digits only (from_chars alone would take "-0"), within [low, high].
 bool parse_int(std::string_view text, int low, int high, int& out) {
-  if (text.empty()) return false;
+  if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), is_digit)) return false;
   int value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < low || value > high) return false;
   out = value;
   return true;
+}
+
+// A host name or IPv4 address: what DNS and container runtimes use ('_' included). Anything else
+// (a '?', a '#', a second ':', non-ASCII, a NUL that would cut short the C string hiredis is
+// given) is a typo or an attack, not a host.
+bool is_host_name(std::string_view host) {
+  return std::all_of(host.begin(), host.end(), [](char c) { return is_alnum(c) || c == '-' || c == '.' || c == '_'; });
+}
+
+// An IPv6 address, optionally with a %zone: hex digits, ':' and '.' (an embedded IPv4), then the
+// zone's interface name.
+bool is_ipv6_literal(std::string_view host) {
+  const auto zone = host.find('%');
+  const std::string_view address = host.substr(0, zone);
+  const bool address_ok =
+      address.find(':') != std::string_view::npos && std::all_of(address.begin(), address.end(), [](char c) {
+        return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+      });
+  if (zone == std::string_view::npos) return address_ok;
+  const std::string_view name = host.substr(zone + 1);
+  return address_ok && !name.empty() && is_host_name(name);
 }
 
 tl::unexpected<Error> bad(std::string_view why) {
@@ -24,15 +50,19 @@ tl::unexpected<Error> bad(std::string_view why) {
 
 Result<Endpoint> parse_url(std::string_view url) {
   constexpr std::string_view scheme = "redis://";
+  if (url.substr(0, 9) == "rediss://") return bad("rediss:// (TLS) is not supported; use redis://");
   if (url.substr(0, scheme.size()) != scheme) return bad("the scheme must be redis://");
   std::string_view rest = url.substr(scheme.size());
   Endpoint endpoint;
 
   if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-    std::string_view db = rest.substr(slash + 1);
+    const std::string_view db = rest.substr(slash + 1);
     rest = rest.substr(0, slash);
-    if (!db.empty() && !parse_int(db, 0, 1'000'000, endpoint.database)) return bad("the database must be a number");
+    if (!db.empty() && !parse_int(db, 0, 1'000'000, endpoint.database)) {
+      return bad("the database must be a number from 0 to 1000000");
+    }
   }
+  // Credentials end at the last '@' before the path, so a password may hold '@' but not '/'.
   if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
     const std::string_view credentials = rest.substr(0, at);
     rest = rest.substr(at + 1);
@@ -43,21 +73,35 @@ Result<Endpoint> parse_url(std::string_view url) {
       endpoint.user = std::string(credentials.substr(0, colon));
       endpoint.password = std::string(credentials.substr(colon + 1));
     }
+    // AUTH is sent only with a password: a user without one would silently connect as `default`.
+    if (!endpoint.user.empty() && endpoint.password.empty()) return bad("a user needs a password");
   }
   std::string_view host = rest;
+  std::string_view port;
+  bool has_port = false;
   if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
     const auto close = rest.find(']');
     if (close == std::string_view::npos) return bad("unclosed [ in the host");
     host = rest.substr(1, close - 1);
     const std::string_view after = rest.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':' || !parse_int(after.substr(1), 1, 65535, endpoint.port)) return bad("bad port");
+      if (after.front() != ':') return bad("only :PORT may follow ]");
+      port = after.substr(1);
+      has_port = true;
     }
-  } else if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-    host = rest.substr(0, colon);
-    if (!parse_int(rest.substr(colon + 1), 1, 65535, endpoint.port)) return bad("bad port");
+    if (host.empty()) return bad("no host");
+    if (!is_ipv6_literal(host)) return bad("the host in [ ] must be an IPv6 address");
+  } else {
+    if (const auto colon = rest.find(':'); colon != std::string_view::npos) {
+      host = rest.substr(0, colon);
+      port = rest.substr(colon + 1);
+      has_port = true;
+      if (port.find(':') != std::string_view::npos) return bad("an IPv6 address must be in [ ]");
+    }
+    if (host.empty()) return bad("no host");
+    if (!is_host_name(host)) return bad("the host may hold only letters, digits, '-', '.' and '_'");
   }
-  if (host.empty()) return bad("no host");
+  if (has_port && !parse_int(port, 1, 65535, endpoint.port)) return bad("the port must be a number from 1 to 65535");
   endpoint.host = std::string(host);
   return endpoint;
 }

@@ -51,7 +51,10 @@ struct REVERIFY_API RedisOptions {
 class REVERIFY_API RedisStore final : public Store {
  public:
   /// Connects one pooled connection to `url` (`redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`, port
-  /// 6379 and database 0 by default) and loads the scripts. Errors: `invalid_configuration` (bad
+  /// 6379 and database 0 by default) and loads the scripts. HOST is a name or IPv4 address
+  /// (letters, digits, `-`, `.`, `_`) or a bracketed IPv6 address (`[::1]`, `[fe80::1%eth0]`); a
+  /// USER needs a PASSWORD; nothing is percent-decoded, so a password may hold `@` and `:` but not
+  /// `/`. `rediss://` (TLS) is not supported. Errors: `invalid_configuration` (bad
   /// URL or options), `store_unavailable` (cannot connect, authenticate or load the scripts).
   [[nodiscard]] static Result<std::shared_ptr<RedisStore>> connect(const std::string& url, RedisOptions options = {});
 
