@@ -145,12 +145,13 @@ std::string fill_template(std::string_view text, std::string_view code, std::str
 
 std::string encode_header_text(std::string_view text) {
   if (is_printable_ascii(text)) return std::string(text);
-  // Encoded words of at most 45 source bytes (60 base64 characters, 72 in all), each split at a
-  // character boundary, on folded lines.
+  // Encoded words of at most 39 source bytes (52 base64 characters, 64 in all), each split at a
+  // character boundary, on folded lines: with "Subject: " before the first, every line holding
+  // one stays within RFC 2047's 76 characters.
   std::string out;
   std::size_t start = 0;
   while (start < text.size()) {
-    std::size_t end = std::min(start + 45, text.size());
+    std::size_t end = std::min(start + 39, text.size());
     while (end < text.size() && end > start && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) --end;
     if (!out.empty()) out += "\r\n ";
     out += "=?UTF-8?B?" + base64(text.substr(start, end - start)) + "?=";
@@ -196,7 +197,9 @@ std::string build_message(const MessageParts& parts) {
     }
     from_header += "\" <" + std::string(parts.from) + ">";
   } else {
-    from_header = encode_header_text(parts.from_name) + " <" + std::string(parts.from) + ">";
+    // The address goes on a fold of its own: a line holding an encoded word may have only 76
+    // characters (RFC 2047 section 2), and the address alone can have 254.
+    from_header = encode_header_text(parts.from_name) + "\r\n <" + std::string(parts.from) + ">";
   }
 
   std::string body = to_crlf(parts.body);

@@ -17,7 +17,8 @@ bool is_plain_address(std::string_view address);
 // rescanned.
 std::string fill_template(std::string_view text, std::string_view code, std::string_view minutes);
 
-// Header text: as is when printable ASCII, else RFC 2047 B-encoded words folded to fit lines.
+// Header text: as is when printable ASCII, else RFC 2047 B-encoded words of at most 64
+// characters, one per folded line, so that a line holding one stays within 76 characters.
 std::string encode_header_text(std::string_view text);
 
 // "Tue, 21 Aug 2026 12:10:00 +0000".

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -109,6 +110,10 @@ Result<void> check_options(SmtpOptions& options) {
   if (options.connect_timeout.count() <= 0 || options.total_timeout.count() <= 0) {
     return fail(Errc::invalid_configuration, "connect_timeout and total_timeout must be positive");
   }
+  // The path is named in the error below, which must stay one line.
+  if (sender_text::has_control(options.ca_bundle_path)) {
+    return fail(Errc::invalid_configuration, "ca_bundle_path must not contain control characters");
+  }
   if (!options.ca_bundle_path.empty() && ::access(options.ca_bundle_path.c_str(), R_OK) != 0) {
     return fail(Errc::invalid_configuration, "ca_bundle_path is not a readable file: " + options.ca_bundle_path);
   }
@@ -161,9 +166,11 @@ std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void*
 }
 
 std::string minutes_until(Timestamp from, Timestamp until) {
-  const auto ms = (until - from).count();
-  if (ms <= 0) return "0";
-  return std::to_string((ms + 59'999) / 60'000);
+  if (until <= from) return "0";
+  // Unsigned: two far-apart times (an unset sent_at and Timestamp::max()) overflow a signed
+  // difference, and rounding up by adding 59'999 would overflow near the top.
+  const std::uint64_t ms = static_cast<std::uint64_t>(to_unix_ms(until)) - static_cast<std::uint64_t>(to_unix_ms(from));
+  return std::to_string(ms / 60'000 + (ms % 60'000 != 0 ? 1 : 0));
 }
 
 }  // namespace

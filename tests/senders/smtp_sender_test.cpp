@@ -234,6 +234,9 @@ TEST_CASE("SMTP: create refuses unsafe or broken options", "[senders][smtp][secu
     options = good;
     options.ca_bundle_path = "/nonexistent/ca.pem";
     refused(options);
+    options.ca_bundle_path = "/etc/ssl/certs/ca-certificates.crt\nsecond line";
+    refused(options);
+    CHECK(smtp::SmtpSender::create(options).error().message().find('\n') == std::string::npos);
   }
 }
 
@@ -400,4 +403,58 @@ TEST_CASE("SMTP: render shows the message send would transmit", "[senders][smtp]
   CHECK(text.find("\r\nTo: alice@example.com\r\n") != std::string::npos);
   CHECK(text.find(test::sample_code) != std::string::npos);
   CHECK(server.connections() == 0);
+}
+
+TEST_CASE("SMTP: the minutes left are right for any two times, without overflow", "[senders][smtp]") {
+  // Regression, found by tests/fuzz/smtp/email_message_fuzz.cpp: an unset sent_at (or one before
+  // 1970) with a far expiry such as Timestamp::max() overflowed a signed difference, and the
+  // email said "0" (or a negative count of) minutes.
+  smtp::SmtpOptions options;
+  options.server_url = "smtp://127.0.0.1:25";
+  options.starttls = smtp::StartTls::off;
+  options.from = "noreply@example.com";
+  options.user_permission_validation.body = "{code} {minutes}\n";
+  auto sender = make_sender(options);
+  const auto minutes = [&sender](Timestamp sent, Timestamp expires) {
+    auto message = test::sample_message();
+    message.sent_at = sent;
+    message.code_expires_at = expires;
+    const auto rendered = sender->render(message);
+    REQUIRE(rendered);
+    const std::string body = body_of(std::string(rendered->reveal()));
+    return body.substr(body.find(' ') + 1);
+  };
+  CHECK(minutes(Timestamp{}, Timestamp::max()) == "153722867280913\r\n");       // ceil((2^63 - 1) / 60000)
+  CHECK(minutes(Timestamp::min(), Timestamp::max()) == "307445734561826\r\n");  // ceil((2^64 - 1) / 60000)
+  CHECK(minutes(Timestamp::max(), Timestamp::min()) == "0\r\n");
+  CHECK(minutes(from_unix_ms(1'000), from_unix_ms(61'000)) == "1\r\n");
+  CHECK(minutes(from_unix_ms(1'000), from_unix_ms(61'001)) == "2\r\n");
+}
+
+TEST_CASE("SMTP: a header line holding an encoded word stays within 76 characters", "[senders][smtp]") {
+  // RFC 2047 section 2. Words of 45 source bytes made "Subject: " lines of 81 characters, and the
+  // From line carried the address after its last word (found by the email_message fuzz target).
+  smtp::SmtpOptions options;
+  options.server_url = "smtp://127.0.0.1:25";
+  options.starttls = smtp::StartTls::off;
+  options.from = "a-rather-long-no-reply-address-for-security@notifications.example.com";
+  options.from_name = "Sécurité du compte — équipe de vérification";
+  options.user_permission_validation.subject =
+      "Votre code de vérification à usage unique : {code} (valable {minutes} min)";
+  auto sender = make_sender(options);
+  const auto rendered = sender->render(test::sample_message());
+  REQUIRE(rendered);
+  const std::string headers = headers_of(std::string(rendered->reveal()));
+  std::size_t words = 0;
+  for (std::size_t start = 0, end = 0; start < headers.size(); start = end + 2) {
+    end = headers.find("\r\n", start);
+    const std::string line = headers.substr(start, end - start);
+    if (line.find("=?UTF-8?B?") == std::string::npos) continue;
+    ++words;
+    CAPTURE(line);
+    CHECK(line.size() <= 76);
+  }
+  CHECK(words >= 4);  // the subject and the display name each take two or more
+  CHECK(headers.find("\r\n <a-rather-long-no-reply-address-for-security@notifications.example.com>\r\n") !=
+        std::string::npos);
 }
