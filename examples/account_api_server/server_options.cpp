@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "one_line.hpp"
 #include "store_from_uri.hpp"
 
 namespace reverify::server {
@@ -49,13 +50,13 @@ tl::expected<void, std::string> parse_listen(std::string_view text, ServerOption
 
 tl::expected<std::uint32_t, std::string> count_value(std::string_view flag, std::string_view text) {
   const auto value = parse_decimal(text, std::numeric_limits<std::uint32_t>::max());
-  if (!value) return tl::unexpected(std::string(flag) + " expects a whole number, got \"" + std::string(text) + "\"");
+  if (!value) return tl::unexpected(std::string(flag) + " expects a whole number, got \"" + one_line(text) + "\"");
   return static_cast<std::uint32_t>(*value);
 }
 
 tl::expected<std::chrono::seconds, std::string> seconds_value(std::string_view flag, std::string_view text) {
   const auto value = parse_decimal(text, std::numeric_limits<std::uint32_t>::max());
-  if (!value) return tl::unexpected(std::string(flag) + " expects whole seconds, got \"" + std::string(text) + "\"");
+  if (!value) return tl::unexpected(std::string(flag) + " expects whole seconds, got \"" + one_line(text) + "\"");
   return std::chrono::seconds(static_cast<std::chrono::seconds::rep>(*value));
 }
 
@@ -165,15 +166,14 @@ tl::expected<ServerOptions, std::string> parse_options(int argc, const char* con
       options.version = true;
       continue;
     }
-    if (arg.substr(0, 2) != "--")
-      return tl::unexpected("unexpected argument \"" + std::string(arg) + "\" (see --help)");
+    if (arg.substr(0, 2) != "--") return tl::unexpected("unexpected argument \"" + one_line(arg) + "\" (see --help)");
     const auto equals = arg.find('=');
     const std::string name(arg.substr(0, equals));
     const Flag* flag = nullptr;
     for (const auto& candidate : flags) {
       if (name == candidate.name) flag = &candidate;
     }
-    if (flag == nullptr) return tl::unexpected("unknown option " + name + " (see --help)");
+    if (flag == nullptr) return tl::unexpected("unknown option " + one_line(name) + " (see --help)");
     if (!seen.insert(name).second) return tl::unexpected(name + " given more than once");
     std::string_view value;
     if (equals != std::string_view::npos) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "json_util.hpp"
+#include "one_line.hpp"
 #include "reverify/identifier.hpp"
 #include "reverify/secret_string.hpp"
 
@@ -62,8 +63,8 @@ tl::expected<std::string, std::string> stored_hash_of(const std::optional<std::s
       (*method == "Argon2id" && starts_with(hash, "$argon2id$"))) {
     return hash;
   }
-  return tl::unexpected("passwordEncryptionMethod \"" + *method +
-                        "\" is not supported by this build (only Argon2i and Argon2id PHC strings; "
+  return tl::unexpected("passwordEncryptionMethod " + dump_json(*method) +
+                        " is not supported by this build (only Argon2i and Argon2id PHC strings; "
                         "the reverify::legacy component adds Logto's other methods)");
 #endif
 }
@@ -71,7 +72,7 @@ tl::expected<std::string, std::string> stored_hash_of(const std::optional<std::s
 tl::expected<User, std::string> parse_user(Json& entry, reverify::PasswordHasher& hasher) {
   if (!entry.is_object()) return tl::unexpected(std::string("is not an object"));
   for (const auto& item : entry.items()) {
-    if (known_keys.count(item.key()) == 0) return tl::unexpected("unknown field \"" + item.key() + "\"");
+    if (known_keys.count(item.key()) == 0) return tl::unexpected("unknown field " + dump_json(item.key()));
   }
   User user;
   if (read_string(entry, "id", user.id) != FieldState::ok || user.id.empty()) {
@@ -139,7 +140,7 @@ tl::expected<std::vector<User>, std::string> parse_users_json(std::string_view t
     auto user = parse_user(entry, hasher);
     std::string where = "user #" + std::to_string(index);
     if (!user) return tl::unexpected(where + ": " + user.error());
-    where += " (id \"" + user->id + "\")";
+    where += " (id " + dump_json(user->id) + ")";
     if (!ids.insert(user->id).second) return tl::unexpected(where + ": duplicate id");
     if (!tokens.insert(user->access_token).second) return tl::unexpected(where + ": duplicate accessToken");
     if (user->primary_email &&
@@ -158,12 +159,12 @@ tl::expected<std::vector<User>, std::string> parse_users_json(std::string_view t
 tl::expected<std::vector<User>, std::string> load_users_file(const std::string& path,
                                                              reverify::PasswordHasher& hasher) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return tl::unexpected("cannot read users file " + path);
+  if (!in) return tl::unexpected("cannot read users file " + one_line(path));
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) return tl::unexpected("cannot read users file " + path);
+  if (in.bad()) return tl::unexpected("cannot read users file " + one_line(path));
   auto users = parse_users_json(text.str(), hasher);
-  if (!users) return tl::unexpected("users file " + path + ": " + users.error());
+  if (!users) return tl::unexpected("users file " + one_line(path) + ": " + users.error());
   return users;
 }
 

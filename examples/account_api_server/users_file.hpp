@@ -20,11 +20,13 @@ namespace reverify::server {
 ///   or with `passwordEncryptionMethod` one of Logto's methods, when the legacy component is built).
 /// - emails and phones must be valid and unique in normalised form. Unknown keys are refused, so a
 ///   misspelt field does not silently leave a user without a password.
-/// Errors: one line naming the user and the field; never a password or hash.
+/// Errors: one line naming the user and the field (ids and keys shown as JSON strings); never a
+/// password or hash.
 [[nodiscard]] tl::expected<std::vector<User>, std::string> parse_users_json(std::string_view text,
                                                                             reverify::PasswordHasher& hasher);
 
-/// Reads and parses the file at `path`. Errors as `parse_users_json`, prefixed with the path.
+/// Reads and parses the file at `path`. Errors as `parse_users_json`, prefixed with the path
+/// (its control characters shown as \xNN).
 [[nodiscard]] tl::expected<std::vector<User>, std::string> load_users_file(const std::string& path,
                                                                            reverify::PasswordHasher& hasher);
 

@@ -238,6 +238,34 @@ TEST_CASE("bad command lines: one line on stderr and exit code 2", "[http][robus
   CHECK(help.out.find("--lockout-failures") != std::string::npos);
 }
 
+// Found by tests/fuzz/server/server_config_fuzz.cpp: arguments, keys and ids were echoed as they
+// were, so a line break in one split the error over several lines; file paths likewise.
+TEST_CASE("bad command lines and users files with line breaks: still one line on stderr", "[http][robustness][cli]") {
+  TempDir dir;
+  const auto users = [&dir](const char* name, const std::string& content) { return dir.write(name, content); };
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--send-limit", "1\n2"}, "--send-limit"},
+      {{"--code-ttl=60\r"}, "--code-ttl"},
+      {{"stray\nline"}, "unexpected argument"},
+      {{"--bo\rgus"}, "unknown option"},
+      {{"--users", users("key.json", R"({"users":[{"id":"u1","accessToken":"t","pas\nword":"x"}]})")}, "unknown field"},
+      {{"--users", users("id.json", R"({"users":[{"id":"u\r1","accessToken":"t"},{"id":"u\r1","accessToken":"s"}]})")},
+       "duplicate id"},
+      {{"--users", dir.path() + "/missing\nusers.json"}, "missing\\x0ausers.json"},
+      {{"--pepper-file", dir.path() + "/missing\npepper.key"}, "missing\\x0apepper.key"},
+  };
+  for (const auto& [args, mentions] : cases) {
+    std::vector<std::string> all = {"--listen", "127.0.0.1:0"};
+    all.insert(all.end(), args.begin(), args.end());
+    const CommandResult result = run_server_command(all);
+    INFO("args: " << Catch::Detail::stringify(all) << "\nstderr: " << result.err);
+    CHECK(result.exit_code == 2);
+    CHECK(count_of(result.err, "\n") == 1);
+    CHECK(result.err.find('\r') == std::string::npos);
+    CHECK(result.err.find(mentions) != std::string::npos);
+  }
+}
+
 TEST_CASE("pepper files: 64 hex characters with a newline, or 32 raw bytes", "[http][robustness][cli]") {
   TempDir keys;
   const std::string hex = keys.write("hex.key", std::string(64, 'a') + "\n");

@@ -28,6 +28,7 @@
 
 #include "account_api_routes.hpp"
 #include "api_router.hpp"
+#include "fuzz_digest_hasher.hpp"
 #include "reverify/reverify.hpp"
 #include "users_file.hpp"
 
@@ -35,6 +36,7 @@ namespace {
 
 using reverify::server::ApiRequest;
 using reverify::server::ApiResponse;
+using reverify::test::DigestHasher;
 using Json = nlohmann::json;
 
 [[noreturn]] void violated(const char* what, const ApiRequest& request, const ApiResponse& response) {
@@ -43,42 +45,6 @@ using Json = nlohmann::json;
                                  request.path.c_str(), response.status, response.body.c_str()));
   std::abort();
 }
-
-/// A fast stand-in for Argon2id so that an input can verify passwords many times: a keyed digest
-/// behind a prefix. Only the routes are under test here; the real hashers have their own tests.
-class DigestHasher final : public reverify::PasswordHasher {
- public:
-  static constexpr std::string_view prefix = "fuzzhash$";
-
-  reverify::Result<std::string> hash(const reverify::SecretString& password) override {
-    return std::string(prefix) + digest(password.reveal());
-  }
-  reverify::Result<reverify::PasswordCheck> verify(const reverify::SecretString& password,
-                                                   std::optional<std::string_view> stored) override {
-    reverify::PasswordCheck check;
-    const std::string offered = digest(password.reveal());
-    if (!stored) {
-      check.result = reverify::PasswordMatch::no_hash;
-    } else if (stored->substr(0, prefix.size()) != prefix) {
-      check.result = reverify::PasswordMatch::malformed;
-      check.detail = "not a fuzz hash";
-    } else {
-      check.result =
-          stored->substr(prefix.size()) == offered ? reverify::PasswordMatch::match : reverify::PasswordMatch::mismatch;
-    }
-    return check;
-  }
-
- private:
-  static std::string digest(std::string_view password) {
-    std::array<unsigned char, 16> out{};
-    crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(password.data()), password.size(),
-                       nullptr, 0);
-    std::array<char, 2 * 16 + 1> hex{};
-    sodium_bin2hex(hex.data(), hex.size(), out.data(), out.size());
-    return std::string(hex.data(), 2 * out.size());
-  }
-};
 
 constexpr std::string_view users_json = R"({"users": [
   {"id": "u-alice", "accessToken": "tok-alice", "username": "alice", "password": "alice-password-1",
