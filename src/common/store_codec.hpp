@@ -33,4 +33,29 @@ namespace reverify::detail {
   return digest;
 }
 
+/// A stored record kind; `std::nullopt` for a value no release writes (the caller reports
+/// corruption rather than hand the manager a kind it cannot name).
+[[nodiscard]] inline std::optional<RecordKind> record_kind_from(std::int64_t value) noexcept {
+  switch (value) {
+    case static_cast<std::int64_t>(RecordKind::password):
+    case static_cast<std::int64_t>(RecordKind::email_verification_code):
+    case static_cast<std::int64_t>(RecordKind::phone_verification_code):
+      return static_cast<RecordKind>(value);
+    default:
+      return std::nullopt;
+  }
+}
+
+/// A stored template type; `std::nullopt` as for `record_kind_from`.
+[[nodiscard]] inline std::optional<TemplateType> template_type_from(std::int64_t value) noexcept {
+  switch (value) {
+    case static_cast<std::int64_t>(TemplateType::user_permission_validation):
+    case static_cast<std::int64_t>(TemplateType::bind_new_identifier):
+    case static_cast<std::int64_t>(TemplateType::bind_mfa):
+      return static_cast<TemplateType>(value);
+    default:
+      return std::nullopt;
+  }
+}
+
 }  // namespace reverify::detail

@@ -21,6 +21,8 @@ using detail::StatementId;
 namespace {
 
 using reverify::detail::parse_i64;
+using reverify::detail::record_kind_from;
+using reverify::detail::template_type_from;
 using reverify::detail::to_u32;
 
 // Serialises concurrent schema creation by several processes ("reverify" in ASCII).
@@ -99,6 +101,16 @@ class Reader {
     Digest value{};
     if (!parse_digest(cell(result_, row_, column), value)) ok_ = false;
     return value;
+  }
+  RecordKind kind(int column) {
+    const auto value = record_kind_from(integer(column));
+    if (!value) ok_ = false;
+    return value.value_or(RecordKind::password);
+  }
+  TemplateType template_type(int column) {
+    const auto value = template_type_from(integer(column));
+    if (!value) ok_ = false;
+    return value.value_or(TemplateType::user_permission_validation);
   }
   [[nodiscard]] bool ok() const noexcept { return ok_; }
 
@@ -272,8 +284,8 @@ Result<std::optional<VerificationRecord>> PostgresStore::find(std::string_view i
   VerificationRecord record;
   record.id = std::string(id);
   record.user_id = row.string(0);
-  record.kind = static_cast<RecordKind>(row.integer(1));
-  record.template_type = static_cast<TemplateType>(row.integer(2));
+  record.kind = row.kind(1);
+  record.template_type = row.template_type(2);
   record.identifier = row.string(3);
   record.identifier_key = row.string(4);
   record.purpose = row.string(5);

@@ -5,10 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstring>
-#include <iterator>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,6 +13,7 @@
 #include "common/store_codec.hpp"
 #include "redis_connection.hpp"
 #include "redis_random.hpp"
+#include "redis_record_codec.hpp"
 #include "redis_scripts.hpp"
 #include "redis_url.hpp"
 
@@ -29,7 +27,6 @@ namespace {
 
 using detail::random_bytes;
 using detail::register_fork_handler;
-using reverify::detail::digest_from_bytes;
 using reverify::detail::parse_i64;
 using reverify::detail::to_u32;
 
@@ -105,134 +102,17 @@ bool is_array(const redisReply& r, std::size_t elements) noexcept {
   return r.type == REDIS_REPLY_ARRAY && r.elements == elements;
 }
 
-char* put_u32(char* out, std::uint32_t value) noexcept {
-  for (int shift = 24; shift >= 0; shift -= 8) *out++ = static_cast<char>((value >> shift) & 0xFFu);
-  return out;
-}
-char* put_i64(char* out, std::int64_t value) noexcept {
-  const auto bits = static_cast<std::uint64_t>(value);
-  for (int shift = 56; shift >= 0; shift -= 8) *out++ = static_cast<char>((bits >> shift) & 0xFFu);
-  return out;
-}
-char* put_text(char* out, std::string_view text) noexcept {
-  out = put_u32(out, static_cast<std::uint32_t>(text.size()));
-  if (!text.empty()) std::memcpy(out, text.data(), text.size());
-  return out + text.size();
-}
-std::string_view digest_text(const std::optional<Digest>& digest) noexcept {
-  return digest ? bytes(*digest) : std::string_view{};
-}
+// The 4 big-endian bytes the check_code script compares with a record's pepper id.
 std::array<char, 4> pepper_bytes(std::uint32_t pepper_id) noexcept {
   std::array<char, 4> out{};
-  put_u32(out.data(), pepper_id);
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<char>((pepper_id >> (24 - 8 * i)) & 0xFFu);
   return out;
 }
 
-// Adds a record as the one string value the scripts read (layout in redis_scripts.cpp), written
+// Adds a record as the one string value the scripts read (redis_record_codec.hpp), written
 // straight into the command.
 void add_record(Command& command, const VerificationRecord& record) {
-  namespace format = detail::record_format;
-  const std::string_view texts[] = {record.user_id,    record.identifier_key, digest_text(record.code_digest),
-                                    record.identifier, record.purpose,        digest_text(record.binding_digest)};
-  static_assert(std::size(texts) == format::strings);
-  std::size_t size = format::head_size + 4 * format::strings;
-  for (std::string_view text : texts) {
-    if (text.size() > UINT32_MAX) throw std::length_error("redis: record field too long");
-    size += text.size();
-  }
-  command.add_built(size, [&](char* out) {
-    *out++ = format::version;
-    *out++ = record.retired ? '1' : '0';
-    *out++ = record.verified ? '1' : '0';
-    out = put_u32(out, record.attempts);
-    out = put_u32(out, record.use_count);
-    out = put_u32(out, record.pepper_id);
-    out = put_i64(out, to_unix_ms(record.expires_at));
-    out = put_i64(out, to_unix_ms(record.code_expires_at));
-    out = put_i64(out, to_unix_ms(record.created_at));
-    *out++ = static_cast<char>(record.kind);
-    *out++ = static_cast<char>(record.template_type);
-    for (std::string_view text : texts) out = put_text(out, text);
-    return out;
-  });
-}
-
-// Strict reader of a record value: anything but the exact layout is malformed.
-class RecordReader {
- public:
-  explicit RecordReader(std::string_view data) noexcept : data_(data) {}
-  bool byte(unsigned char& out) noexcept {
-    if (data_.size() - pos_ < 1) return false;
-    out = static_cast<unsigned char>(data_[pos_++]);
-    return true;
-  }
-  bool flag(bool& out) noexcept {
-    unsigned char c = 0;
-    if (!byte(c) || (c != '0' && c != '1')) return false;
-    out = c == '1';
-    return true;
-  }
-  bool u32(std::uint32_t& out) noexcept {
-    if (data_.size() - pos_ < 4) return false;
-    out = 0;
-    for (int i = 0; i < 4; ++i) out = (out << 8) | static_cast<unsigned char>(data_[pos_++]);
-    return true;
-  }
-  bool time(Timestamp& out) noexcept {
-    if (data_.size() - pos_ < 8) return false;
-    std::uint64_t bits = 0;
-    for (int i = 0; i < 8; ++i) bits = (bits << 8) | static_cast<unsigned char>(data_[pos_++]);
-    out = from_unix_ms(static_cast<std::int64_t>(bits));
-    return true;
-  }
-  bool text(std::string_view& out) noexcept {
-    std::uint32_t size = 0;
-    if (!u32(size) || data_.size() - pos_ < size) return false;
-    out = data_.substr(pos_, size);
-    pos_ += size;
-    return true;
-  }
-  bool digest(std::optional<Digest>& out) noexcept {
-    std::string_view bytes;
-    if (!text(bytes)) return false;
-    if (bytes.empty()) {
-      out.reset();
-      return true;
-    }
-    out = digest_from_bytes(bytes);
-    return out.has_value();
-  }
-  [[nodiscard]] bool done() const noexcept { return pos_ == data_.size(); }
-
- private:
-  std::string_view data_;
-  std::size_t pos_ = 0;
-};
-
-bool decode_record(std::string_view data, VerificationRecord& record) {
-  RecordReader in(data);
-  unsigned char version = 0;
-  unsigned char kind = 0;
-  unsigned char template_type = 0;
-  std::string_view user_id;
-  std::string_view identifier_key;
-  std::string_view identifier;
-  std::string_view purpose;
-  if (!in.byte(version) || version != static_cast<unsigned char>(detail::record_format::version) ||
-      !in.flag(record.retired) || !in.flag(record.verified) || !in.u32(record.attempts) || !in.u32(record.use_count) ||
-      !in.u32(record.pepper_id) || !in.time(record.expires_at) || !in.time(record.code_expires_at) ||
-      !in.time(record.created_at) || !in.byte(kind) || !in.byte(template_type) || !in.text(user_id) ||
-      !in.text(identifier_key) || !in.digest(record.code_digest) || !in.text(identifier) || !in.text(purpose) ||
-      !in.digest(record.binding_digest) || !in.done()) {
-    return false;
-  }
-  record.kind = static_cast<RecordKind>(kind);
-  record.template_type = static_cast<TemplateType>(template_type);
-  record.user_id = std::string(user_id);
-  record.identifier_key = std::string(identifier_key);
-  record.identifier = std::string(identifier);
-  record.purpose = std::string(purpose);
-  return true;
+  command.add_built(detail::record_size(record), [&record](char* out) { return detail::write_record(record, out); });
 }
 
 std::int64_t record_ttl_ms(const VerificationRecord& record) {
@@ -442,7 +322,7 @@ Result<std::optional<VerificationRecord>> RedisStore::find(std::string_view id, 
   if (r.type == REDIS_REPLY_NIL) return std::optional<VerificationRecord>{};
   if (r.type != REDIS_REPLY_STRING) return fail(detail::redis_error(op, "unexpected reply"));
   VerificationRecord record;
-  if (!decode_record(reply_text(r), record)) return fail(detail::redis_error(op, "malformed record"));
+  if (!detail::read_record(reply_text(r), record)) return fail(detail::redis_error(op, "malformed record"));
   record.id = std::string(id);
   if (!record.live_at(now)) return std::optional<VerificationRecord>{};
   return std::optional<VerificationRecord>(std::move(record));

@@ -355,8 +355,13 @@ Result<std::optional<VerificationRecord>> SqliteStore::find(std::string_view id,
   VerificationRecord record;
   record.id = select->column_text(0);
   record.user_id = select->column_text(1);
-  record.kind = static_cast<RecordKind>(select->column_int(2));
-  record.template_type = static_cast<TemplateType>(select->column_int(3));
+  const auto kind = reverify::detail::record_kind_from(select->column_int(2));
+  const auto template_type = reverify::detail::template_type_from(select->column_int(3));
+  if (!kind || !template_type) {
+    return fail(Errc::store_unavailable, "sqlite " + std::string(op) + ": malformed kind or template type");
+  }
+  record.kind = *kind;
+  record.template_type = *template_type;
   record.identifier = select->column_text(4);
   record.identifier_key = select->column_text(5);
   record.purpose = select->column_text(6);
