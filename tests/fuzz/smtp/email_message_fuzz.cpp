@@ -157,8 +157,9 @@ struct Secrets {
   std::string url_password;
 
   [[nodiscard]] std::optional<std::string_view> found_in(std::string_view text) const {
-    for (const std::string_view secret : {password, url_user, url_password}) {
-      if (contains(text, secret)) return secret;
+    // Pointers: a braced list of the strings would copy them, and the view returned would dangle.
+    for (const std::string* secret : {&password, &url_user, &url_password}) {
+      if (contains(text, *secret)) return std::string_view(*secret);
     }
     return std::nullopt;
   }
