@@ -50,12 +50,22 @@ Result<UrlSecrets> check_options(const HttpOptions& options) {
   if (options.connect_timeout.count() <= 0 || options.total_timeout.count() <= 0) {
     return fail(Errc::invalid_configuration, "connect_timeout and total_timeout must be positive");
   }
+  // The path is named in the error below, which must stay one line.
+  if (sender_text::has_control(options.ca_bundle_path)) {
+    return fail(Errc::invalid_configuration, "ca_bundle_path must not contain control characters");
+  }
   if (!options.ca_bundle_path.empty() && ::access(options.ca_bundle_path.c_str(), R_OK) != 0) {
     return fail(Errc::invalid_configuration, "ca_bundle_path is not a readable file: " + options.ca_bundle_path);
   }
   if (!options.proxy.empty()) {
     auto proxy = cs::parse_url(options.proxy, "proxy");
     if (!proxy) return fail(proxy.error());
+    // curl hands an http:// request to the proxy as it is: the code and the token would leave
+    // this host in clear, which is what the loopback rule for http:// is there to prevent.
+    if (url->scheme == "http") {
+      return fail(Errc::invalid_configuration,
+                  "proxy cannot be used with an http:// url (the request is not encrypted)");
+    }
   }
   return UrlSecrets{url->path == "/" ? std::string() : url->path, url->query};
 }
@@ -177,6 +187,7 @@ Result<void> HttpSender::send(const CodeMessage& message) {
   cs::apply_common(set, "http,https", options.ca_bundle_path);
   set(CURLOPT_URL, options.url.c_str());
   set(CURLOPT_PROXY, options.proxy.c_str());
+  set(CURLOPT_NOPROXY, "");  // NO_PROXY in the environment must not route around the proxy
   set(CURLOPT_FOLLOWLOCATION, 0L);
   set(CURLOPT_POST, 1L);
   set(CURLOPT_POSTFIELDS, body->reveal().data());

@@ -4,8 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdlib>
 #include <set>
 #include <thread>
 
@@ -245,6 +247,52 @@ TEST_CASE("HTTP: create refuses unsafe or broken options", "[senders][http][secu
   options = options_for("https://sms.example.com/send");
   options.ca_bundle_path = "/nonexistent/ca.pem";
   refused(options);
+  // Regression (tests/fuzz/http/http_sender_fuzz.cpp): the path is named in the error, which a
+  // line break or an escape sequence in it split or garbled.
+  for (const char* path : {"/etc/ssl/certs/ca-certificates.crt\nsecond line", "/nonexistent/\x1b[31mred"}) {
+    options.ca_bundle_path = path;
+    refused(options);
+    const auto message = http::HttpSender::create(options).error().message();
+    CHECK(std::none_of(message.begin(), message.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }));
+  }
+}
+
+TEST_CASE("HTTP: an http:// url is refused with a proxy, which would receive the request in clear",
+          "[senders][http][security]") {
+  // Regression, found by tests/fuzz/http/http_sender_fuzz.cpp: curl hands an http:// request, code
+  // and bearer token included, to the proxy as it is, so a loopback url with a proxy elsewhere
+  // sent both off this host unencrypted.
+  for (const char* proxy : {"http://proxy.example.com:3128", "https://proxy.example.com", "http://127.0.0.1:3128"}) {
+    CAPTURE(proxy);
+    auto options = options_for("http://127.0.0.1:8080/hook");
+    options.bearer_token = SecretString("tok-7f3a9c");
+    options.proxy = proxy;
+    const auto created = http::HttpSender::create(options);
+    REQUIRE_FALSE(created);
+    CHECK(created.error() == Errc::invalid_configuration);
+    CHECK(test::free_of(created.error().message(), {"tok-7f3a9c"}));
+    options.url = "https://sms.example.com/send";
+    CHECK(http::HttpSender::create(options));
+  }
+}
+
+TEST_CASE("HTTP: the proxy carries every request, whatever NO_PROXY says", "[senders][http][security]") {
+  // The header promises that proxy environment variables are ignored; curl reads NO_PROXY even
+  // when a proxy is set, and would then connect around the operator's proxy.
+  FakeHttpServer proxy(FakeHttpServer::Config{403, false});
+  auto options = options_for("https://sms.example.invalid/send");
+  options.proxy = proxy.url("");
+  auto sender = make_sender(options);
+  REQUIRE(::setenv("NO_PROXY", "*", 1) == 0);
+  REQUIRE(::setenv("no_proxy", "*", 1) == 0);
+  const auto sent = sender->send(test::sample_message());
+  ::unsetenv("NO_PROXY");
+  ::unsetenv("no_proxy");
+  CHECK_FALSE(sent);  // the fake proxy refuses the tunnel
+  const auto requests = proxy.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests.front().method == "CONNECT");
+  CHECK(requests.front().target == "sms.example.invalid:443");
 }
 
 TEST_CASE("HTTP: concurrent sends each deliver their own code", "[senders][http][concurrency]") {

@@ -25,7 +25,7 @@ enum class ChannelFilter : std::uint8_t {
 /// Configuration of an `HttpSender`. Checked by `HttpSender::create`.
 struct REVERIFY_API HttpOptions {
   /// Where to POST. Must be `https://`; `http://` is accepted only for a loopback host
-  /// (127.0.0.0/8, ::1, localhost). Credentials in the URL are refused.
+  /// (127.0.0.0/8, ::1, localhost) and without a proxy. Credentials in the URL are refused.
   std::string url;
   ChannelFilter channels = ChannelFilter::both;
   /// When not empty, sent as `Authorization: Bearer <token>`. Never logged.
@@ -39,9 +39,12 @@ struct REVERIFY_API HttpOptions {
   /// Time allowed for the whole request, response included.
   std::chrono::milliseconds total_timeout{10'000};
   /// A PEM file of CA certificates to trust instead of the system store; empty uses the system
-  /// store. Peer and host-name verification are always on.
+  /// store. Peer and host-name verification are always on. A path with a control character is
+  /// refused (errors name the path and stay one line).
   std::string ca_bundle_path;
-  /// An HTTP(S) proxy URL; empty means none. Proxy environment variables are ignored.
+  /// An HTTP(S) proxy URL, without credentials; empty means none. Refused with an `http://` url
+  /// (the proxy would receive the request, code included, unencrypted). When set, it carries
+  /// every request: proxy environment variables, `NO_PROXY` included, are ignored.
   std::string proxy;
   /// Source of the signature timestamp; null uses the system clock.
   std::shared_ptr<Clock> clock;

@@ -54,7 +54,8 @@ struct REVERIFY_API SmtpOptions {
   /// Time allowed for the whole delivery of one message.
   std::chrono::milliseconds total_timeout{30'000};
   /// A PEM file of CA certificates to trust instead of the system store; empty uses the system
-  /// store. Peer and host-name verification are always on.
+  /// store. Peer and host-name verification are always on. A path with a control character is
+  /// refused (errors name the path and stay one line).
   std::string ca_bundle_path;
   /// Per-template texts; an empty subject or body takes `default_email_template`'s.
   EmailTemplate user_permission_validation;
