@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_input.hpp"
 #include "redis/redis_record_codec.hpp"
 
 namespace {
@@ -29,33 +30,7 @@ using reverify::VerificationRecord;
   std::abort();
 }
 
-/// Reads the fuzz input front to back; past its end every read is zero or empty.
-class Input {
- public:
-  Input(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  std::uint8_t byte() noexcept { return at_ < size_ ? data_[at_++] : 0; }
-  std::uint64_t u64() noexcept {
-    std::uint64_t value = 0;
-    for (int i = 0; i < 8; ++i) value = value << 8U | byte();
-    return value;
-  }
-  std::string text(std::size_t max) {
-    const std::size_t length = std::min<std::size_t>(byte() % (max + 1), size_ - std::min(at_, size_));
-    std::string out(reinterpret_cast<const char*>(data_ + at_), length);
-    at_ += length;
-    return out;
-  }
-  std::string rest() {
-    std::string out(reinterpret_cast<const char*>(data_ + std::min(at_, size_)), size_ - std::min(at_, size_));
-    at_ = size_;
-    return out;
-  }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t at_ = 0;
-};
+using Input = reverify::test::FuzzInput;
 
 std::string written(const VerificationRecord& record) {
   std::string out(reverify::redis::detail::record_size(record), '\0');

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_input.hpp"
 #include "redis/redis_url.hpp"
 
 namespace {
@@ -68,36 +69,7 @@ std::string escaped(std::string_view text) {
   std::abort();
 }
 
-/// Reads the fuzz input front to back; past its end every read is zero or empty.
-class Input {
- public:
-  Input(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  std::uint8_t byte() noexcept { return at_ < size_ ? data_[at_++] : 0; }
-  /// Up to `max` raw bytes, the length taken from the input.
-  std::string text(std::size_t max) {
-    const std::size_t length = std::min<std::size_t>(byte() % (max + 1), size_ - std::min(at_, size_));
-    std::string out(reinterpret_cast<const char*>(data_ + at_), length);
-    at_ += length;
-    return out;
-  }
-  /// Up to `max` characters of `alphabet`, one byte each.
-  std::string word(std::string_view alphabet, std::size_t max) {
-    std::string out(byte() % (max + 1), '\0');
-    for (char& c : out) c = alphabet[byte() % alphabet.size()];
-    return out;
-  }
-  /// Everything not read yet.
-  std::string rest() {
-    std::string out(reinterpret_cast<const char*>(data_ + std::min(at_, size_)), size_ - std::min(at_, size_));
-    at_ = size_;
-    return out;
-  }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t at_ = 0;
-};
+using Input = reverify::test::FuzzInput;
 
 bool has_any(std::string_view text, std::string_view chars) {
   return text.find_first_of(chars) != std::string_view::npos;

@@ -29,6 +29,7 @@
 #include "account_api_routes.hpp"
 #include "api_router.hpp"
 #include "fuzz_digest_hasher.hpp"
+#include "fuzz_input.hpp"
 #include "reverify/reverify.hpp"
 #include "users_file.hpp"
 
@@ -75,26 +76,7 @@ constexpr std::array<reverify::test::ApiRoute, 3> other_routes = {{
     {"PUT", "/api/verifications/password"},
 }};
 
-/// Reads the fuzz input front to back; past its end every read is zero or empty.
-class Input {
- public:
-  Input(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  [[nodiscard]] bool done() const noexcept { return at_ >= size_; }
-  std::uint8_t byte() noexcept { return at_ < size_ ? data_[at_++] : 0; }
-  /// A string of up to `max` bytes, its length taken from the input.
-  std::string text(std::size_t max) {
-    std::size_t length = byte() % (max + 1);
-    if (length > size_ - std::min(at_, size_)) length = size_ - std::min(at_, size_);
-    std::string out(reinterpret_cast<const char*>(data_ + at_), length);
-    at_ += length;
-    return out;
-  }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t at_ = 0;
-};
+using Input = reverify::test::FuzzInput;
 
 /// What earlier answers of this input gave, for requests to reuse and for the checks.
 struct History {

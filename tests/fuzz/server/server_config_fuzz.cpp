@@ -38,6 +38,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz_digest_hasher.hpp"
+#include "fuzz_input.hpp"
 #include "pepper_file.hpp"
 #include "reverify/identifier.hpp"
 #include "reverify/policy.hpp"
@@ -96,54 +97,23 @@ bool distinctive(std::string_view value) {
   return value.size() >= 8 && value.find_first_of("~^`<>!&{}") != std::string_view::npos;
 }
 
-/// Reads the fuzz input front to back; past its end every read is zero or empty.
-class Bytes {
- public:
-  Bytes(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  [[nodiscard]] bool done() const noexcept { return at_ >= size_; }
-  std::uint8_t byte() noexcept { return at_ < size_ ? data_[at_++] : 0; }
-  /// Two bytes, big-endian.
-  std::uint16_t word() noexcept {
-    const std::uint8_t high = byte();
-    return static_cast<std::uint16_t>(high << 8U | byte());
-  }
-  /// One of `count` choices.
-  std::size_t pick(std::size_t count) noexcept { return byte() % count; }
-  /// Up to `max` bytes, the length taken from the input.
-  std::string text(std::size_t max) {
-    const std::size_t wanted = byte() % (max + 1);
-    const std::size_t length = std::min(wanted, size_ - std::min(at_, size_));
-    std::string out(reinterpret_cast<const char*>(data_ + std::min(at_, size_)), length);
-    at_ += length;
-    return out;
-  }
-  /// Everything not read yet.
-  std::string rest() {
-    std::string out(reinterpret_cast<const char*>(data_ + std::min(at_, size_)), size_ - std::min(at_, size_));
-    at_ = size_;
-    return out;
-  }
-  /// `count` bytes as lowercase hex (a fuzz-chosen digest or key).
-  std::string hex(std::size_t count) {
-    static constexpr std::string_view digits = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < count; ++i) {
-      const std::uint8_t b = byte();
-      out += digits[b >> 4];
-      out += digits[b & 15];
-    }
-    return out;
-  }
+using Bytes = reverify::test::FuzzInput;
 
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t at_ = 0;
-};
+/// `count` input bytes as lowercase hex (a fuzz-chosen digest or key).
+std::string hex(Bytes& in, std::size_t count) {
+  static constexpr std::string_view digits = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint8_t b = in.byte();
+    out += digits[b >> 4U];
+    out += digits[b & 15U];
+  }
+  return out;
+}
 
 /// A secret token the generators put where a password goes: distinctive() and unique per input.
 std::string token(Bytes& in, const char* kind, std::size_t serial) {
-  return std::string("~") + kind + std::to_string(serial) + "-" + in.hex(3) + "~";
+  return std::string("~") + kind + std::to_string(serial) + "-" + hex(in, 3) + "~";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,7 +247,7 @@ FlagValue listen_value(Bytes& in) {
     return {k.text, Validity::valid, std::nullopt, std::make_pair(std::string(k.host), k.port)};
   }
   if (choice < 14) {
-    const std::uint16_t port = in.word();
+    const std::uint16_t port = in.u16();
     const std::string host = "10.0.0." + std::to_string(in.byte());
     return {host + ":" + std::to_string(port), Validity::valid, std::nullopt, std::make_pair(host, port)};
   }
@@ -299,7 +269,7 @@ FlagValue number_value(Bytes& in, ValueKind kind) {
     return {std::to_string(n), Validity::valid, n, std::nullopt};
   }
   if (choice < 14) {
-    const std::uint32_t n = 1U + std::uint32_t{in.word()} % (kind == ValueKind::seconds ? 86400U : 1000000U);
+    const std::uint32_t n = 1U + std::uint32_t{in.u16()} % (kind == ValueKind::seconds ? 86400U : 1000000U);
     std::string text = std::to_string(n);
     if ((in.byte() & 3) == 0) text = std::string(10 - text.size(), '0') + text;  // still a whole number
     return {text, Validity::valid, n, std::nullopt};
@@ -622,13 +592,13 @@ void add_password_hash(Bytes& in, Json& user, std::vector<std::string>& secrets,
       static constexpr std::array<std::pair<const char*, std::size_t>, 3> digests = {
           {{"MD5", 16}, {"SHA1", 20}, {"SHA256", 32}}};
       const auto& [name, length] = digests[in.pick(digests.size())];
-      hash = in.hex(length);
+      hash = hex(in, length);
       method = name;
       if ((in.byte() & 7) == 7) method = "SHA256";  // a length that does not fit the method
       break;
     }
     case 4:
-      hash = R"(["sha256", ["salt", "@"], ")" + in.hex(32) + R"("])";
+      hash = R"(["sha256", ["salt", "@"], ")" + hex(in, 32) + R"("])";
       method = "Legacy";
       break;
     case 5:
@@ -916,7 +886,7 @@ void fuzz_pepper(std::string_view content, std::uint32_t id) {
 std::string generate_pepper(Bytes& in) {
   std::string content;
   if ((in.byte() & 1) != 0) {
-    content = in.hex(reverify::Pepper::size);
+    content = hex(in, reverify::Pepper::size);
     const std::size_t casing = in.pick(3);
     for (char& c : content) {
       if (casing == 1 || (casing == 2 && (in.byte() & 1) != 0)) {

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "fuzz_input.hpp"
 #include "reverify/smtp/smtp_sender.hpp"
 
 namespace {
@@ -117,31 +118,7 @@ bool valid_utf8(std::string_view text) {
   return true;
 }
 
-/// Reads the fuzz input front to back; past its end every read is zero or empty.
-class Input {
- public:
-  Input(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  [[nodiscard]] bool done() const noexcept { return at_ >= size_; }
-  std::uint8_t byte() noexcept { return at_ < size_ ? data_[at_++] : 0; }
-  std::uint64_t u64() noexcept {
-    std::uint64_t value = 0;
-    for (int i = 0; i < 8; ++i) value = (value << 8U) | byte();
-    return value;
-  }
-  /// Up to `max` bytes, the length taken from the input.
-  std::string text(std::size_t max) {
-    const std::size_t wanted = byte() % (max + 1);
-    const std::size_t length = std::min(wanted, size_ - std::min(at_, size_));
-    std::string out(reinterpret_cast<const char*>(data_ + at_), length);
-    at_ += length;
-    return out;
-  }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t at_ = 0;
-};
+using Input = reverify::test::FuzzInput;
 
 template <std::size_t N>
 std::string_view pick(const std::array<std::string_view, N>& choices, std::uint8_t index) {
