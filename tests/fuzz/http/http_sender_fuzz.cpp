@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "fuzz_input.hpp"
+#include "fuzz_text.hpp"
 #include "reverify/http/http_sender.hpp"
 
 #ifdef REVERIFY_FUZZ_HAVE_NLOHMANN_JSON
@@ -49,6 +50,10 @@
 #endif
 
 namespace {
+
+using reverify::test::contains;
+using reverify::test::escaped;
+using reverify::test::has_control;
 
 using namespace std::string_view_literals;
 using reverify::CodeMessage;
@@ -61,23 +66,6 @@ using reverify::http::ChannelFilter;
 using reverify::http::HttpOptions;
 using reverify::http::HttpSender;
 
-/// `text` on one line: bytes outside printable ASCII as \xNN, cut at 200 characters.
-std::string escaped(std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (const char ch : text.substr(0, 200)) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(ch);
-    } else {
-      out += "\\x";
-      out.push_back(hex[c >> 4U]);
-      out.push_back(hex[c & 0x0fU]);
-    }
-  }
-  return out;
-}
-
 [[noreturn]] void violated(const char* what, std::string_view detail = {}) {
   // The code, tokens and secrets are the harness's own: printing the offending text is safe.
   static_cast<void>(
@@ -85,9 +73,6 @@ std::string escaped(std::string_view text) {
   std::abort();
 }
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
-bool is_control(char ch) { return static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) == 0x7f; }
-bool has_control(std::string_view text) { return std::any_of(text.begin(), text.end(), is_control); }
 /// What an error must be to go into a log line as it is: non-empty, no line break or other control.
 bool printable_line(std::string_view text) { return !text.empty() && !has_control(text); }
 std::string lower(std::string_view text) {

@@ -21,9 +21,12 @@
 #include <string_view>
 
 #include "fuzz_input.hpp"
+#include "fuzz_text.hpp"
 #include "redis/redis_url.hpp"
 
 namespace {
+
+using reverify::test::escaped;
 
 using reverify::redis::detail::Endpoint;
 
@@ -46,21 +49,6 @@ constexpr std::array<std::string_view, 11> message_reasons = {
     "an IPv6 address must be in [ ]",
     "the host may hold only letters, digits, '-', '.' and '_'",
     "the port must be a number from 1 to 65535"};
-
-std::string escaped(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte >= 0x7f || c == '"' || c == '\\') {
-      std::array<char, 5> hex{};
-      static_cast<void>(std::snprintf(hex.data(), hex.size(), "\\x%02x", byte));
-      out += hex.data();
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 [[noreturn]] void violated(const char* what, std::string_view url) {
   // Unlike an operator's, these URLs are made up (the password is a fuzz token), and a replay run

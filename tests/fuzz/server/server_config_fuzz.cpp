@@ -39,6 +39,7 @@
 
 #include "fuzz_digest_hasher.hpp"
 #include "fuzz_input.hpp"
+#include "fuzz_text.hpp"
 #include "pepper_file.hpp"
 #include "reverify/identifier.hpp"
 #include "reverify/policy.hpp"
@@ -51,37 +52,17 @@
 
 namespace {
 
+using reverify::test::contains;
+using reverify::test::ends_with;
+using reverify::test::escaped;
+using reverify::test::has_control;
+using reverify::test::starts_with;
+
 using Json = nlohmann::ordered_json;
 
-/// Bytes shown as they are when printable, else as \xNN, so a report stays on one line.
-std::string printable(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte < 0x7f) {
-      out += c;
-    } else {
-      std::array<char, 5> escaped{};
-      static_cast<void>(std::snprintf(escaped.data(), escaped.size(), "\\x%02x", byte));
-      out += escaped.data();
-    }
-  }
-  return out;
-}
-
 [[noreturn]] void violated(const char* parser, const char* what, std::string_view detail) {
-  static_cast<void>(std::fprintf(stderr, "server_config_fuzz: %s: %s: %s\n", parser, what, printable(detail).c_str()));
+  static_cast<void>(std::fprintf(stderr, "server_config_fuzz: %s: %s: %s\n", parser, what, escaped(detail).c_str()));
   std::abort();
-}
-
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-bool contains(std::string_view text, std::string_view needle) { return text.find(needle) != std::string_view::npos; }
-bool has_control(std::string_view text) {
-  return std::any_of(text.begin(), text.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 /// "One line": no line break of any kind ASCII has.

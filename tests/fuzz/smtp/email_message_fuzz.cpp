@@ -33,9 +33,16 @@
 #include <vector>
 
 #include "fuzz_input.hpp"
+#include "fuzz_text.hpp"
 #include "reverify/smtp/smtp_sender.hpp"
 
 namespace {
+
+using reverify::test::contains;
+using reverify::test::ends_with;
+using reverify::test::escaped;
+using reverify::test::has_control;
+using reverify::test::starts_with;
 
 using reverify::CodeMessage;
 using reverify::Errc;
@@ -46,23 +53,6 @@ using reverify::smtp::SmtpOptions;
 using reverify::smtp::SmtpSender;
 using reverify::smtp::StartTls;
 
-/// `text` on one line: bytes outside printable ASCII as \xNN, cut at 160 characters.
-std::string escaped(std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (const char ch : text.substr(0, 160)) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(ch);
-    } else {
-      out += "\\x";
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0x0f]);
-    }
-  }
-  return out;
-}
-
 [[noreturn]] void violated(const char* what, std::string_view detail = {}) {
   // The code, password and tokens are the harness's own: printing the offending text is safe.
   static_cast<void>(
@@ -70,19 +60,9 @@ std::string escaped(std::string_view text) {
   std::abort();
 }
 
-bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
 bool one_line(std::string_view text) { return !text.empty() && !contains(text, "\r") && !contains(text, "\n"); }
 bool printable_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
-}
-bool has_control(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f;
-  });
 }
 
 /// Well-formed UTF-8 (shortest forms, no surrogates, at most U+10FFFF).

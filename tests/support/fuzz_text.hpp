@@ -1,0 +1,49 @@
+#pragma once
+// Small text checks the fuzz targets share (tests/fuzz), and the one-line form in which they
+// report the text a violated check was about.
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace reverify::test {
+
+[[nodiscard]] inline bool contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+[[nodiscard]] inline bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+[[nodiscard]] inline bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+/// Any byte below 0x20, or 0x7f.
+[[nodiscard]] inline bool has_control(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f;
+  });
+}
+
+/// `text` for a one-line report: the first `max` bytes, those outside printable ASCII and the
+/// quote and backslash as \xNN (so the report can be quoted and pasted back into a C string).
+[[nodiscard]] inline std::string escaped(std::string_view text, std::size_t max = 240) {
+  static constexpr std::string_view hex = "0123456789abcdef";
+  std::string out;
+  for (const char ch : text.substr(0, max)) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7f && ch != '\\' && ch != '"') {
+      out.push_back(ch);
+    } else {
+      out += "\\x";
+      out.push_back(hex[c >> 4U]);
+      out.push_back(hex[c & 0x0fU]);
+    }
+  }
+  return out;
+}
+
+}  // namespace reverify::test
