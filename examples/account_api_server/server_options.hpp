@@ -29,8 +29,9 @@ struct ServerOptions {
 };
 
 /// Parses argv (flags as `--name value` or `--name=value`, each at most once) and validates the
-/// policy against the library's ranges. Errors: one line naming the flag or value at fault (its
-/// control characters shown as \xNN).
+/// policy against the library's ranges. A value with a control character is refused. Errors: one
+/// line naming the flag or value at fault (control characters in a stray argument or an unknown
+/// flag shown as \xNN).
 [[nodiscard]] tl::expected<ServerOptions, std::string> parse_options(int argc, const char* const* argv);
 
 /// The usage text printed by --help.

@@ -20,14 +20,18 @@ namespace {
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
 bool is_sqlite(const std::string& uri) { return starts_with(uri, "sqlite:"); }
-bool is_redis(const std::string& uri) { return starts_with(uri, "redis://") || starts_with(uri, "rediss://"); }
+bool is_redis(const std::string& uri) { return starts_with(uri, "redis://"); }
 
 template <class T>
 tl::expected<OpenedStore, StoreError> runtime_result(const char* kind, reverify::Result<std::shared_ptr<T>> made,
                                                      std::string description) {
-  if (!made)
+  // A URI the store refuses as written is the operator's to fix (a usage error); one it cannot
+  // reach is a runtime failure.
+  if (!made) {
+    const bool usage = made.error().code() == reverify::Errc::invalid_configuration;
     return tl::unexpected(
-        StoreError{false, std::string("cannot open the ") + kind + " store: " + made.error().message()});
+        StoreError{usage, std::string("cannot open the ") + kind + " store: " + made.error().message()});
+  }
   return OpenedStore{std::shared_ptr<reverify::Store>(std::move(*made)), std::move(description)};
 }
 

@@ -32,8 +32,10 @@ struct OpenedStore {
 
 /// A store for `uri`:
 /// - `memory`: the embedded MemoryStore (state dies with the process);
-/// - `sqlite:PATH`, `redis://…`/`rediss://…`, `postgresql://…`/`postgres://…`: durable stores,
-///   available when the server was built with the matching component.
+/// - `sqlite:PATH`, `redis://…`, `postgresql://…`/`postgres://…`: durable stores, available when
+///   the server was built with the matching component (`rediss://`, TLS, is not supported).
+/// A URI the store refuses as written (`invalid_configuration`) is a usage error; one it cannot
+/// reach is not.
 [[nodiscard]] tl::expected<OpenedStore, StoreError> store_from_uri(const std::string& uri,
                                                                    const StoreSettings& settings);
 

@@ -18,7 +18,8 @@ namespace reverify {
 class REVERIFY_API OutboxSender final : public CodeSender {
  public:
   /// Appends to the file at `path` (created if missing, mode 0600).
-  /// Errors: `Errc::invalid_configuration` when it cannot be opened.
+  /// Errors: `Errc::invalid_configuration` when it cannot be opened, or when `path` holds a
+  /// control character (errors name the path and stay one line).
   [[nodiscard]] static Result<std::shared_ptr<OutboxSender>> open_file(const std::string& path);
   /// Writes to a stream the caller keeps alive (e.g. std::cout).
   explicit OutboxSender(std::ostream& stream);

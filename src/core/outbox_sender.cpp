@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <mutex>
@@ -27,6 +28,10 @@ OutboxSender::OutboxSender(std::ostream& stream) : impl_(std::make_unique<Impl>(
 OutboxSender::~OutboxSender() = default;
 
 Result<std::shared_ptr<OutboxSender>> OutboxSender::open_file(const std::string& path) {
+  // The path is named in the errors below, which must stay one line.
+  if (std::any_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    return fail(Errc::invalid_configuration, "the outbox path must not contain control characters");
+  }
   // Create with 0600 first: the outbox holds codes in clear.
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {

@@ -78,3 +78,13 @@ TEST_CASE("an outbox that cannot be opened is a configuration error") {
   REQUIRE_FALSE(sender.has_value());
   CHECK(sender.error() == Errc::invalid_configuration);
 }
+
+TEST_CASE("an outbox path with a control character is refused before an error names it") {
+  const std::string path = "/tmp/reverify-outbox\n-test.jsonl";
+  const auto sender = OutboxSender::open_file(path);
+  REQUIRE_FALSE(sender.has_value());
+  CHECK(sender.error() == Errc::invalid_configuration);
+  CHECK(sender.error().message().find('\n') == std::string::npos);
+  struct stat st {};
+  CHECK(::stat(path.c_str(), &st) != 0);  // nothing created
+}

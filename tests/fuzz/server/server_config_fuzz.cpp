@@ -101,8 +101,7 @@ std::string token(Bytes& in, const char* kind, std::size_t serial) {
 // Store URIs
 
 bool documented_durable(std::string_view uri) {
-  static constexpr std::array<std::string_view, 5> prefixes = {"sqlite:", "redis://", "rediss://", "postgresql://",
-                                                               "postgres://"};
+  static constexpr std::array<std::string_view, 4> prefixes = {"sqlite:", "redis://", "postgresql://", "postgres://"};
   return std::any_of(prefixes.begin(), prefixes.end(),
                      [uri](std::string_view prefix) { return starts_with(uri, prefix); });
 }
@@ -390,16 +389,31 @@ CommandLine generate_command_line(Bytes& in) {
   return line;
 }
 
+/// An argument as the parser's errors show it: control characters as \xNN (lower-case hex).
+std::string shown(std::string_view arg) {
+  static constexpr std::string_view hex = "0123456789abcdef";
+  std::string out;
+  for (const char c : arg) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += hex[byte >> 4U];
+      out += hex[byte & 15U];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 /// What an error may point at: a flag's name, or a stray argument in quotes.
 bool names_an_argument(std::string_view error, const std::vector<std::string>& args) {
-  bool unreadable = false;
   for (const auto& arg : args) {
     const bool flag = starts_with(arg, "--");
-    const std::string needle = flag ? arg.substr(0, arg.find('=')) : "\"" + arg + "\"";
-    if (contains(error, needle)) return true;
-    if (has_control(needle)) unreadable = true;  // may be shown escaped
+    const std::string needle = flag ? arg.substr(0, arg.find('=')) : "\"" + shown(arg) + "\"";
+    if (contains(error, flag ? shown(needle) : needle)) return true;
   }
-  return unreadable;
+  return false;
 }
 
 reverify::server::ServerOptions parse_or_die(const std::vector<std::string>& args) {
@@ -701,6 +715,34 @@ std::optional<std::string> string_field(const Json& user, const char* key) {
   return it->get<std::string>();
 }
 
+/// Whether `word` stands in `text` as a word of its own (so "id" is not found in "valid").
+bool names_word(std::string_view text, std::string_view word) {
+  const auto is_name_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  for (std::size_t at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
+    const bool starts = at == 0 || !is_name_char(text[at - 1]);
+    const bool ends = at + word.size() == text.size() || !is_name_char(text[at + word.size()]);
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+/// What follows "user #N: " or "user #N (id <JSON string>): "; the whole error if neither.
+std::string_view reason_after_user(std::string_view error) {
+  std::size_t at = std::string_view("user #").size();
+  while (at < error.size() && error[at] >= '0' && error[at] <= '9') ++at;
+  constexpr std::string_view id_open = " (id \"";
+  if (error.substr(at, id_open.size()) == id_open) {
+    at += id_open.size();
+    while (at < error.size() && error[at] != '"') at += error[at] == '\\' ? 2 : 1;
+    at += 1;  // the closing quote
+    if (error.substr(at, 1) != ")") return error;
+    at += 1;
+  }
+  return error.substr(at, 2) == ": " ? error.substr(at + 2) : error;
+}
+
 void check_users_error(const std::string& error, const Json* users, const std::vector<std::string>& secrets,
                        const std::vector<std::string>& public_text) {
   check_one_line("users", error);
@@ -723,11 +765,15 @@ void check_users_error(const std::string& error, const Json* users, const std::v
   }
   const Json& entry = (*users)[index - 1];
   if (!entry.is_object()) return;
+  // The reason after "user #N: " or "user #N (id "…"): ", so that the id's own text and the word
+  // "id" in the prefix cannot count as naming a field.
+  const std::string_view reason = reason_after_user(error);
   bool names_field = std::any_of(user_keys.begin(), user_keys.end(),
-                                 [&error](const std::string& key) { return contains(error, key); });
+                                 [reason](const std::string& key) { return names_word(reason, key); });
   for (const auto& item : entry.items()) {
     // An unknown key, as a JSON string.
-    names_field = names_field || contains(error, Json(item.key()).dump(-1, ' ', false, Json::error_handler_t::replace));
+    names_field =
+        names_field || contains(reason, Json(item.key()).dump(-1, ' ', false, Json::error_handler_t::replace));
   }
   if (!names_field) violated("users", "an error that names no field", error);
 }
