@@ -1,5 +1,8 @@
 #include "redis_url.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -26,18 +29,16 @@ bool is_host_name(std::string_view host) {
   return std::all_of(host.begin(), host.end(), [](char c) { return is_alnum(c) || c == '-' || c == '.' || c == '_'; });
 }
 
-// An IPv6 address, optionally with a %zone: hex digits, ':' and '.' (an embedded IPv4), then the
-// zone's interface name.
+// An IPv6 address as inet_pton reads one, optionally followed by %ZONE, an interface name.
 bool is_ipv6_literal(std::string_view host) {
   const auto zone = host.find('%');
-  const std::string_view address = host.substr(0, zone);
-  const bool address_ok =
-      address.find(':') != std::string_view::npos && std::all_of(address.begin(), address.end(), [](char c) {
-        return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
-      });
-  if (zone == std::string_view::npos) return address_ok;
+  const std::string address(host.substr(0, zone));
+  in6_addr parsed{};
+  // inet_pton stops at a NUL, which hiredis would too: "::1\0junk" is not an address.
+  if (address.find('\0') != std::string::npos || ::inet_pton(AF_INET6, address.c_str(), &parsed) != 1) return false;
+  if (zone == std::string_view::npos) return true;
   const std::string_view name = host.substr(zone + 1);
-  return address_ok && !name.empty() && is_host_name(name);
+  return !name.empty() && is_host_name(name);
 }
 
 tl::unexpected<Error> bad(std::string_view why) {

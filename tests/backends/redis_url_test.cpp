@@ -48,6 +48,9 @@ TEST_CASE("redis URL: lenient readings are refused with a reason") {
   CHECK(ends_with(refusal("redis://cache#1:6379"), "the host may hold only letters, digits, '-', '.' and '_'"));
   CHECK(ends_with(refusal("redis://caf\xc3\xa9.example"), "the host may hold only letters, digits, '-', '.' and '_'"));
   CHECK(ends_with(refusal("redis://[cache.internal]:6379"), "the host in [ ] must be an IPv6 address"));
+  CHECK(ends_with(refusal("redis://[:]:6379"), "the host in [ ] must be an IPv6 address"));
+  CHECK(ends_with(refusal("redis://[1:2:3:4:5:6:7:8:9]"), "the host in [ ] must be an IPv6 address"));
+  CHECK(ends_with(refusal("redis://[::1\0.evil]:6379"s), "the host in [ ] must be an IPv6 address"));
   CHECK(ends_with(refusal("redis://[::1]6379"), "only :PORT may follow ]"));
   CHECK(ends_with(refusal("redis://localhost/-0"), "the database must be a number from 0 to 1000000"));
   CHECK(ends_with(refusal("redis://localhost/+1"), "the database must be a number from 0 to 1000000"));

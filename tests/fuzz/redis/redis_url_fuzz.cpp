@@ -10,6 +10,9 @@
 //   as the URL wrote them (the parser decodes no percent-escapes), never a user without a password;
 // - a URL built only from well-formed parts is accepted, as exactly those parts;
 // - an accepted endpoint written back as a URL, in full and in its shortest form, parses to itself.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -70,14 +73,16 @@ bool only(std::string_view text, std::string_view allowed) {
 constexpr std::string_view name_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._";
 
 /// The grammar's hosts, written out independently of the parser: a name or IPv4 address of
-/// letters, digits, '-', '.' and '_'; or (between brackets) an IPv6 address of hex digits, ':' and
-/// '.', holding at least one ':', with an optional %zone naming an interface.
+/// letters, digits, '-', '.' and '_'; or (between brackets) an IPv6 address as inet_pton reads
+/// one, with an optional %zone naming an interface.
 bool is_name(std::string_view host) { return !host.empty() && only(host, name_chars); }
 
 bool is_ipv6(std::string_view host) {
   const auto percent = host.find('%');
-  const std::string_view address = host.substr(0, percent);
-  if (!has_any(address, ":") || !only(address, "0123456789abcdefABCDEF:.")) return false;
+  const std::string address(host.substr(0, percent));
+  in6_addr parsed{};
+  // inet_pton stops at a NUL, which hiredis would too: "::1\0junk" is not an address.
+  if (address.find('\0') != std::string::npos || ::inet_pton(AF_INET6, address.c_str(), &parsed) != 1) return false;
   return percent == std::string_view::npos || is_name(host.substr(percent + 1));
 }
 
