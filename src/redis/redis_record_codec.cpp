@@ -1,7 +1,9 @@
 #include "redis_record_codec.hpp"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,12 +35,12 @@ std::string_view digest_text(const std::optional<Digest>& digest) noexcept {
 }
 
 // The six strings, in their order in the value.
-struct Texts {
-  std::string_view values[record_format::strings];
-};
-Texts texts_of(const VerificationRecord& record) noexcept {
-  return Texts{{record.user_id, record.identifier_key, digest_text(record.code_digest), record.identifier,
-                record.purpose, digest_text(record.binding_digest)}};
+std::array<std::string_view, record_format::strings> texts_of(const VerificationRecord& record) noexcept {
+  const std::string_view texts[] = {record.user_id,    record.identifier_key, digest_text(record.code_digest),
+                                    record.identifier, record.purpose,        digest_text(record.binding_digest)};
+  // A string added to the value without its count (which the scripts read) fails here.
+  static_assert(std::size(texts) == record_format::strings);
+  return {texts[0], texts[1], texts[2], texts[3], texts[4], texts[5]};
 }
 
 // Strict reader: each step fails rather than read past the end.
@@ -97,7 +99,7 @@ class RecordReader {
 
 std::size_t record_size(const VerificationRecord& record) {
   std::size_t size = record_format::head_size + 4 * record_format::strings;
-  for (std::string_view text : texts_of(record).values) {
+  for (std::string_view text : texts_of(record)) {
     if (text.size() > UINT32_MAX) throw std::length_error("redis: record field too long");
     size += text.size();
   }
@@ -116,7 +118,7 @@ char* write_record(const VerificationRecord& record, char* out) noexcept {
   out = put_i64(out, to_unix_ms(record.created_at));
   *out++ = static_cast<char>(record.kind);
   *out++ = static_cast<char>(record.template_type);
-  for (std::string_view text : texts_of(record).values) out = put_text(out, text);
+  for (std::string_view text : texts_of(record)) out = put_text(out, text);
   return out;
 }
 

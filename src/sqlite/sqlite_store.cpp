@@ -104,9 +104,16 @@ Result<void> store_key(Connection& connection, std::string_view key, const Loade
   return {};
 }
 
-// Forgets the slot row of `slot` (near `identifier_key`) if it still names record `id`.
+// Forgets the slot row of `slot` (near `identifier_key`) if it still names record `id`; with an
+// empty `slot` (a damaged record whose slot cannot be recomputed), any slot row naming `id`.
 Result<void> drop_slot(Connection& connection, std::string_view identifier_key, std::string_view slot,
                        std::string_view id, std::string_view operation) {
+  if (slot.empty()) {
+    auto remove = connection.prepare("DELETE FROM reverify_keys WHERE kind = 1 AND holder = ?1", operation);
+    if (!remove) return fail(remove.error());
+    if (auto done = remove->bind_view(1, id).run(); !done) return fail(done.error());
+    return {};
+  }
   auto remove = connection.prepare(
       "DELETE FROM reverify_keys WHERE near = ?1 AND kind = 1 AND key = ?2 AND holder = ?3", operation);
   if (!remove) return fail(remove.error());
@@ -117,21 +124,25 @@ Result<void> drop_slot(Connection& connection, std::string_view identifier_key, 
 
 // The slot a record just deleted held, from its DELETE's RETURNING user_id, kind, template_type,
 // identifier_key, holds_slot: recomputed by code_slot() from the record's fields, as open_code
-// computed it. Empty when the record held none.
+// computed it. Empty when the record held none; `slot` empty when its kind or template type is
+// none a release writes (the row is damaged; its slot row is then found by its holder).
 struct HeldSlot {
   std::string identifier_key;
   std::string slot;
 };
 std::optional<HeldSlot> held_slot(const Statement& remove) {
   if (remove.column_int(4) == 0) return std::nullopt;
+  HeldSlot held;
+  held.identifier_key = remove.column_text(3);
+  const auto kind = reverify::detail::record_kind_from(remove.column_int(1));
+  const auto template_type = reverify::detail::template_type_from(remove.column_int(2));
+  if (!kind || !template_type) return held;
   VerificationRecord record;
   record.user_id = remove.column_text(0);
-  record.kind = static_cast<RecordKind>(remove.column_int(1));
-  record.template_type = static_cast<TemplateType>(remove.column_int(2));
-  record.identifier_key = remove.column_text(3);
-  HeldSlot held;
+  record.kind = *kind;
+  record.template_type = *template_type;
+  record.identifier_key = held.identifier_key;
   held.slot = record.code_slot();
-  held.identifier_key = std::move(record.identifier_key);
   return held;
 }
 

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "reverify/sqlite/sqlite_store.hpp"
+#include "sqlite_sql.hpp"
 #endif
 #if defined(REVERIFY_TEST_WITH_POSTGRES)
 #include "postgres_sql_session.hpp"
@@ -74,6 +75,32 @@ TEST_CASE("sqlite: a stored kind or template type no release writes is store_una
     check_refused(**store, "kind", value, corrupt);
     check_refused(**store, "template_type", value, corrupt);
   }
+  sqlite3_close(db);
+  store->reset();
+  test::remove_sqlite_files(path);
+}
+
+TEST_CASE("sqlite: a damaged code record still leaves with its slot row", "[backends][sqlite]") {
+  // Deleting a record recomputes its code slot from its kind and template type; for a damaged
+  // row the slot row is found by its holder instead, so neither cancel_code nor a purge leaves it.
+  const std::string path = test::temp_path("reverify-corrupt-slot") + ".db";
+  auto store = sqlite::SqliteStore::open(path);
+  REQUIRE(store);
+  const VerificationRecord record = code_record("corruptslot0000000000");
+  const SendLimit limit{"send:email:someone@example.com", std::chrono::minutes(10), 10};
+  REQUIRE((*store)->open_code(record, limit, true, t0).value().status == OpenStatus::opened);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  const auto slot_rows = [db] {
+    return test::sql_integer(db,
+                             "SELECT count(*) FROM reverify_keys WHERE kind = 1 AND holder = 'corruptslot0000000000'");
+  };
+  REQUIRE(slot_rows() == 1);
+  REQUIRE(sqlite3_exec(db, "UPDATE reverify_records SET kind = 9 WHERE id = 'corruptslot0000000000'", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  REQUIRE((*store)->cancel_code(record.id, limit.key, t0));
+  CHECK(slot_rows() == 0);
+  CHECK(test::sql_integer(db, "SELECT count(*) FROM reverify_records") == 0);
   sqlite3_close(db);
   store->reset();
   test::remove_sqlite_files(path);
