@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -128,6 +129,19 @@ class Setter {
   CURLcode first_error_ = CURLE_OK;
   int failed_option_ = 0;
 };
+
+// `ca_bundle_path` as both senders take it: empty (the system store), or a readable file. The
+// error names the path, so a path with a control character is refused first: errors stay one line.
+inline Result<void> check_ca_bundle_path(const std::string& path) {
+  const bool control = std::any_of(path.begin(), path.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f;
+  });
+  if (control) return fail(Errc::invalid_configuration, "ca_bundle_path must not contain control characters");
+  if (!path.empty() && ::access(path.c_str(), R_OK) != 0) {
+    return fail(Errc::invalid_configuration, "ca_bundle_path is not a readable file: " + path);
+  }
+  return {};
+}
 
 // Options every handle of ours gets: verified TLS 1.2+, no signals (threads), no proxy from the
 // environment, only the given protocols.

@@ -1,7 +1,6 @@
 #include "reverify/http/http_sender.hpp"
 
 #include <sodium.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstring>
@@ -50,13 +49,7 @@ Result<UrlSecrets> check_options(const HttpOptions& options) {
   if (options.connect_timeout.count() <= 0 || options.total_timeout.count() <= 0) {
     return fail(Errc::invalid_configuration, "connect_timeout and total_timeout must be positive");
   }
-  // The path is named in the error below, which must stay one line.
-  if (sender_text::has_control(options.ca_bundle_path)) {
-    return fail(Errc::invalid_configuration, "ca_bundle_path must not contain control characters");
-  }
-  if (!options.ca_bundle_path.empty() && ::access(options.ca_bundle_path.c_str(), R_OK) != 0) {
-    return fail(Errc::invalid_configuration, "ca_bundle_path is not a readable file: " + options.ca_bundle_path);
-  }
+  if (auto ca = cs::check_ca_bundle_path(options.ca_bundle_path); !ca) return fail(ca.error());
   if (!options.proxy.empty()) {
     auto proxy = cs::parse_url(options.proxy, "proxy");
     if (!proxy) return fail(proxy.error());

@@ -1,7 +1,6 @@
 #include "reverify/smtp/smtp_sender.hpp"
 
 #include <sodium.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -110,13 +109,7 @@ Result<void> check_options(SmtpOptions& options) {
   if (options.connect_timeout.count() <= 0 || options.total_timeout.count() <= 0) {
     return fail(Errc::invalid_configuration, "connect_timeout and total_timeout must be positive");
   }
-  // The path is named in the error below, which must stay one line.
-  if (sender_text::has_control(options.ca_bundle_path)) {
-    return fail(Errc::invalid_configuration, "ca_bundle_path must not contain control characters");
-  }
-  if (!options.ca_bundle_path.empty() && ::access(options.ca_bundle_path.c_str(), R_OK) != 0) {
-    return fail(Errc::invalid_configuration, "ca_bundle_path is not a readable file: " + options.ca_bundle_path);
-  }
+  if (auto ca = cs::check_ca_bundle_path(options.ca_bundle_path); !ca) return fail(ca.error());
   for (auto [text, type] : {std::pair<EmailTemplate*, TemplateType>{&options.user_permission_validation,
                                                                     TemplateType::user_permission_validation},
                             {&options.bind_new_identifier, TemplateType::bind_new_identifier},
@@ -202,8 +195,17 @@ Result<SecretString> SmtpSender::render(const CodeMessage& message) const {
   }
   const SmtpOptions& options = impl_->options;
   const EmailTemplate& text = impl_->template_for(message.template_type);
-  const std::string minutes = minutes_until(message.sent_at, message.code_expires_at);
+  // When the message is sent: the caller's time, or now when it left it unset. The Date header and
+  // {minutes} both count from it.
+  const Timestamp sent_at =
+      to_unix_ms(message.sent_at) > 0
+          ? message.sent_at
+          : std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  const std::string minutes = minutes_until(sent_at, message.code_expires_at);
   SecretString subject(detail::fill_template(text.subject, message.code.reveal(), minutes));
+  // RFC 5322 lines hold 998 bytes; "Subject: " takes 9. Only a code far longer than any policy
+  // draws, repeated in the template, gets here.
+  if (subject.size() > 989) return fail(Errc::invalid_input, "the subject is over 989 bytes once filled");
   SecretString body(detail::fill_template(text.body, message.code.reveal(), minutes));
   detail::MessageParts parts;
   parts.from = options.from;
@@ -211,9 +213,7 @@ Result<SecretString> SmtpSender::render(const CodeMessage& message) const {
   parts.to = message.to;
   parts.subject = subject.reveal();
   parts.body = body.reveal();
-  parts.date = to_unix_ms(message.sent_at) > 0
-                   ? message.sent_at
-                   : std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  parts.date = sent_at;
   return SecretString(detail::build_message(parts));
 }
 

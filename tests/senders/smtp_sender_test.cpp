@@ -406,9 +406,10 @@ TEST_CASE("SMTP: render shows the message send would transmit", "[senders][smtp]
 }
 
 TEST_CASE("SMTP: the minutes left are right for any two times, without overflow", "[senders][smtp]") {
-  // Regression, found by tests/fuzz/smtp/email_message_fuzz.cpp: an unset sent_at (or one before
-  // 1970) with a far expiry such as Timestamp::max() overflowed a signed difference, and the
-  // email said "0" (or a negative count of) minutes.
+  // Regression, found by tests/fuzz/smtp/email_message_fuzz.cpp: far-apart times such as an
+  // unset sent_at and Timestamp::max() overflowed a signed difference, and the email said "0" (or
+  // a negative count of) minutes; and an unset sent_at was counted from 1970 although the Date
+  // header said now.
   smtp::SmtpOptions options;
   options.server_url = "smtp://127.0.0.1:25";
   options.starttls = smtp::StartTls::off;
@@ -424,9 +425,12 @@ TEST_CASE("SMTP: the minutes left are right for any two times, without overflow"
     const std::string body = body_of(std::string(rendered->reveal()));
     return body.substr(body.find(' ') + 1);
   };
-  CHECK(minutes(Timestamp{}, Timestamp::max()) == "153722867280913\r\n");       // ceil((2^63 - 1) / 60000)
-  CHECK(minutes(Timestamp::min(), Timestamp::max()) == "307445734561826\r\n");  // ceil((2^64 - 1) / 60000)
-  CHECK(minutes(Timestamp::max(), Timestamp::min()) == "0\r\n");
+  CHECK(minutes(from_unix_ms(1), Timestamp::max()) == "153722867280913\r\n");  // ceil((2^63 - 2) / 60000)
+  CHECK(minutes(Timestamp::max(), from_unix_ms(1)) == "0\r\n");
+  // An unset sent_at counts from now, as the Date header does.
+  const Timestamp now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  CHECK(minutes(Timestamp{}, now + std::chrono::minutes(5)) == "5\r\n");
+  CHECK(minutes(Timestamp::min(), now + std::chrono::minutes(5)) == "5\r\n");
   CHECK(minutes(from_unix_ms(1'000), from_unix_ms(61'000)) == "1\r\n");
   CHECK(minutes(from_unix_ms(1'000), from_unix_ms(61'001)) == "2\r\n");
 }
@@ -457,4 +461,25 @@ TEST_CASE("SMTP: a header line holding an encoded word stays within 76 character
   CHECK(words >= 4);  // the subject and the display name each take two or more
   CHECK(headers.find("\r\n <a-rather-long-no-reply-address-for-security@notifications.example.com>\r\n") !=
         std::string::npos);
+}
+
+TEST_CASE("SMTP: a subject over the header line limit once filled is refused", "[senders][smtp]") {
+  // RFC 5322 2.1.1: 998 bytes a line. A subject repeating {code} with a code far longer than any
+  // policy draws would pass it; render refuses rather than send a malformed header.
+  smtp::SmtpOptions options;
+  options.server_url = "smtp://127.0.0.1:25";
+  options.starttls = smtp::StartTls::off;
+  options.from = "noreply@example.com";
+  std::string subject;
+  for (int i = 0; i < 40; ++i) subject += "{code}";
+  options.user_permission_validation.subject = subject;
+  auto sender = make_sender(options);
+  auto message = test::sample_message();
+  message.code = SecretString(std::string(24, '7'));  // 40 x 24 = 960 bytes: within the limit
+  REQUIRE(sender->render(message));
+  message.code = SecretString(std::string(25, '7'));  // 1000 bytes
+  const auto refused = sender->render(message);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error() == Errc::invalid_input);
+  CHECK(refused.error().message().find("7777") == std::string::npos);
 }

@@ -70,7 +70,8 @@ struct REVERIFY_API SmtpOptions {
 /// Only email: a phone message fails with `Errc::connector_not_found`.
 /// Errors of `send`: `Errc::invalid_input` when `to` is not a plain `local@domain` address (any
 /// CR, LF, control character, space, `<>,;:"()\`, non-ASCII byte, or not exactly one `@`) —
-/// refused before any connection, so a caller cannot inject headers or recipients;
+/// refused before any connection, so a caller cannot inject headers or recipients, or when the
+/// subject is over 989 bytes once filled (no header line may pass RFC 5322's 998);
 /// `Errc::sender_unavailable` for every delivery failure, naming the stage (connect, TLS,
 /// AUTH, MAIL FROM, RCPT TO, DATA, message) and curl's error text, never the code or password.
 ///

@@ -21,6 +21,7 @@
 //   password or URL credential anywhere.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -60,7 +61,8 @@ using reverify::smtp::StartTls;
   std::abort();
 }
 
-bool one_line(std::string_view text) { return !text.empty() && !contains(text, "\r") && !contains(text, "\n"); }
+/// What an error must be to go into a log line as it is: non-empty, no line break or other control.
+bool one_line(std::string_view text) { return !text.empty() && !has_control(text); }
 bool printable_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
@@ -426,7 +428,17 @@ Config make_config(Input& in) {
     default:
       break;
   }
-  if (in.byte() % 8 == 7) options.ca_bundle_path = "/nonexistent/ca-bundle.pem";
+  switch (in.byte() % 16) {
+    case 14:
+      options.ca_bundle_path = "/nonexistent/ca-bundle.pem";
+      break;
+    case 15:
+      // A path an error names: a line break or an escape sequence in it must not reach the error.
+      options.ca_bundle_path = in.byte() % 2 == 0 ? "/nonexistent/ca\nBcc: x.pem" : "/nonexistent/\x1b[31mca.pem";
+      break;
+    default:
+      break;
+  }
 
   const bool tls_guaranteed = config.smtps || options.starttls == StartTls::required;
   config.known_good = config.known_good && !config.url_credentials && surely_plain(options.from) &&
@@ -475,6 +487,7 @@ void check_accepted(const Config& config) {
   }
   if (options.connect_timeout.count() <= 0 || options.total_timeout.count() <= 0) {
     violated("create accepted a timeout that is not positive");
+    if (!options.ca_bundle_path.empty()) violated("create accepted a CA bundle path that does not exist");
   }
   for (const TemplateType type :
        {TemplateType::user_permission_validation, TemplateType::bind_new_identifier, TemplateType::bind_mfa}) {
@@ -548,14 +561,27 @@ CodeMessage message(Input& in) {
   return out;
 }
 
-/// Whole minutes from `sent` to `expires`, rounded up; "0" when already expired. Computed
-/// without overflow for any two timestamps.
+/// Whole minutes from `sent` to `expires`, rounded up; "0" when already expired. Each time is
+/// split into whole minutes and a remainder (floor division), so nothing overflows and the
+/// rounding is not the library's: the minutes differ by the difference of the quotients, plus one
+/// when the later remainder is the larger.
 std::string expected_minutes(Timestamp sent, Timestamp expires) {
   const std::int64_t from = reverify::to_unix_ms(sent);
   const std::int64_t until = reverify::to_unix_ms(expires);
   if (until <= from) return "0";
-  const std::uint64_t ms = static_cast<std::uint64_t>(until) - static_cast<std::uint64_t>(from);
-  return std::to_string(ms / 60'000 + (ms % 60'000 != 0 ? 1 : 0));
+  const auto floor_split = [](std::int64_t ms) {
+    std::int64_t minutes = ms / 60'000;
+    std::int64_t rest = ms % 60'000;
+    if (rest < 0) {
+      rest += 60'000;
+      minutes -= 1;
+    }
+    return std::pair<std::int64_t, std::int64_t>(minutes, rest);
+  };
+  const auto [until_minutes, until_rest] = floor_split(until);
+  const auto [from_minutes, from_rest] = floor_split(from);
+  const auto whole = static_cast<std::uint64_t>(until_minutes - from_minutes);
+  return std::to_string(whole + (until_rest > from_rest ? 1U : 0U));
 }
 
 /// "{code}" and "{minutes}" replaced in one left-to-right pass; inserted text is not rescanned.
@@ -807,8 +833,6 @@ void check_message_id(std::string_view value, std::string_view from) {
   }
 }
 
-/// From: the bare address without a display name; else the name as a quoted-string or as
-/// encoded words, then " <address>".
 /// RFC 2047 section 2: a line holding an encoded word has at most 76 characters. Only fields the
 /// library encoded are checked: an operator's printable text that merely looks like one is sent
 /// as written.
@@ -820,6 +844,8 @@ void check_encoded_lines(const Field& field) {
   }
 }
 
+/// From: the bare address without a display name; else the name as a quoted-string or as
+/// encoded words, then " <address>".
 void check_from(const Field& field, const SmtpOptions& options) {
   const std::string_view value = field.value;
   if (options.from_name.empty()) {
@@ -846,12 +872,16 @@ void check_from(const Field& field, const SmtpOptions& options) {
     violated("a From display name that does not decode to from_name", name);
 }
 
-void check_subject(const Field& field, std::string_view filled) {
+/// The Subject: `filled` as it is, or encoded words decoding to it (`filled_later`: the same
+/// filled with a moment's later minutes, when the call may have counted from either).
+void check_subject(const Field& field, std::string_view filled, std::string_view filled_later) {
   const std::string_view value = field.value;
-  if (printable_ascii(filled) && value == filled) return;
+  for (const std::string_view candidate : {filled, filled_later}) {
+    if (printable_ascii(candidate) && value == candidate) return;
+  }
   check_encoded_lines(field);
   const auto decoded = decode_encoded_words(value);
-  if (!decoded || *decoded != filled)
+  if (!decoded || (*decoded != filled && *decoded != filled_later))
     violated("a Subject that does not decode to the filled subject",
              std::string(value) + " | expected " + std::string(filled));
 }
@@ -870,7 +900,14 @@ std::string decode_body(std::string_view encoding, std::string_view body) {
   return std::move(*decoded);
 }
 
-void check_rendered(std::string_view message, const Config& config, const CodeMessage& sent) {
+/// The time render() counts {minutes} from: the message's, or, when it left it unset, a moment
+/// between `before` and `after` (read around the call).
+struct SentWindow {
+  Timestamp earliest;
+  Timestamp latest;
+};
+
+void check_rendered(std::string_view message, const Config& config, const CodeMessage& sent, SentWindow window) {
   const SmtpOptions& options = config.options;
   check_lines(message);
   const std::size_t blank = message.find("\r\n\r\n");
@@ -880,19 +917,26 @@ void check_rendered(std::string_view message, const Config& config, const CodeMe
 
   const EmailTemplate text = effective(options, sent.template_type);
   const std::string code(sent.code.reveal());
-  const std::string minutes = expected_minutes(sent.sent_at, sent.code_expires_at);
+  // Minutes only fall as time passes: the latest moment gives the fewest.
+  const std::string most_minutes = expected_minutes(window.earliest, sent.code_expires_at);
+  const std::string fewest_minutes = expected_minutes(window.latest, sent.code_expires_at);
+  const std::string& minutes = most_minutes;
   check_date(fields[0].value, reverify::to_unix_ms(sent.sent_at));
   check_message_id(fields[1].value, options.from);
   check_from(fields[2], options);
   if (fields[3].value != sent.to) violated("a To that is not the address", fields[3].value);
-  check_subject(fields[4], fill_placeholders(text.subject, code, minutes));
+  // The rare call that straddles a minute boundary may have counted from either side of it.
+  check_subject(fields[4], fill_placeholders(text.subject, code, minutes),
+                fill_placeholders(text.subject, code, fewest_minutes));
   if (fields[5].value != "1.0") violated("a MIME-Version other than 1.0", fields[5].value);
   if (fields[6].value != "text/plain; charset=utf-8") violated("an unexpected Content-Type", fields[6].value);
   if (fields[8].value != "auto-generated") violated("an unexpected Auto-Submitted", fields[8].value);
 
   const std::string decoded = decode_body(fields[7].value, body);
-  if (decoded != with_crlf(fill_placeholders(text.body, code, minutes)))
+  if (decoded != with_crlf(fill_placeholders(text.body, code, minutes)) &&
+      decoded != with_crlf(fill_placeholders(text.body, code, fewest_minutes))) {
     violated("a body that does not decode to the filled template", decoded);
+  }
   if (contains(text.body, "{code}") && !contains(decoded, code)) violated("a body without the code");
 
   // The message echoes operator and user text: a secret fuzz text copied there is no leak.
@@ -903,16 +947,22 @@ void check_rendered(std::string_view message, const Config& config, const CodeMe
 
 void render(const SmtpSender& sender, const Config& config, const CodeMessage& sent) {
   std::optional<reverify::Result<reverify::SecretString>> rendered;
+  const auto now = [] {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  };
+  SentWindow window{sent.sent_at, sent.sent_at};
+  if (reverify::to_unix_ms(sent.sent_at) <= 0) window.earliest = now();
   try {
     rendered.emplace(sender.render(sent));
   } catch (...) {
     violated("render threw");
   }
+  if (reverify::to_unix_ms(sent.sent_at) <= 0) window.latest = now();
   const bool email = sent.channel == reverify::IdentifierType::email;
   if (*rendered) {
     if (!email) violated("a phone message rendered as email");
     if (forbidden_address(sent.to)) violated("render accepted an address that is not plain", sent.to);
-    check_rendered((*rendered)->reveal(), config, sent);
+    check_rendered((*rendered)->reveal(), config, sent, window);
     return;
   }
   const reverify::Error& error = rendered->error();
