@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -276,6 +277,32 @@ TEST_CASE("HTTP: an http:// url is refused with a proxy, which would receive the
   }
 }
 
+namespace {
+
+/// Sets an environment variable for its lifetime, then restores what was there.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* before = std::getenv(name)) before_ = before;
+    REQUIRE(::setenv(name, value, 1) == 0);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  ~ScopedEnv() {
+    if (before_) {
+      (void)::setenv(name_, before_->c_str(), 1);
+    } else {
+      (void)::unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> before_;
+};
+
+}  // namespace
+
 TEST_CASE("HTTP: the proxy carries every request, whatever NO_PROXY says", "[senders][http][security]") {
   // The header promises that proxy environment variables are ignored; curl reads NO_PROXY even
   // when a proxy is set, and would then connect around the operator's proxy.
@@ -283,11 +310,9 @@ TEST_CASE("HTTP: the proxy carries every request, whatever NO_PROXY says", "[sen
   auto options = options_for("https://sms.example.invalid/send");
   options.proxy = proxy.url("");
   auto sender = make_sender(options);
-  REQUIRE(::setenv("NO_PROXY", "*", 1) == 0);
-  REQUIRE(::setenv("no_proxy", "*", 1) == 0);
+  const ScopedEnv no_proxy_upper("NO_PROXY", "*");
+  const ScopedEnv no_proxy_lower("no_proxy", "*");
   const auto sent = sender->send(test::sample_message());
-  ::unsetenv("NO_PROXY");
-  ::unsetenv("no_proxy");
   CHECK_FALSE(sent);  // the fake proxy refuses the tunnel
   const auto requests = proxy.requests();
   REQUIRE(requests.size() == 1);

@@ -4,6 +4,7 @@
 // choice and a committed seed keeps its meaning as a harness grows.
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -34,7 +35,10 @@ class FuzzInput {
   }
 
   /// One of `count` choices.
-  std::size_t pick(std::size_t count) noexcept { return byte() % count; }
+  std::size_t pick(std::size_t count) noexcept {
+    assert(count > 0);
+    return byte() % count;
+  }
 
   /// Up to `max` raw bytes, the length taken from the input.
   std::string text(std::size_t max) {
@@ -46,6 +50,7 @@ class FuzzInput {
 
   /// Up to `max` characters of `alphabet`, one byte each.
   std::string word(std::string_view alphabet, std::size_t max) {
+    assert(!alphabet.empty());
     std::string out(byte() % (max + 1), '\0');
     for (char& c : out) c = alphabet[byte() % alphabet.size()];
     return out;

@@ -13,7 +13,7 @@
 //   accepted configuration meets the documented rules (http_sender.hpp, docs/senders.md):
 //   https://, or http:// to a loopback host (127.0.0.0/8, ::1, localhost) by the harness's label
 //   of the host it wrote and by its own reading of the host curl's URL parser extracts, and then
-//   no proxy off this host (curl would hand it the clear request); no credentials in the URL or
+//   no proxy at all (curl would hand it the clear request); no credentials in the URL or
 //   the proxy URL; a ChannelFilter value; a bearer token without control characters; an HMAC
 //   secret empty or of 16 bytes or more; positive timeouts; ca_bundle_path empty or naming an
 //   existing path; a known-good configuration is accepted;
@@ -420,7 +420,7 @@ std::string structured_url(Input& in, const Secrets& secrets, UrlFacts& facts) {
     default:
       break;
   }
-  const std::uint8_t port = in.byte() % ports.size();
+  const std::size_t port = in.byte() % ports.size();
   std::string path;
   bool plain_path = true;
   switch (in.byte() % 8) {
@@ -705,12 +705,9 @@ void check_accepted(const Config& config) {
     if (proxy->credentials || (config.proxy.labelled && config.proxy.credentials)) {
       violated("create accepted credentials in the proxy url", options.proxy);
     }
-    // curl hands an http:// request to the proxy as it is: code and token would leave this host
-    // in clear.
-    if (clear && (loopback_of(proxy->host) == Loopback::no ||
-                  (config.proxy.labelled && config.proxy.loopback == Loopback::no))) {
-      violated("create accepted a proxy off this host for an http:// url", options.url + " via " + options.proxy);
-    }
+    // curl hands an http:// request to the proxy as it is, so the documented rule is no proxy at
+    // all with an http:// url (even a loopback proxy may forward it anywhere).
+    if (clear) violated("create accepted a proxy for an http:// url", options.url + " via " + options.proxy);
   }
   if (options.channels != ChannelFilter::both && options.channels != ChannelFilter::email_only &&
       options.channels != ChannelFilter::sms_only) {
