@@ -4,6 +4,7 @@
 // choice and a committed seed keeps its meaning as a harness grows.
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -70,5 +71,24 @@ class FuzzInput {
   std::size_t size_;
   std::size_t at_ = 0;
 };
+
+/// A secret the harness plants: `prefix` (letters that are not hex digits) and eight fuzz-chosen
+/// hex digits, so no fixed error text holds one by chance.
+inline std::string hex_token(FuzzInput& in, std::string_view prefix) {
+  static constexpr std::string_view hex = "0123456789abcdef";
+  std::string out(prefix);
+  for (int i = 0; i < 4; ++i) {
+    const std::uint8_t b = in.byte();
+    out.push_back(hex[b >> 4U]);
+    out.push_back(hex[b & 0x0fU]);
+  }
+  return out;
+}
+
+/// One of `choices`, by a fuzz byte.
+template <class T, std::size_t N>
+const T& pick(const std::array<T, N>& choices, std::uint8_t index) {
+  return choices[index % N];
+}
 
 }  // namespace reverify::test

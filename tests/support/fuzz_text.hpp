@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,36 @@ namespace reverify::test {
   return std::any_of(text.begin(), text.end(), [](char c) {
     return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f;
   });
+}
+
+/// Well-formed UTF-8 (RFC 3629): shortest forms, no surrogates, at most U+10FFFF.
+[[nodiscard]] inline bool valid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 1;
+    std::uint32_t value = lead;
+    std::uint32_t smallest = 0;
+    if (lead >= 0x80) {
+      if (lead >= 0xc2 && lead <= 0xdf) {
+        length = 2, value = lead & 0x1fU, smallest = 0x80;
+      } else if (lead >= 0xe0 && lead <= 0xef) {
+        length = 3, value = lead & 0x0fU, smallest = 0x800;
+      } else if (lead >= 0xf0 && lead <= 0xf4) {
+        length = 4, value = lead & 0x07U, smallest = 0x10000;
+      } else {
+        return false;
+      }
+    }
+    if (text.size() - i < length) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0U) != 0x80U) return false;
+      value = (value << 6U) | (next & 0x3fU);
+    }
+    if (value < smallest || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return false;
+    i += length;
+  }
+  return true;
 }
 
 /// `text` for a one-line report: the first `max` bytes, those outside printable ASCII and the

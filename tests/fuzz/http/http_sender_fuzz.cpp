@@ -41,6 +41,7 @@
 #include <utility>
 #include <vector>
 
+#include "civil_days.hpp"
 #include "fuzz_input.hpp"
 #include "fuzz_text.hpp"
 #include "reverify/http/http_sender.hpp"
@@ -52,8 +53,14 @@
 namespace {
 
 using reverify::test::contains;
+using reverify::test::days_from_civil;
 using reverify::test::escaped;
+using reverify::test::floor_div;
 using reverify::test::has_control;
+using reverify::test::hex_token;
+using reverify::test::leap_year;
+using reverify::test::pick;
+using reverify::test::valid_utf8;
 
 using namespace std::string_view_literals;
 using reverify::CodeMessage;
@@ -91,55 +98,7 @@ int hex_value(char c) {
   return -1;
 }
 
-/// Well-formed UTF-8 (RFC 3629): shortest forms, no surrogates, at most U+10FFFF.
-bool valid_utf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 1;
-    std::uint32_t value = lead;
-    std::uint32_t smallest = 0;
-    if (lead >= 0x80) {
-      if (lead >= 0xc2 && lead <= 0xdf) {
-        length = 2, value = lead & 0x1fU, smallest = 0x80;
-      } else if (lead >= 0xe0 && lead <= 0xef) {
-        length = 3, value = lead & 0x0fU, smallest = 0x800;
-      } else if (lead >= 0xf0 && lead <= 0xf4) {
-        length = 4, value = lead & 0x07U, smallest = 0x10000;
-      } else {
-        return false;
-      }
-    }
-    if (text.size() - i < length) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0U) != 0x80U) return false;
-      value = (value << 6U) | (next & 0x3fU);
-    }
-    if (value < smallest || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return false;
-    i += length;
-  }
-  return true;
-}
-
 using Input = reverify::test::FuzzInput;
-
-template <class T, std::size_t N>
-const T& pick(const std::array<T, N>& choices, std::uint8_t index) {
-  return choices[index % N];
-}
-
-/// A fixed prefix of letters that are not hex digits plus eight fuzz-chosen hex digits: no fixed
-/// error text holds one by chance.
-std::string token(Input& in, std::string_view prefix) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out(prefix);
-  for (int i = 0; i < 4; ++i) {
-    const std::uint8_t b = in.byte();
-    out.push_back(hex[b >> 4U]);
-    out.push_back(hex[b & 0x0fU]);
-  }
-  return out;
-}
 
 /// Values that must never reach an error.
 struct Secrets {
@@ -653,8 +612,8 @@ std::chrono::milliseconds make_timeout(Input& in, bool& known_good) {
 Config make_config(Input& in) {
   Config config;
   Secrets& secrets = config.secrets;
-  secrets = {token(in, "Tk"), token(in, "Hm"), token(in, "Uu"), token(in, "Up"),
-             token(in, "Xu"), token(in, "Xp"), token(in, "Qt")};
+  secrets = {hex_token(in, "Tk"), hex_token(in, "Hm"), hex_token(in, "Uu"), hex_token(in, "Up"),
+             hex_token(in, "Xu"), hex_token(in, "Xp"), hex_token(in, "Qt")};
   HttpOptions& options = config.options;
   options.url = make_url(in, secrets, config.url);
   options.proxy = make_proxy(in, secrets, config.proxy);
@@ -1031,19 +990,6 @@ class JsonReader {
   std::size_t at_ = 0;
   const char* why_ = "malformed JSON";
 };
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0); }
-
-bool leap_year(std::int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
-
-/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (astronomical years: year 0
-/// is 1 BC), before the epoch negative.
-std::int64_t days_from_civil(std::int64_t year, int month, int day) {
-  static constexpr std::array<int, 12> before_month = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-  const auto leaps_through = [](std::int64_t y) { return floor_div(y, 4) - floor_div(y, 100) + floor_div(y, 400); };
-  return 365 * (year - 1970) + leaps_through(year - 1) - leaps_through(1969) +
-         before_month.at(static_cast<std::size_t>(month - 1)) + (leap_year(year) && month > 2 ? 1 : 0) + day - 1;
-}
 
 /// expiresAt: "YYYY-MM-DDTHH:MM:SS.mmmZ", UTC, naming `expected` to the millisecond. A year outside
 /// 0000-9999 has no four-digit form: a '-' and its digits are read then (ISO-8601 expanded years).

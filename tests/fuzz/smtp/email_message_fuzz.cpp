@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "civil_days.hpp"
 #include "fuzz_input.hpp"
 #include "fuzz_text.hpp"
 #include "reverify/smtp/smtp_sender.hpp"
@@ -40,10 +41,14 @@
 namespace {
 
 using reverify::test::contains;
+using reverify::test::days_from_civil;
 using reverify::test::ends_with;
 using reverify::test::escaped;
 using reverify::test::has_control;
+using reverify::test::hex_token;
+using reverify::test::pick;
 using reverify::test::starts_with;
+using reverify::test::valid_utf8;
 
 using reverify::CodeMessage;
 using reverify::Errc;
@@ -67,45 +72,7 @@ bool printable_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
 
-/// Well-formed UTF-8 (shortest forms, no surrogates, at most U+10FFFF).
-bool valid_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    std::uint32_t value = 0;
-    std::uint32_t smallest = 0;
-    if (lead >= 0xc2 && lead <= 0xdf) {
-      length = 2, value = lead & 0x1fU, smallest = 0x80;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-      length = 3, value = lead & 0x0fU, smallest = 0x800;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      length = 4, value = lead & 0x07U, smallest = 0x10000;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0U) != 0x80U) return false;
-      value = (value << 6U) | (next & 0x3fU);
-    }
-    if (value < smallest || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return false;
-    i += length;
-  }
-  return true;
-}
-
 using Input = reverify::test::FuzzInput;
-
-template <std::size_t N>
-std::string_view pick(const std::array<std::string_view, N>& choices, std::uint8_t index) {
-  return choices[index % N];
-}
 
 /// Values that must never reach an error or a message. Each is a fixed prefix of letters that
 /// are not hex digits plus eight hex digits, so that no fixed text, Message-ID or short fuzz
@@ -123,17 +90,6 @@ struct Secrets {
     return std::nullopt;
   }
 };
-
-std::string token(Input& in, std::string_view prefix) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out(prefix);
-  for (int i = 0; i < 4; ++i) {
-    const std::uint8_t b = in.byte();
-    out.push_back(hex[b >> 4U]);
-    out.push_back(hex[b & 0x0fU]);
-  }
-  return out;
-}
 
 /// What smtp_sender.hpp says a recipient must not hold: CR, LF, control characters, space,
 /// `<>,;:"()\`, non-ASCII bytes, or other than exactly one '@'; and at most 254 bytes.
@@ -375,7 +331,7 @@ std::string from_name(Input& in, Config& config) {
 
 Config make_config(Input& in) {
   Config config;
-  config.secrets = {token(in, "Pw"), token(in, "Uu"), token(in, "Up")};
+  config.secrets = {hex_token(in, "Pw"), hex_token(in, "Uu"), hex_token(in, "Up")};
   SmtpOptions& options = config.options;
   options.server_url = server_url(in, config);
   const std::uint8_t tls = in.byte();
@@ -777,15 +733,6 @@ std::vector<Field> parse_header(std::string_view header) {
   return fields;
 }
 
-/// Days from 1970-01-01 to the given date of the proleptic Gregorian calendar.
-std::int64_t days_since_epoch(std::int64_t year, int month, int day) {
-  static constexpr std::array<int, 12> before_month = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-  const auto leaps_before = [](std::int64_t y) { return (y - 1) / 4 - (y - 1) / 100 + (y - 1) / 400; };
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return 365 * (year - 1970) + leaps_before(year) - leaps_before(1970) +
-         before_month.at(static_cast<std::size_t>(month - 1)) + (leap && month > 2 ? 1 : 0) + day - 1;
-}
-
 /// "Www, DD Mmm YYYY HH:MM:SS +0000", and, when the message has a time, that time (UTC).
 void check_date(std::string_view value, std::int64_t sent_ms) {
   static constexpr std::array<std::string_view, 7> days = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
@@ -814,7 +761,7 @@ void check_date(std::string_view value, std::int64_t sent_ms) {
   const std::int64_t seconds = number(year_end + 1, 2) * 3600 + number(year_end + 4, 2) * 60 + number(year_end + 7, 2);
   if (sent_ms <= 0) return;
   const std::int64_t sent_days = sent_ms / 1000 / 86'400;
-  if (days_since_epoch(year, static_cast<int>(month - months.begin()) + 1, static_cast<int>(day)) != sent_days ||
+  if (days_from_civil(year, static_cast<int>(month - months.begin()) + 1, static_cast<int>(day)) != sent_days ||
       seconds != sent_ms / 1000 % 86'400 || weekday - days.begin() != sent_days % 7) {
     violated("a Date that is not the message's time", value);
   }
