@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -28,6 +30,9 @@ namespace reverify::test {
     return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f;
   });
 }
+
+/// What an error must be to go into a log line as it is: non-empty, no line break or other control.
+[[nodiscard]] inline bool one_printable_line(std::string_view text) { return !text.empty() && !has_control(text); }
 
 /// Well-formed UTF-8 (RFC 3629): shortest forms, no surrogates, at most U+10FFFF.
 [[nodiscard]] inline bool valid_utf8(std::string_view text) {
@@ -75,6 +80,14 @@ namespace reverify::test {
     }
   }
   return out;
+}
+
+/// How a fuzz target reports a violated invariant: "<target>: <what>[: <detail>]" on stderr, the
+/// detail escaped (the harness's own made-up text, never a real secret), then abort.
+[[noreturn]] inline void abort_violation(const char* target, const char* what, std::string_view detail = {}) {
+  static_cast<void>(
+      std::fprintf(stderr, "%s: %s%s%s\n", target, what, detail.empty() ? "" : ": ", escaped(detail).c_str()));
+  std::abort();
 }
 
 }  // namespace reverify::test

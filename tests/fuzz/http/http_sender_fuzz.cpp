@@ -54,11 +54,11 @@ namespace {
 
 using reverify::test::contains;
 using reverify::test::days_from_civil;
-using reverify::test::escaped;
 using reverify::test::floor_div;
 using reverify::test::has_control;
 using reverify::test::hex_token;
 using reverify::test::leap_year;
+using reverify::test::one_printable_line;
 using reverify::test::pick;
 using reverify::test::valid_utf8;
 
@@ -74,14 +74,8 @@ using reverify::http::HttpOptions;
 using reverify::http::HttpSender;
 
 [[noreturn]] void violated(const char* what, std::string_view detail = {}) {
-  // The code, tokens and secrets are the harness's own: printing the offending text is safe.
-  static_cast<void>(
-      std::fprintf(stderr, "http_sender_fuzz: %s%s%s\n", what, detail.empty() ? "" : ": ", escaped(detail).c_str()));
-  std::abort();
+  reverify::test::abort_violation("http_sender_fuzz", what, detail);
 }
-
-/// What an error must be to go into a log line as it is: non-empty, no line break or other control.
-bool printable_line(std::string_view text) { return !text.empty() && !has_control(text); }
 std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
@@ -702,7 +696,7 @@ void create(const Config& config) {
   }
   const reverify::Error& error = created->error();
   if (error != Errc::invalid_configuration) violated("create failed with another code", error.message());
-  if (!printable_line(error.message())) violated("a create error that is not one printable line", error.message());
+  if (!one_printable_line(error.message())) violated("a create error that is not one printable line", error.message());
   if (const auto secret = config.secrets.found_in(error.message())) violated("a secret in a create error", *secret);
   if (config.known_good) violated("create refused good options", config.options.url + " | " + error.message());
 }
@@ -1120,7 +1114,7 @@ void to_json(const CodeMessage& sent, bool distinctive_code) {
   const reverify::Error& error = body->error();
   if (error != Errc::invalid_input) violated("to_json failed with another code", error.message());
   if (valid) violated("to_json refused valid UTF-8", error.message());
-  if (!printable_line(error.message())) violated("a to_json error that is not one printable line", error.message());
+  if (!one_printable_line(error.message())) violated("a to_json error that is not one printable line", error.message());
   if (distinctive_code && contains(error.message(), sent.code.reveal())) violated("the code in a to_json error");
 }
 

@@ -43,9 +43,9 @@ namespace {
 using reverify::test::contains;
 using reverify::test::days_from_civil;
 using reverify::test::ends_with;
-using reverify::test::escaped;
 using reverify::test::has_control;
 using reverify::test::hex_token;
+using reverify::test::one_printable_line;
 using reverify::test::pick;
 using reverify::test::starts_with;
 using reverify::test::valid_utf8;
@@ -60,14 +60,8 @@ using reverify::smtp::SmtpSender;
 using reverify::smtp::StartTls;
 
 [[noreturn]] void violated(const char* what, std::string_view detail = {}) {
-  // The code, password and tokens are the harness's own: printing the offending text is safe.
-  static_cast<void>(
-      std::fprintf(stderr, "email_message_fuzz: %s%s%s\n", what, detail.empty() ? "" : ": ", escaped(detail).c_str()));
-  std::abort();
+  reverify::test::abort_violation("email_message_fuzz", what, detail);
 }
-
-/// What an error must be to go into a log line as it is: non-empty, no line break or other control.
-bool one_line(std::string_view text) { return !text.empty() && !has_control(text); }
 bool printable_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
@@ -470,7 +464,7 @@ std::shared_ptr<SmtpSender> create(const Config& config) {
   }
   const reverify::Error& error = created->error();
   if (error != Errc::invalid_configuration) violated("create failed with another code", error.message());
-  if (!one_line(error.message())) violated("a create error that is not one line", error.message());
+  if (!one_printable_line(error.message())) violated("a create error that is not one line", error.message());
   if (const auto secret = config.secrets.found_in(error.message())) violated("a secret in a create error", *secret);
   if (config.known_good) violated("create refused good options", error.message());
   return nullptr;
@@ -916,7 +910,7 @@ void render(const SmtpSender& sender, const Config& config, const CodeMessage& s
   const Errc want = email ? Errc::invalid_input : Errc::connector_not_found;
   if (error != want) violated("render failed with an unexpected code", error.message());
   if (email && surely_plain(sent.to)) violated("render refused a plain address", sent.to);
-  if (!one_line(error.message())) violated("a render error that is not one line", error.message());
+  if (!one_printable_line(error.message())) violated("a render error that is not one line", error.message());
   // Short codes could match digits of an unrelated text by chance.
   if (sent.code.reveal().size() >= 6 && contains(error.message(), sent.code.reveal())) {
     violated("the code in a render error", error.message());
