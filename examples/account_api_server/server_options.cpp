@@ -1,6 +1,5 @@
 #include "server_options.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <set>
@@ -186,8 +185,7 @@ tl::expected<ServerOptions, std::string> parse_options(int argc, const char* con
     }
     // No host, path, URI or number holds one, and each value may end up named in a one-line
     // error or in the startup line.
-    if (std::any_of(value.begin(), value.end(),
-                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    if (has_control(value)) {
       return tl::unexpected(name + " must not contain control characters");
     }
     auto applied = flag->apply(flag->name, value, options);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "reverify/result.hpp"
+#include "sender_text.hpp"
 
 namespace reverify::curl_support {
 
@@ -133,10 +134,8 @@ class Setter {
 // `ca_bundle_path` as both senders take it: empty (the system store), or a readable file. The
 // error names the path, so a path with a control character is refused first: errors stay one line.
 inline Result<void> check_ca_bundle_path(const std::string& path) {
-  const bool control = std::any_of(path.begin(), path.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f;
-  });
-  if (control) return fail(Errc::invalid_configuration, "ca_bundle_path must not contain control characters");
+  if (sender_text::has_control(path))
+    return fail(Errc::invalid_configuration, "ca_bundle_path must not contain control characters");
   if (!path.empty() && ::access(path.c_str(), R_OK) != 0) {
     return fail(Errc::invalid_configuration, "ca_bundle_path is not a readable file: " + path);
   }
