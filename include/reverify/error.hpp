@@ -31,7 +31,7 @@ enum class Errc : std::uint8_t {
   store_unavailable,        ///< reverify.store_unavailable (503): the Store failed or threw
   sender_unavailable,       ///< reverify.sender_unavailable (503): the CodeSender failed or threw
   hasher_unavailable,       ///< reverify.hasher_unavailable (503): the PasswordHasher failed or threw
-  clock_unavailable,        ///< reverify.clock_unavailable (503): the Clock threw
+  clock_unavailable,        ///< reverify.clock_unavailable (503): the Clock threw or read a time outside 1970..9999
   invalid_configuration,    ///< reverify.invalid_configuration (500): bad Policy or Dependencies
   internal,                 ///< reverify.internal_error (500): a broken invariant; a bug
 };

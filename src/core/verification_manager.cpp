@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <limits>
 #include <set>
@@ -60,9 +61,21 @@ struct VerificationManager::Impl {
 
   // ---- collaborators, each wrapped so that failures are typed -----------------------------
 
+  // Readings from 1970 up to the start of year 9999: every lifetime the policy allows (7 days at
+  // most) added to one stays far inside 64-bit milliseconds and prints as a four-digit year. A
+  // reading outside is a broken clock, and near the ends of the range adding a lifetime would
+  // overflow.
+  static constexpr std::int64_t earliest_reading_ms = 0;
+  static constexpr std::int64_t first_refused_reading_ms = 253'370'764'800'000;  // 9999-01-01T00:00:00Z
+
   Result<Timestamp> now() const {
     try {
-      return deps.clock->now();
+      const Timestamp reading = deps.clock->now();
+      const std::int64_t ms = to_unix_ms(reading);
+      if (ms < earliest_reading_ms || ms >= first_refused_reading_ms) {
+        return fail(Errc::clock_unavailable, "the clock read a time outside 1970-01-01..9999-01-01");
+      }
+      return reading;
     } catch (const std::exception& e) {
       return fail(Errc::clock_unavailable, std::string("clock threw: ") + e.what());
     } catch (...) {
