@@ -21,6 +21,9 @@ using Timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono
 }
 
 /// ISO-8601 UTC with milliseconds and `Z`, e.g. "2026-08-21T12:10:00.000Z" (Logto's expiresAt).
+/// Years outside 0000..9999 take ISO-8601's expanded form, a sign and at least six digits
+/// ("+010000-01-01T00:00:00.000Z"), as JavaScript's toISOString writes them; every Timestamp
+/// formats. The manager's own times always have four-digit years (see Clock).
 [[nodiscard]] REVERIFY_API std::string to_iso8601(Timestamp t);
 
 /// Where the manager gets the time. Implementations must be thread-safe. `now()` may throw;

@@ -986,10 +986,12 @@ class JsonReader {
 };
 
 /// expiresAt: "YYYY-MM-DDTHH:MM:SS.mmmZ", UTC, naming `expected` to the millisecond. A year outside
-/// 0000-9999 has no four-digit form: a '-' and its digits are read then (ISO-8601 expanded years).
+/// 0000-9999 has no four-digit form: ISO-8601's expanded years are written then, a sign and at least
+/// six digits ("+010000", "-000001"), as JavaScript's toISOString writes them.
 void check_expires_at(std::string_view text, Timestamp expected) {
   const bool negative = !text.empty() && text.front() == '-';
-  const std::size_t year_end = text.find('-', negative ? 1 : 0);
+  const bool is_signed = negative || (!text.empty() && text.front() == '+');
+  const std::size_t year_end = text.find('-', is_signed ? 1 : 0);
   const auto number = [text](std::size_t at, std::size_t length) -> std::int64_t {
     std::int64_t n = 0;
     for (std::size_t i = at; i < at + length; ++i) {
@@ -998,15 +1000,18 @@ void check_expires_at(std::string_view text, Timestamp expected) {
     }
     return n;
   };
-  const std::size_t digits = year_end == std::string_view::npos ? 0 : year_end - (negative ? 1 : 0);
-  if (digits < 3 || digits > 12 || text.size() != year_end + 20 || text.substr(year_end + 3, 1) != "-" ||
+  const std::size_t digits = year_end == std::string_view::npos ? 0 : year_end - (is_signed ? 1 : 0);
+  if (digits < 4 || digits > 12 || text.size() != year_end + 20 || text.substr(year_end + 3, 1) != "-" ||
       text.substr(year_end + 6, 1) != "T" || text.substr(year_end + 9, 1) != ":" ||
       text.substr(year_end + 12, 1) != ":" || text.substr(year_end + 15, 1) != "." || text.back() != 'Z') {
     violated("a malformed expiresAt", text);
   }
-  const std::int64_t magnitude = number(negative ? 1 : 0, digits);
+  const std::int64_t magnitude = number(is_signed ? 1 : 0, digits);
   const std::int64_t year = negative ? -magnitude : magnitude;
-  if (year >= 0 && year <= 9999 && (negative || digits != 4)) violated("an expiresAt year not in four digits", text);
+  if (year >= 0 && year <= 9999 && (is_signed || digits != 4)) violated("an expiresAt year not in four digits", text);
+  if ((year < 0 || year > 9999) && (!is_signed || digits < 6)) {
+    violated("an expiresAt year outside 0000-9999 not signed with six digits", text);
+  }
   const std::int64_t month = number(year_end + 1, 2);
   const std::int64_t day = number(year_end + 4, 2);
   const std::int64_t hour = number(year_end + 7, 2);
