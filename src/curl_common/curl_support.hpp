@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -136,7 +137,11 @@ class Setter {
 inline Result<void> check_ca_bundle_path(const std::string& path) {
   if (sender_text::has_control(path))
     return fail(Errc::invalid_configuration, "ca_bundle_path must not contain control characters");
-  if (!path.empty() && ::access(path.c_str(), R_OK) != 0) {
+  if (path.empty()) return {};
+  // A directory passes access(R_OK) but curl reads CAINFO as one PEM file: every TLS handshake
+  // would then fail at send time instead of here.
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode) || ::access(path.c_str(), R_OK) != 0) {
     return fail(Errc::invalid_configuration, "ca_bundle_path is not a readable file: " + path);
   }
   return {};

@@ -51,8 +51,12 @@ Result<UrlSecrets> check_options(const HttpOptions& options) {
   }
   if (auto ca = cs::check_ca_bundle_path(options.ca_bundle_path); !ca) return fail(ca.error());
   if (!options.proxy.empty()) {
+    // An HTTP(S) proxy tunnels the https:// request with CONNECT, so TLS stays end to end. Other
+    // schemes (socks…, which curl's URL parser does not know) are refused here by name.
     auto proxy = cs::parse_url(options.proxy, "proxy");
-    if (!proxy) return fail(proxy.error());
+    if (!proxy || (proxy->scheme != "http" && proxy->scheme != "https")) {
+      return fail(Errc::invalid_configuration, "proxy must be an http:// or https:// URL (without credentials)");
+    }
     // curl hands an http:// request to the proxy as it is: the code and the token would leave
     // this host in clear, which is what the loopback rule for http:// is there to prevent.
     if (url->scheme == "http") {
@@ -126,6 +130,15 @@ Result<std::shared_ptr<HttpSender>> HttpSender::create(HttpOptions options) {
 }
 
 Result<SecretString> HttpSender::to_json(const CodeMessage& message) {
+  // A value outside the enums (a cast by the caller) has no wire name: refused rather than sent
+  // under a wrong channel or template.
+  if (message.channel != IdentifierType::email && message.channel != IdentifierType::phone) {
+    return fail(Errc::invalid_input, "the message's channel is not an IdentifierType value");
+  }
+  if (message.template_type != TemplateType::user_permission_validation &&
+      message.template_type != TemplateType::bind_new_identifier && message.template_type != TemplateType::bind_mfa) {
+    return fail(Errc::invalid_input, "the message's template_type is not a TemplateType value");
+  }
   if (!sender_text::is_valid_utf8(message.to) || !sender_text::is_valid_utf8(message.record_id) ||
       !sender_text::is_valid_utf8(message.code.reveal())) {
     return fail(Errc::invalid_input, "a message field is not valid UTF-8");
@@ -148,12 +161,12 @@ Result<SecretString> HttpSender::to_json(const CodeMessage& message) {
 
 Result<void> HttpSender::send(const CodeMessage& message) {
   const HttpOptions& options = impl_->options;
+  auto body = to_json(message);  // first: it refuses a channel outside the enum, which has no name below
+  if (!body) return fail(body.error());
   if (!accepts(options.channels, message.channel)) {
     return fail(Errc::connector_not_found, std::string("the HTTP sender is not configured for ") +
                                                (message.channel == IdentifierType::phone ? "SMS" : "email"));
   }
-  auto body = to_json(message);
-  if (!body) return fail(body.error());
 
   const cs::Easy handle(curl_easy_init());
   if (!handle) return fail(Errc::sender_unavailable, "HTTP sender: curl_easy_init failed");

@@ -193,6 +193,12 @@ Result<SecretString> SmtpSender::render(const CodeMessage& message) const {
   if (!detail::is_plain_address(message.to)) {
     return fail(Errc::invalid_input, "the recipient is not a plain email address (local@domain)");
   }
+  // A value outside the enum (a cast by the caller) has no text of its own: refused rather than
+  // sent with another template's wording.
+  if (message.template_type != TemplateType::user_permission_validation &&
+      message.template_type != TemplateType::bind_new_identifier && message.template_type != TemplateType::bind_mfa) {
+    return fail(Errc::invalid_input, "the message's template_type is not a TemplateType value");
+  }
   const SmtpOptions& options = impl_->options;
   const EmailTemplate& text = impl_->template_for(message.template_type);
   // When the message is sent: the caller's time, or now when it left it unset. The Date header and

@@ -196,6 +196,31 @@ TEST_CASE("HTTP: a closed port is sender_unavailable", "[senders][http]") {
   CHECK(test::free_of(sent.error().message(), {test::sample_code, "T0KEN-IN-PATH"}));
 }
 
+TEST_CASE("HTTP: a channel or template outside its enum is refused, not sent under another name", "[senders][http]") {
+  FakeHttpServer server;
+  auto sender = make_sender(options_for(server.url()));
+  for (const int raw : {0, 3, 255}) {
+    CAPTURE(raw);
+    auto message = test::sample_message();
+    message.channel = static_cast<IdentifierType>(raw);
+    const auto sent = sender->send(message);
+    REQUIRE_FALSE(sent);
+    CHECK(sent.error() == Errc::invalid_input);
+    CHECK_FALSE(http::HttpSender::to_json(message));
+  }
+  for (const int raw : {0, 4, 255}) {
+    CAPTURE(raw);
+    auto message = test::sample_message();
+    message.template_type = static_cast<TemplateType>(raw);
+    const auto sent = sender->send(message);
+    REQUIRE_FALSE(sent);
+    CHECK(sent.error() == Errc::invalid_input);
+    CHECK(test::free_of(sent.error().message(), {test::sample_code}));
+  }
+  CHECK(server.connections() == 0);
+  CHECK(sender->send(test::sample_message()));
+}
+
 TEST_CASE("HTTP: the channel filter answers connector_not_found for the other channel", "[senders][http]") {
   FakeHttpServer server;
   auto sms = test::sample_message("+15551234567");
@@ -248,6 +273,20 @@ TEST_CASE("HTTP: create refuses unsafe or broken options", "[senders][http][secu
   options = options_for("https://sms.example.com/send");
   options.ca_bundle_path = "/nonexistent/ca.pem";
   refused(options);
+  options.ca_bundle_path = "/etc/ssl/certs";  // readable, but a directory: curl wants one PEM file
+  refused(options);
+  options = options_for("https://sms.example.com/send");
+  for (const char* proxy : {"ftp://proxy.example.com", "socks4://proxy.example.com:1080",
+                            "socks5h://proxy.example.com:1080", "proxy.example.com:3128", "gopher://proxy"}) {
+    CAPTURE(proxy);
+    options.proxy = proxy;
+    refused(options);
+  }
+  for (const char* proxy : {"http://proxy.example.com:3128", "https://proxy.example.com", "HTTP://[::1]:3128"}) {
+    CAPTURE(proxy);
+    options.proxy = proxy;
+    CHECK(http::HttpSender::create(options));
+  }
   // Regression (tests/fuzz/http/http_sender_fuzz.cpp): the path is named in the error, which a
   // line break or an escape sequence in it split or garbled.
   for (const char* path : {"/etc/ssl/certs/ca-certificates.crt\nsecond line", "/nonexistent/\x1b[31mred"}) {

@@ -237,7 +237,27 @@ TEST_CASE("SMTP: create refuses unsafe or broken options", "[senders][smtp][secu
     options.ca_bundle_path = "/etc/ssl/certs/ca-certificates.crt\nsecond line";
     refused(options);
     CHECK(smtp::SmtpSender::create(options).error().message().find('\n') == std::string::npos);
+    // A directory is readable too, but curl reads the bundle as one PEM file: every handshake
+    // would fail at send time.
+    options.ca_bundle_path = "/etc/ssl/certs";
+    refused(options);
   }
+}
+
+TEST_CASE("SMTP: a template type outside the enum is refused before any connection", "[senders][smtp]") {
+  FakeSmtpServer server;
+  auto sender = make_sender(plain_options(server));
+  for (const int raw : {0, 4, 255}) {
+    CAPTURE(raw);
+    auto message = test::sample_message();
+    message.template_type = static_cast<TemplateType>(raw);
+    const auto sent = sender->send(message);
+    REQUIRE_FALSE(sent);
+    CHECK(sent.error() == Errc::invalid_input);
+    CHECK(test::free_of(sent.error().message(), {test::sample_code}));
+  }
+  CHECK(server.connections() == 0);
+  CHECK(sender->send(test::sample_message()));
 }
 
 TEST_CASE("SMTP: AUTH PLAIN sends the configured credentials to a loopback relay", "[senders][smtp]") {

@@ -39,10 +39,11 @@ struct REVERIFY_API HttpOptions {
   /// Time allowed for the whole request, response included.
   std::chrono::milliseconds total_timeout{10'000};
   /// A PEM file of CA certificates to trust instead of the system store; empty uses the system
-  /// store. Peer and host-name verification are always on. A path with a control character is
-  /// refused (errors name the path and stay one line).
+  /// store. Peer and host-name verification are always on. Refused unless it names a readable
+  /// regular file, or when it holds a control character (errors name the path and stay one line).
   std::string ca_bundle_path;
-  /// An HTTP(S) proxy URL, without credentials; empty means none. Refused with an `http://` url
+  /// An `http://` or `https://` proxy URL (other schemes, SOCKS included, are refused), without
+  /// credentials; empty means none. Refused with an `http://` url
   /// (the proxy would receive the request, code included, unencrypted). When set, it carries
   /// every request: proxy environment variables, `NO_PROXY` included, are ignored.
   std::string proxy;
@@ -56,7 +57,8 @@ struct REVERIFY_API HttpOptions {
 /// A 2xx answer means delivered. Redirects are not followed (a 3xx fails). No retries.
 ///
 /// Errors of `send`: `Errc::connector_not_found` for a channel the filter excludes;
-/// `Errc::invalid_input` when a field is not valid UTF-8 (refused before connecting);
+/// `Errc::invalid_input` when a field is not valid UTF-8, or the channel or template is not a
+/// value of its enum (refused before connecting);
 /// `Errc::sender_unavailable` for a non-2xx status (named), a timeout, a TLS or connection
 /// failure (curl's text). Messages never contain the request body, the code or a secret.
 ///

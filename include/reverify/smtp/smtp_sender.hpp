@@ -54,8 +54,8 @@ struct REVERIFY_API SmtpOptions {
   /// Time allowed for the whole delivery of one message.
   std::chrono::milliseconds total_timeout{30'000};
   /// A PEM file of CA certificates to trust instead of the system store; empty uses the system
-  /// store. Peer and host-name verification are always on. A path with a control character is
-  /// refused (errors name the path and stay one line).
+  /// store. Peer and host-name verification are always on. Refused unless it names a readable
+  /// regular file, or when it holds a control character (errors name the path and stay one line).
   std::string ca_bundle_path;
   /// Per-template texts; an empty subject or body takes `default_email_template`'s.
   EmailTemplate user_permission_validation;
@@ -71,7 +71,8 @@ struct REVERIFY_API SmtpOptions {
 /// Errors of `send`: `Errc::invalid_input` when `to` is not a plain `local@domain` address (any
 /// CR, LF, control character, space, `<>,;:"()\`, non-ASCII byte, or not exactly one `@`) —
 /// refused before any connection, so a caller cannot inject headers or recipients, or when the
-/// subject is over 989 bytes once filled (no header line may pass RFC 5322's 998);
+/// subject is over 989 bytes once filled (no header line may pass RFC 5322's 998), or when the
+/// template type is not a `TemplateType` value;
 /// `Errc::sender_unavailable` for every delivery failure, naming the stage (connect, TLS,
 /// AUTH, MAIL FROM, RCPT TO, DATA, message) and curl's error text, never the code or password.
 ///

@@ -15,13 +15,14 @@
 //   of the host it wrote and by its own reading of the host curl's URL parser extracts, and then
 //   no proxy at all (curl would hand it the clear request); no credentials in the URL or
 //   the proxy URL; a ChannelFilter value; a bearer token without control characters; an HMAC
-//   secret empty or of 16 bytes or more; positive timeouts; ca_bundle_path empty or naming an
-//   existing path; a known-good configuration is accepted;
-// - to_json(): never throws; invalid UTF-8 in `to`, the code or the record id is invalid_input on
-//   one line without the code; otherwise strict JSON (RFC 8259, decoded here, and by nlohmann_json
-//   when it is installed): valid UTF-8, no raw control character, one object of exactly the six
-//   documented keys, each a string decoding back to the message's field, `template` Logto's name,
-//   `expiresAt` ISO-8601 UTC naming code_expires_at to the millisecond.
+//   secret empty or of 16 bytes or more; positive timeouts; ca_bundle_path empty or naming a
+//   readable regular file; a proxy scheme of http or https; a known-good
+//   configuration is accepted;
+// - to_json(): never throws; invalid UTF-8 in `to`, the code or the record id, or a channel or
+//   template outside its enum, is invalid_input on one line without the code; otherwise strict JSON (RFC 8259, decoded
+//   here, and by nlohmann_json when it is installed): valid UTF-8, no raw control character, one object of exactly the
+//   six documented keys, each a string decoding back to the message's field, `template` Logto's name, `expiresAt`
+//   ISO-8601 UTC naming code_expires_at to the millisecond.
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -459,7 +460,9 @@ std::string make_proxy(Input& in, const Secrets& secrets, UrlFacts& facts) {
       facts.labelled = false;
       return in.text(40);
     case 8:
-      return "socks5://proxy.example.com:1080";
+      // Not documented proxy schemes: only http:// and https:// are.
+      facts.scheme = in.byte() % 2 == 0 ? "socks5" : "socks4";
+      return facts.scheme + "://proxy.example.com:1080";
     case 9:
       facts.loopback = Loopback::yes;
       return "http://[::1]:3128";
@@ -661,6 +664,11 @@ void check_accepted(const Config& config) {
     // curl hands an http:// request to the proxy as it is, so the documented rule is no proxy at
     // all with an http:// url (even a loopback proxy may forward it anywhere).
     if (clear) violated("create accepted a proxy for an http:// url", options.url + " via " + options.proxy);
+    const auto documented = [](const std::string& scheme) { return scheme == "http" || scheme == "https"; };
+    if (!documented(proxy->scheme) ||
+        (config.proxy.labelled && !config.proxy.scheme.empty() && !documented(config.proxy.scheme))) {
+      violated("create accepted a proxy scheme other than http and https", options.proxy);
+    }
   }
   if (options.channels != ChannelFilter::both && options.channels != ChannelFilter::email_only &&
       options.channels != ChannelFilter::sms_only) {
@@ -675,9 +683,8 @@ void check_accepted(const Config& config) {
   }
   if (!options.ca_bundle_path.empty()) {
     // What curl is given: the text up to a NUL.
-    std::error_code ec;
-    if (!std::filesystem::exists(std::filesystem::path(options.ca_bundle_path.c_str()), ec)) {
-      violated("create accepted a ca_bundle_path that does not exist", options.ca_bundle_path);
+    if (!readable_file(options.ca_bundle_path.c_str())) {
+      violated("create accepted a ca_bundle_path that is not a readable regular file", options.ca_bundle_path);
     }
   }
 }
@@ -1084,19 +1091,14 @@ void check_body(std::string_view body, const CodeMessage& sent) {
     }
     return found->second;
   };
+  // Only messages of known channel and template get here (to_json refuses the others).
   const std::string& channel = value("channel");
-  if (sent.channel == IdentifierType::email || sent.channel == IdentifierType::phone) {
-    if (channel != (sent.channel == IdentifierType::phone ? "sms" : "email")) violated("a wrong channel", channel);
-  } else if (channel != "email" && channel != "sms") {
-    violated("a channel other than email and sms", channel);
-  }
+  if (channel != (sent.channel == IdentifierType::phone ? "sms" : "email")) violated("a wrong channel", channel);
   if (value("to") != sent.to) violated("a \"to\" that does not decode to the recipient", body);
   if (value("code") != sent.code.reveal()) violated("a \"code\" that does not decode to the code", body);
   const std::string& name = value("template");
-  if (const auto want = logto_name(sent.template_type)) {
-    if (name != *want) violated("a template that is not Logto's name of the type", name);
-  } else if (name == "UserPermissionValidation" || name == "BindNewIdentifier" || name == "BindMfa") {
-    violated("a template type outside TemplateType named as a valid one", name);  // whatever else it says
+  if (name != logto_name(sent.template_type).value_or("")) {
+    violated("a template that is not Logto's name of the type", name);
   }
   if (value("verificationRecordId") != sent.record_id)
     violated("a verificationRecordId that is not the record id", body);
@@ -1110,15 +1112,18 @@ void to_json(const CodeMessage& sent, bool distinctive_code) {
   } catch (...) {
     violated("to_json threw");
   }
-  const bool valid = valid_utf8(sent.to) && valid_utf8(sent.code.reveal()) && valid_utf8(sent.record_id);
+  const bool named = (sent.channel == IdentifierType::email || sent.channel == IdentifierType::phone) &&
+                     logto_name(sent.template_type).has_value();
+  const bool valid = named && valid_utf8(sent.to) && valid_utf8(sent.code.reveal()) && valid_utf8(sent.record_id);
   if (*body) {
+    if (!named) violated("to_json accepted a channel or template outside its enum");
     if (!valid) violated("to_json accepted a field that is not UTF-8", sent.to + " | " + sent.record_id);
     check_body((*body)->reveal(), sent);
     return;
   }
   const reverify::Error& error = body->error();
   if (error != Errc::invalid_input) violated("to_json failed with another code", error.message());
-  if (valid) violated("to_json refused valid UTF-8", error.message());
+  if (valid) violated("to_json refused a message of valid UTF-8 and known enums", error.message());
   if (!one_printable_line(error.message())) violated("a to_json error that is not one printable line", error.message());
   if (distinctive_code && contains(error.message(), sent.code.reveal())) violated("the code in a to_json error");
 }
