@@ -1,5 +1,9 @@
 #include "server_options.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <set>
@@ -23,6 +27,23 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text, std::uint64_t 
   return value;
 }
 
+// A host name or IPv4 address: letters, digits, '-', '.', '_' (as container runtimes name hosts).
+bool is_host_name(std::string_view host) {
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_';
+  });
+}
+
+// What may stand between brackets: an IPv6 address, optionally with %ZONE (an interface name).
+bool is_ipv6_literal(std::string_view host) {
+  const auto zone = host.find('%');
+  const std::string address(host.substr(0, zone));
+  in6_addr parsed{};
+  if (::inet_pton(AF_INET6, address.c_str(), &parsed) != 1) return false;
+  return zone == std::string_view::npos || (zone + 1 < host.size() && is_host_name(host.substr(zone + 1)));
+}
+
 tl::expected<void, std::string> parse_listen(std::string_view text, ServerOptions& options) {
   const std::string bad = "--listen expects HOST:PORT (e.g. 127.0.0.1:3001 or [::1]:0)";
   std::string_view host;
@@ -34,12 +55,14 @@ tl::expected<void, std::string> parse_listen(std::string_view text, ServerOption
     }
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
+    if (!is_ipv6_literal(host)) return tl::unexpected(bad + "; only an IPv6 address goes in brackets");
   } else {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos) return tl::unexpected(bad);
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
     if (host.find(':') != std::string_view::npos) return tl::unexpected(bad + "; put IPv6 addresses in brackets");
+    if (!is_host_name(host)) return tl::unexpected(bad + "; HOST is a name, an IPv4 address or [IPv6]");
   }
   const auto number = parse_decimal(port, 65535);
   if (host.empty() || !number) return tl::unexpected(bad);

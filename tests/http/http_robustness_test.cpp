@@ -197,6 +197,11 @@ TEST_CASE("bad command lines: one line on stderr and exit code 2", "[http][robus
   check_usage_error(with({"--code-ttl", "5", "--code-ttl", "6"}), "--code-ttl");
   check_usage_error({"--listen", "nohostport"}, "--listen");
   check_usage_error({"--listen", "127.0.0.1:99999"}, "--listen");
+  // Only an IPv6 address goes in brackets, and a bare host is a name or IPv4 address: these used
+  // to pass the parser and fail at startup as an unresolvable host.
+  for (const char* listen : {"[[x]:80", "[example.org]:80", "[::1%]:80", "a/b:80", "exa mple:80", "[1.2.3.4]:80"}) {
+    check_usage_error({"--listen", listen}, "--listen");
+  }
   check_usage_error(with({"--store", "mongodb://x"}), "--store");
   check_usage_error(with({"--store", "redis://127.0.0.1:1"}), "--pepper-file");
   // A URL the store refuses as written is the operator's to fix: a usage error, like an unknown one.
