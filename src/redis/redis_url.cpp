@@ -5,12 +5,42 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
+#include <string>
 
 namespace reverify::redis::detail {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+int hex_value(char c) {
+  if (is_digit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// RFC 3986 percent-decoding, as other Redis clients read USER and PASSWORD: %2F is how a password
+// holds '/', which would otherwise start the database. A '%' not followed by two hex digits is
+// refused rather than guessed at.
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const int high = hex_value(text[i + 1]);
+    const int low = hex_value(text[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out.push_back(static_cast<char>(high * 16 + low));
+    i += 2;
+  }
+  return out;
+}
 
 // Digits only (from_chars alone would take "-0"), within [low, high].
 bool parse_int(std::string_view text, int low, int high, int& out) {
@@ -63,17 +93,19 @@ Result<Endpoint> parse_url(std::string_view url) {
       return bad("the database must be a number from 0 to 1000000");
     }
   }
-  // Credentials end at the last '@' before the path, so a password may hold '@' but not '/'.
+  // Credentials end at the last '@' before the path, so a password may hold '@' as it is; '/' and
+  // '%' it holds as %2F and %25, and a user ':' as %3A.
   if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
     const std::string_view credentials = rest.substr(0, at);
     rest = rest.substr(at + 1);
     const auto colon = credentials.find(':');
-    if (colon == std::string_view::npos) {
-      endpoint.password = std::string(credentials);
-    } else {
-      endpoint.user = std::string(credentials.substr(0, colon));
-      endpoint.password = std::string(credentials.substr(colon + 1));
-    }
+    const std::string_view user = colon == std::string_view::npos ? std::string_view() : credentials.substr(0, colon);
+    const std::string_view password = colon == std::string_view::npos ? credentials : credentials.substr(colon + 1);
+    auto decoded_user = percent_decode(user);
+    auto decoded_password = percent_decode(password);
+    if (!decoded_user || !decoded_password) return bad("a '%' in the user or password must start a %XX escape");
+    endpoint.user = std::move(*decoded_user);
+    endpoint.password = std::move(*decoded_password);
     // AUTH is sent only with a password: a user without one would silently connect as `default`.
     if (!endpoint.user.empty() && endpoint.password.empty()) return bad("a user needs a password");
   }

@@ -193,3 +193,31 @@ TEST_CASE("redis: a timed-out command is not sent again, a closed idle connectio
     CHECK(found.error() == Errc::store_unavailable);
   }
 }
+
+TEST_CASE("redis: a password holding '/', '%', ':' and '@' authenticates when written percent-encoded",
+          "[backends][redis]") {
+  PrivateRedis server;
+  REQUIRE(server.start() == 0);
+  // An ACL user whose password holds every character the URL grammar gives a meaning to.
+  REQUIRE(PrivateRedis::cli("ACL SETUSER reverify-url on '>Pw/1%2F:x@y' '~*' '+@all'") == 0);
+  const std::string where = std::string("@127.0.0.1:") + port + "/0";
+
+  redis::RedisOptions options;
+  options.key_prefix = "reverify-connection-test:" + test::random_token() + ":";
+  options.pool_size = 1;
+  auto store = redis::RedisStore::connect("redis://reverify-url:Pw%2F1%252F:x@y" + where, options);
+  REQUIRE(store);
+  auto counted = (*store)->count_failure(rule, t0);
+  REQUIRE(counted.has_value());
+  CHECK(counted->failures == 1);
+
+  // The same password unescaped is another one to the server (or no URL at all): refused, and
+  // the refusal does not repeat it.
+  for (const std::string& url :
+       {"redis://reverify-url:Pw%2F1%2F:x@y" + where, "redis://reverify-url:Pw/1%2F:x@y" + where}) {
+    CAPTURE(url);
+    const auto refused = redis::RedisStore::connect(url, options);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message().find("Pw") == std::string::npos);
+  }
+}

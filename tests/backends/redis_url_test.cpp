@@ -80,3 +80,39 @@ TEST_CASE("redis URL: printable hosts are still accepted") {
   CHECK(named->user.empty());
   CHECK(named->password == "Pw-x");
 }
+
+TEST_CASE("redis URL: user and password are percent-decoded, so a password can hold '/'") {
+  // Generated passwords (base64) often hold '/', which unescaped would start the database; every
+  // other Redis client reads %2F there.
+  const auto slashed = parse_url("redis://app:aB3%2Fx%2b9%25%3A@cache:6380/4");
+  REQUIRE(slashed);
+  CHECK(slashed->user == "app");
+  CHECK(slashed->password == "aB3/x+9%:");
+  CHECK(slashed->host == "cache");
+  CHECK(slashed->port == 6380);
+  CHECK(slashed->database == 4);
+  const auto user = parse_url("redis://ops%3Ateam%40x:%50w@localhost");
+  REQUIRE(user);
+  CHECK(user->user == "ops:team@x");
+  CHECK(user->password == "Pw");
+  const auto password_only = parse_url("redis://%2F%2F@localhost");
+  REQUIRE(password_only);
+  CHECK(password_only->user.empty());
+  CHECK(password_only->password == "//");
+  const auto binary = parse_url("redis://:a%00b@localhost");
+  REQUIRE(binary);
+  CHECK(binary->password == "a\0b"s);
+}
+
+TEST_CASE("redis URL: a '%' that starts no %XX escape is refused, without echoing the password") {
+  for (const char* url : {"redis://:Pw%@localhost", "redis://:Pw%4@localhost", "redis://:Pw%G1@localhost",
+                          "redis://us%zz:Pw@localhost", "redis://:100%sure@localhost"}) {
+    CAPTURE(url);
+    const std::string why = refusal(url);
+    CHECK(ends_with(why, "a '%' in the user or password must start a %XX escape"));
+    CHECK(why.find("Pw") == std::string::npos);
+    CHECK(why.find("sure") == std::string::npos);
+  }
+  // An escaped user still needs a password.
+  CHECK(ends_with(refusal("redis://app%41:@localhost"), "a user needs a password"));
+}

@@ -6,8 +6,9 @@
 // - nothing throws; an error is invalid_configuration with one of the parser's fixed messages,
 //   which never holds the URL, its user or its password;
 // - an accepted URL gives a host that is a name (letters, digits, '-', '.', '_') or a bracketed
-//   IPv6 address, a port in 1..65535, a database in 0..1000000, and the user and password exactly
-//   as the URL wrote them (the parser decodes no percent-escapes), never a user without a password;
+//   IPv6 address, a port in 1..65535, a database in 0..1000000, and the user and password as the
+//   URL wrote them once percent-decoded (by the harness's own decoder), never a user without a
+//   password; a '%' starting no %XX escape in them is refused;
 // - a URL built only from well-formed parts is accepted, as exactly those parts;
 // - an accepted endpoint written back as a URL, in full and in its shortest form, parses to itself.
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -40,7 +42,8 @@ constexpr int max_database = 1'000'000;  // the parser's bound
 // Every message the parser may give: the fixed prefix and one reason.
 constexpr std::string_view message_prefix =
     "redis connect: bad URL (expected redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]): ";
-constexpr std::array<std::string_view, 11> message_reasons = {
+constexpr std::array<std::string_view, 12> message_reasons = {
+    "a '%' in the user or password must start a %XX escape",
     "rediss:// (TLS) is not supported; use redis://",
     "the scheme must be redis://",
     "the database must be a number from 0 to 1000000",
@@ -90,10 +93,55 @@ bool is_ipv6(std::string_view host) {
 /// grammar alone says what the parser must make of it.
 struct BuiltUrl {
   std::string url;
-  std::string user;
-  std::string password;
+  std::string user;           // decoded, as the endpoint must hold it
+  std::string password;       // likewise
+  std::string password_text;  // as written in the URL, escapes and all
   std::optional<Endpoint> expected;
 };
+
+char hex_digit(unsigned value, bool upper) { return (upper ? "0123456789ABCDEF" : "0123456789abcdef")[value & 0xfU]; }
+
+/// `value` as URL text: '%' and the bytes in `must` always escaped, others now and then (either
+/// case of hex digits); now and then a broken escape, which makes the URL not well formed.
+std::string encode(Input& in, std::string_view value, std::string_view must, bool& well_formed) {
+  std::string out;
+  for (const char c : value) {
+    const std::uint8_t choice = in.byte();
+    if (c == '%' || must.find(c) != std::string_view::npos || choice % 4 == 0) {
+      const auto byte = static_cast<unsigned char>(c);
+      out += '%';
+      out += hex_digit(byte >> 4U, choice % 8 < 4);
+      out += hex_digit(byte, choice % 8 < 4);
+    } else {
+      out += c;
+    }
+  }
+  if (in.byte() % 16 == 0) {
+    constexpr std::array<std::string_view, 4> broken = {"%", "%4", "%G1", "%zz"};
+    out += broken[in.byte() % broken.size()];
+    well_formed = false;
+  }
+  return out;
+}
+
+/// RFC 3986 percent-decoding, written apart from the parser's; nullopt for a broken escape.
+std::optional<std::string> decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    const std::string_view hex = text.substr(i + 1, 2);
+    if (hex.size() != 2 || !std::all_of(hex.begin(), hex.end(),
+                                        [](char h) { return std::isxdigit(static_cast<unsigned char>(h)) != 0; })) {
+      return std::nullopt;
+    }
+    out += static_cast<char>(std::stoi(std::string(hex), nullptr, 16));
+    i += 2;
+  }
+  return out;
+}
 
 /// Mostly the grammar's separator; now and then one that confuses it.
 std::string separator(Input& in, std::string_view canonical, bool& well_formed) {
@@ -225,18 +273,17 @@ BuiltUrl build_url(Input& in) {
   bool well_formed = url == scheme;
 
   // Credentials: USER:PASSWORD@, :PASSWORD@, PASSWORD@ or none. The parser splits them at the
-  // last '@' and the first ':', so a password may hold '@' and ':', a user neither, and neither '/'.
+  // last '@' and the first ':', so a password may hold '@' and ':' as they are, a user neither,
+  // and neither '/': those are written escaped.
   const std::uint8_t form = in.byte() % 5;
   if (form >= 2) {
     if (form == 2) built.user = user_choice(in);
     built.password = password_choice(in);
-    if (form == 2) url += built.user + separator(in, ":", well_formed);
+    if (form == 2) url += encode(in, built.user, ":/@", well_formed) + separator(in, ":", well_formed);
     if (form == 3) url += separator(in, ":", well_formed);
-    url += built.password + separator(in, "@", well_formed);
-    if (has_any(built.user, ":/@") || has_any(built.password, "/") || (form == 4 && has_any(built.password, ":")) ||
-        (!built.user.empty() && built.password.empty())) {
-      well_formed = false;
-    }
+    built.password_text = encode(in, built.password, form == 4 ? ":/" : "/", well_formed);
+    url += built.password_text + separator(in, "@", well_formed);
+    if (!built.user.empty() && built.password.empty()) well_formed = false;
     expected.user = built.user;
     expected.password = built.password;
   }
@@ -304,6 +351,7 @@ void check_error(const reverify::Error& error, std::string_view url, const Built
   const std::string& message = error.message();
   if (echoed(message, url)) violated("the message holds the URL", url);
   if (built != nullptr && echoed(message, built->password)) violated("the message holds the password", url);
+  if (built != nullptr && echoed(message, built->password_text)) violated("the message holds the password", url);
   if (built != nullptr && echoed(message, built->user)) violated("the message holds the user", url);
   const bool fixed = message.compare(0, message_prefix.size(), message_prefix) == 0 &&
                      std::find(message_reasons.begin(), message_reasons.end(),
@@ -318,21 +366,25 @@ void check_endpoint(const Endpoint& endpoint, std::string_view url) {
   if (!is_name(host) && !is_ipv6(host)) violated("a host that is neither a name nor an IPv6 address", url);
   if (endpoint.port < 1 || endpoint.port > 65535) violated("a port outside 1..65535", url);
   if (endpoint.database < 0 || endpoint.database > max_database) violated("a database outside 0..1000000", url);
-  // The credentials are the text right after the scheme, as written: USER:PASSWORD@, :PASSWORD@
-  // or PASSWORD@.
-  if (has_any(endpoint.user, ":/") || has_any(endpoint.password, "/")) {
-    violated("a user or password split wrongly", url);
-  }
+  // The credentials are the text right after the scheme up to the last '@' before the first '/':
+  // USER:PASSWORD, :PASSWORD or PASSWORD, each percent-decoded.
   if (!endpoint.user.empty() && endpoint.password.empty()) violated("a user without a password", url);
   const std::string_view after_scheme = url.substr(std::min(url.size(), scheme.size()));
-  const auto starts_with = [after_scheme](const std::string& prefix) {
-    return after_scheme.substr(0, prefix.size()) == prefix;
-  };
-  const std::string written = endpoint.user + ":" + endpoint.password + "@";
-  const bool no_credentials = endpoint.user.empty() && endpoint.password.empty();
-  const bool password_only = endpoint.user.empty() && starts_with(endpoint.password + "@");
-  if (!no_credentials && !starts_with(written) && !password_only) {
-    violated("a user or password other than the URL's", url);
+  const std::string_view authority = after_scheme.substr(0, after_scheme.find('/'));
+  const auto at = authority.rfind('@');
+  std::string_view user_text;
+  std::string_view password_text;
+  if (at != std::string_view::npos) {
+    const std::string_view credentials = authority.substr(0, at);
+    const auto colon = credentials.find(':');
+    user_text = colon == std::string_view::npos ? std::string_view() : credentials.substr(0, colon);
+    password_text = colon == std::string_view::npos ? credentials : credentials.substr(colon + 1);
+  }
+  const auto user = decode(user_text);
+  const auto password = decode(password_text);
+  if (!user || !password) violated("a broken %-escape in the credentials accepted", url);
+  if (*user != endpoint.user || *password != endpoint.password) {
+    violated("a user or password other than the URL's, decoded", url);
   }
   if (url.find(host) == std::string_view::npos) violated("a host that is not in the URL", url);
 }
@@ -340,7 +392,23 @@ void check_endpoint(const Endpoint& endpoint, std::string_view url) {
 /// The endpoint as a URL; the shortest form leaves out the default port and database.
 std::string format_url(const Endpoint& endpoint, bool shortest) {
   std::string url(scheme);
-  if (!endpoint.user.empty() || !endpoint.password.empty()) url += endpoint.user + ":" + endpoint.password + "@";
+  // Credentials escaped in full: everything but letters, digits and "-._~".
+  const auto escaped_all = [](std::string_view value) {
+    std::string out;
+    for (const char c : value) {
+      if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+        out += c;
+      } else {
+        out += '%';
+        out += hex_digit(static_cast<unsigned char>(c) >> 4U, true);
+        out += hex_digit(static_cast<unsigned char>(c), true);
+      }
+    }
+    return out;
+  };
+  if (!endpoint.user.empty() || !endpoint.password.empty()) {
+    url += escaped_all(endpoint.user) + ":" + escaped_all(endpoint.password) + "@";
+  }
   // Only an IPv6 address holds ':', and it must be bracketed so they are not read as the port's.
   url += has_any(endpoint.host, ":") ? "[" + endpoint.host + "]" : endpoint.host;
   if (!shortest || endpoint.port != default_port) url += ":" + std::to_string(endpoint.port);
