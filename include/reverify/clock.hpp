@@ -27,8 +27,9 @@ using Timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono
 [[nodiscard]] REVERIFY_API std::string to_iso8601(Timestamp t);
 
 /// Where the manager gets the time. Implementations must be thread-safe. `now()` may throw;
-/// the manager turns that into `Errc::clock_unavailable`, never into a verified answer. A
-/// reading before 1970-01-01 or from 9999-01-01 on is `clock_unavailable` too.
+/// the manager turns that into `Errc::clock_unavailable`, never into a verified answer. The
+/// manager also answers `clock_unavailable` for a reading before 1970-01-01 or from 9999-01-01
+/// on (senders read their own clocks, unchecked).
 class REVERIFY_API Clock {
  public:
   Clock() = default;

@@ -3,7 +3,9 @@
 #include <sodium.h>
 
 #include <array>
+#include <cctype>
 #include <cstring>
+#include <string>
 #include <utility>
 
 #include "curl_support.hpp"
@@ -52,11 +54,17 @@ Result<UrlSecrets> check_options(const HttpOptions& options) {
   if (auto ca = cs::check_ca_bundle_path(options.ca_bundle_path); !ca) return fail(ca.error());
   if (!options.proxy.empty()) {
     // An HTTP(S) proxy tunnels the https:// request with CONNECT, so TLS stays end to end. Other
-    // schemes (socks…, which curl's URL parser does not know) are refused here by name.
-    auto proxy = cs::parse_url(options.proxy, "proxy");
-    if (!proxy || (proxy->scheme != "http" && proxy->scheme != "https")) {
-      return fail(Errc::invalid_configuration, "proxy must be an http:// or https:// URL (without credentials)");
+    // schemes are refused by name: read from the text first, because curl's URL parser would call
+    // one it does not know (socks5://) just "not a valid URL".
+    const char* only_http = "proxy must be an http:// or https:// URL";
+    if (const auto separator = options.proxy.find("://"); separator != std::string::npos) {
+      std::string scheme = options.proxy.substr(0, separator);
+      for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (scheme != "http" && scheme != "https") return fail(Errc::invalid_configuration, only_http);
     }
+    auto proxy = cs::parse_url(options.proxy, "proxy");
+    if (!proxy) return fail(proxy.error());
+    if (proxy->scheme != "http" && proxy->scheme != "https") return fail(Errc::invalid_configuration, only_http);
     // curl hands an http:// request to the proxy as it is: the code and the token would leave
     // this host in clear, which is what the loopback rule for http:// is there to prevent.
     if (url->scheme == "http") {
@@ -65,6 +73,10 @@ Result<UrlSecrets> check_options(const HttpOptions& options) {
     }
   }
   return UrlSecrets{url->path == "/" ? std::string() : url->path, url->query};
+}
+
+bool known_channel(IdentifierType channel) {
+  return channel == IdentifierType::email || channel == IdentifierType::phone;
 }
 
 bool accepts(ChannelFilter filter, IdentifierType channel) {
@@ -132,7 +144,7 @@ Result<std::shared_ptr<HttpSender>> HttpSender::create(HttpOptions options) {
 Result<SecretString> HttpSender::to_json(const CodeMessage& message) {
   // A value outside the enums (a cast by the caller) has no wire name: refused rather than sent
   // under a wrong channel or template.
-  if (message.channel != IdentifierType::email && message.channel != IdentifierType::phone) {
+  if (!known_channel(message.channel)) {
     return fail(Errc::invalid_input, "the message's channel is not an IdentifierType value");
   }
   if (message.template_type != TemplateType::user_permission_validation &&
@@ -161,12 +173,15 @@ Result<SecretString> HttpSender::to_json(const CodeMessage& message) {
 
 Result<void> HttpSender::send(const CodeMessage& message) {
   const HttpOptions& options = impl_->options;
-  auto body = to_json(message);  // first: it refuses a channel outside the enum, which has no name below
-  if (!body) return fail(body.error());
+  if (!known_channel(message.channel)) {  // before the filter, whose message names the channel
+    return fail(Errc::invalid_input, "the message's channel is not an IdentifierType value");
+  }
   if (!accepts(options.channels, message.channel)) {
     return fail(Errc::connector_not_found, std::string("the HTTP sender is not configured for ") +
                                                (message.channel == IdentifierType::phone ? "SMS" : "email"));
   }
+  auto body = to_json(message);
+  if (!body) return fail(body.error());
 
   const cs::Easy handle(curl_easy_init());
   if (!handle) return fail(Errc::sender_unavailable, "HTTP sender: curl_easy_init failed");

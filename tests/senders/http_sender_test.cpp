@@ -241,6 +241,11 @@ TEST_CASE("HTTP: the channel filter answers connector_not_found for the other ch
   CHECK(refused_email.error() == Errc::connector_not_found);
   CHECK(server.connections() == 0);
 
+  // The filter answers first, whatever else is wrong with the message.
+  auto bad_sms = sms;
+  bad_sms.to = "+1555\xff";
+  CHECK(email_only->send(bad_sms).error() == Errc::connector_not_found);
+
   CHECK(email_only->send(email));
   CHECK(sms_only->send(sms));
   CHECK(server.requests().size() == 2);
@@ -277,11 +282,18 @@ TEST_CASE("HTTP: create refuses unsafe or broken options", "[senders][http][secu
   refused(options);
   options = options_for("https://sms.example.com/send");
   for (const char* proxy : {"ftp://proxy.example.com", "socks4://proxy.example.com:1080",
-                            "socks5h://proxy.example.com:1080", "proxy.example.com:3128", "gopher://proxy"}) {
+                            "SOCKS5h://proxy.example.com:1080", "gopher://proxy"}) {
     CAPTURE(proxy);
     options.proxy = proxy;
     refused(options);
+    CHECK(http::HttpSender::create(options).error().message() == "proxy must be an http:// or https:// URL");
   }
+  // Other faults keep their own reasons.
+  options.proxy = "proxy.example.com:3128";
+  refused(options);
+  options.proxy = "http://ops:s3cret-pass@proxy.example.com:3128";
+  refused(options);
+  CHECK(http::HttpSender::create(options).error().message().find("credentials") != std::string::npos);
   for (const char* proxy : {"http://proxy.example.com:3128", "https://proxy.example.com", "HTTP://[::1]:3128"}) {
     CAPTURE(proxy);
     options.proxy = proxy;

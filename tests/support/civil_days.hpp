@@ -1,7 +1,7 @@
 #pragma once
-// Calendar arithmetic the fuzz targets check dates with (tests/fuzz): written out here, apart
-// from the library's gmtime_r-based formatting, so that a date the library prints can be checked
-// against an independent reckoning.
+// Calendar arithmetic the fuzz targets and iso8601_test check dates with: days from a date, where
+// the library (src/core/clock.cpp) reckons the date from days in 400-year eras, so that a date the
+// library prints is checked against an independent reckoning rather than a copy of its own.
 
 #include <array>
 #include <cstddef>

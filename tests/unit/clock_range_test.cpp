@@ -31,7 +31,7 @@ constexpr Readings out_of_range[] = {
 
 }  // namespace
 
-TEST_CASE("every operation refuses a clock reading outside 1970..9999 as clock_unavailable") {
+TEST_CASE("every operation that reads the clock refuses a reading outside 1970..9999 as clock_unavailable") {
   for (const auto& reading : out_of_range) {
     INFO(reading.what);
     test::ManagerFixture f;
@@ -61,12 +61,23 @@ TEST_CASE("every operation refuses a clock reading outside 1970..9999 as clock_u
     const auto authorized = f.manager.authorize(AuthorizeRequest{password_record, "u1", std::nullopt});
     REQUIRE_FALSE(authorized);
     CHECK(authorized.error() == Errc::clock_unavailable);
+    const auto identifier_record = f.manager.check_identifier_record(AuthorizeRequest{id, "u1", std::nullopt},
+                                                                     Identifier::email("alice@example.com"));
+    REQUIRE_FALSE(identifier_record);
+    CHECK(identifier_record.error() == Errc::clock_unavailable);
+    // A reading far ahead would otherwise make every record look expired and purge them all.
+    const auto purged = f.manager.purge_expired();
+    REQUIRE_FALSE(purged);
+    CHECK(purged.error() == Errc::clock_unavailable);
     CHECK(f.sender->messages().size() == 1);
 
-    // Back in range, the record opened before is still there and the code still works.
+    // Back in range, the records opened before are still there and the code still works.
     f.clock->set(ManualClock().now());
     CHECK(f.verify(id, code).has_value());
     CHECK(f.manager.authorize(AuthorizeRequest{password_record, "u1", std::nullopt}).has_value());
+    CHECK(f.manager
+              .check_identifier_record(AuthorizeRequest{id, "u1", std::nullopt}, Identifier::email("alice@example.com"))
+              .has_value());
   }
 }
 

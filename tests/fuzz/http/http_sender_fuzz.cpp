@@ -461,7 +461,7 @@ std::string make_proxy(Input& in, const Secrets& secrets, UrlFacts& facts) {
       return in.text(40);
     case 8:
       // Not documented proxy schemes: only http:// and https:// are.
-      facts.scheme = in.byte() % 2 == 0 ? "socks5" : "socks4";
+      facts.scheme = std::array<const char*, 4>{"socks5", "socks4", "ftp", "gopher"}[in.byte() % 4];
       return facts.scheme + "://proxy.example.com:1080";
     case 9:
       facts.loopback = Loopback::yes;
