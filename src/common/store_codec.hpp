@@ -1,5 +1,6 @@
 #pragma once
-// Decoding helpers the durable stores share: integers and digests read back from a backend.
+// Decoding helpers the durable stores share: integers and digests read back from a backend. The
+// enum checks also serve the senders, whose messages may carry a caller's cast.
 
 #include <algorithm>
 #include <charconv>

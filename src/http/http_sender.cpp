@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "curl_support.hpp"
 #include "reverify/version.hpp"
 #include "sender_text.hpp"
+#include "store_codec.hpp"
 
 namespace reverify::http {
 namespace cs = reverify::curl_support;
@@ -147,8 +149,7 @@ Result<SecretString> HttpSender::to_json(const CodeMessage& message) {
   if (!known_channel(message.channel)) {
     return fail(Errc::invalid_input, "the message's channel is not an IdentifierType value");
   }
-  if (message.template_type != TemplateType::user_permission_validation &&
-      message.template_type != TemplateType::bind_new_identifier && message.template_type != TemplateType::bind_mfa) {
+  if (!reverify::detail::template_type_from(static_cast<std::int64_t>(message.template_type))) {
     return fail(Errc::invalid_input, "the message's template_type is not a TemplateType value");
   }
   if (!sender_text::is_valid_utf8(message.to) || !sender_text::is_valid_utf8(message.record_id) ||

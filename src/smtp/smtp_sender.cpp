@@ -11,6 +11,7 @@
 #include "curl_support.hpp"
 #include "email_message.hpp"
 #include "sender_text.hpp"
+#include "store_codec.hpp"
 
 namespace reverify::smtp {
 namespace cs = reverify::curl_support;
@@ -195,8 +196,7 @@ Result<SecretString> SmtpSender::render(const CodeMessage& message) const {
   }
   // A value outside the enum (a cast by the caller) has no text of its own: refused rather than
   // sent with another template's wording.
-  if (message.template_type != TemplateType::user_permission_validation &&
-      message.template_type != TemplateType::bind_new_identifier && message.template_type != TemplateType::bind_mfa) {
+  if (!reverify::detail::template_type_from(static_cast<std::int64_t>(message.template_type))) {
     return fail(Errc::invalid_input, "the message's template_type is not a TemplateType value");
   }
   const SmtpOptions& options = impl_->options;

@@ -44,10 +44,16 @@ class PrivateRedis {
   std::string dir_;
 };
 
-std::shared_ptr<redis::RedisStore> connect(std::chrono::milliseconds command_timeout) {
+/// One pooled connection, under a key prefix of its own.
+redis::RedisOptions one_connection() {
   redis::RedisOptions options;
   options.key_prefix = "reverify-connection-test:" + test::random_token() + ":";
   options.pool_size = 1;
+  return options;
+}
+
+std::shared_ptr<redis::RedisStore> connect(std::chrono::milliseconds command_timeout) {
+  redis::RedisOptions options = one_connection();
   options.command_timeout = command_timeout;
   auto store = redis::RedisStore::connect(PrivateRedis::url(), options);
   if (!store) FAIL("redis connect: " << store.error().message());
@@ -202,9 +208,7 @@ TEST_CASE("redis: a password holding '/', '%', ':' and '@' authenticates when wr
   REQUIRE(PrivateRedis::cli("ACL SETUSER reverify-url on '>Pw/1%2F:x@y' '~*' '+@all'") == 0);
   const std::string where = std::string("@127.0.0.1:") + port + "/0";
 
-  redis::RedisOptions options;
-  options.key_prefix = "reverify-connection-test:" + test::random_token() + ":";
-  options.pool_size = 1;
+  const redis::RedisOptions options = one_connection();
   auto store = redis::RedisStore::connect("redis://reverify-url:Pw%2F1%252F:x@y" + where, options);
   REQUIRE(store);
   auto counted = (*store)->count_failure(rule, t0);
