@@ -1,5 +1,8 @@
 #pragma once
-// Shared bits of the sender tests: a sample message and a "contains no secret" check.
+// Shared bits of the sender tests: a sample message, a "contains no secret" check, and the
+// refusal of template types outside the enum that every sender owes.
+
+#include <catch2/catch.hpp>
 
 #include <string>
 
@@ -29,6 +32,20 @@ inline bool free_of(const std::string& text, std::initializer_list<std::string> 
     if (!secret.empty() && text.find(secret) != std::string::npos) return false;
   }
   return true;
+}
+
+/// `sender` refuses a sample message whose template type is outside the enum (a caller's cast) as
+/// invalid_input, without the code in the error.
+inline void check_templates_outside_enum_refused(CodeSender& sender) {
+  for (const int raw : {0, 4, 255}) {
+    CAPTURE(raw);
+    auto message = sample_message();
+    message.template_type = static_cast<TemplateType>(raw);
+    const auto sent = sender.send(message);
+    REQUIRE_FALSE(sent);
+    CHECK(sent.error() == Errc::invalid_input);
+    CHECK(free_of(sent.error().message(), {sample_code}));
+  }
 }
 
 }  // namespace reverify::test

@@ -42,9 +42,9 @@
 #include <utility>
 #include <vector>
 
-#include "civil_days.hpp"
 #include "fuzz_input.hpp"
 #include "fuzz_text.hpp"
+#include "iso8601_reading.hpp"
 #include "reverify/http/http_sender.hpp"
 
 #ifdef REVERIFY_FUZZ_HAVE_NLOHMANN_JSON
@@ -54,11 +54,8 @@
 namespace {
 
 using reverify::test::contains;
-using reverify::test::days_from_civil;
-using reverify::test::floor_div;
 using reverify::test::has_control;
 using reverify::test::hex_token;
-using reverify::test::leap_year;
 using reverify::test::one_printable_line;
 using reverify::test::pick;
 using reverify::test::valid_utf8;
@@ -992,51 +989,12 @@ class JsonReader {
   const char* why_ = "malformed JSON";
 };
 
-/// expiresAt: "YYYY-MM-DDTHH:MM:SS.mmmZ", UTC, naming `expected` to the millisecond. A year outside
-/// 0000-9999 has no four-digit form: ISO-8601's expanded years are written then, a sign and at least
-/// six digits ("+010000", "-000001"), as JavaScript's toISOString writes them.
+/// expiresAt names code_expires_at to the millisecond, in to_iso8601's form (read back by
+/// tests/support/iso8601_reading.hpp).
 void check_expires_at(std::string_view text, Timestamp expected) {
-  const bool negative = !text.empty() && text.front() == '-';
-  const bool is_signed = negative || (!text.empty() && text.front() == '+');
-  const std::size_t year_end = text.find('-', is_signed ? 1 : 0);
-  const auto number = [text](std::size_t at, std::size_t length) -> std::int64_t {
-    std::int64_t n = 0;
-    for (std::size_t i = at; i < at + length; ++i) {
-      if (i >= text.size() || text[i] < '0' || text[i] > '9') violated("a malformed expiresAt", text);
-      n = n * 10 + (text[i] - '0');
-    }
-    return n;
-  };
-  const std::size_t digits = year_end == std::string_view::npos ? 0 : year_end - (is_signed ? 1 : 0);
-  if (digits < 4 || digits > 12 || text.size() != year_end + 20 || text.substr(year_end + 3, 1) != "-" ||
-      text.substr(year_end + 6, 1) != "T" || text.substr(year_end + 9, 1) != ":" ||
-      text.substr(year_end + 12, 1) != ":" || text.substr(year_end + 15, 1) != "." || text.back() != 'Z') {
-    violated("a malformed expiresAt", text);
-  }
-  const std::int64_t magnitude = number(is_signed ? 1 : 0, digits);
-  const std::int64_t year = negative ? -magnitude : magnitude;
-  if (year >= 0 && year <= 9999 && (is_signed || digits != 4)) violated("an expiresAt year not in four digits", text);
-  if ((year < 0 || year > 9999) && (!is_signed || digits < 6)) {
-    violated("an expiresAt year outside 0000-9999 not signed with six digits", text);
-  }
-  const std::int64_t month = number(year_end + 1, 2);
-  const std::int64_t day = number(year_end + 4, 2);
-  const std::int64_t hour = number(year_end + 7, 2);
-  const std::int64_t minute = number(year_end + 10, 2);
-  const std::int64_t second = number(year_end + 13, 2);
-  const std::int64_t milli = number(year_end + 16, 3);
-  static constexpr std::array<int, 12> month_days = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month < 1 || month > 12 || day < 1 || day > month_days.at(static_cast<std::size_t>(month - 1)) ||
-      (month == 2 && day == 29 && !leap_year(year)) || hour > 23 || minute > 59 || second > 59) {
-    violated("an expiresAt that is no date and time", text);
-  }
   const std::int64_t ms = reverify::to_unix_ms(expected);
-  constexpr std::int64_t day_ms = 86'400'000;
-  const std::int64_t want_days = floor_div(ms, day_ms);
-  const std::int64_t want_time = (ms % day_ms + day_ms) % day_ms;  // not ms - days * day_ms: that overflows at min()
-  if (days_from_civil(year, static_cast<int>(month), static_cast<int>(day)) != want_days ||
-      ((hour * 60 + minute) * 60 + second) * 1000 + milli != want_time) {
-    violated("an expiresAt that is not code_expires_at", std::string(text) + " | ms " + std::to_string(ms));
+  if (const char* why = reverify::test::iso8601_mismatch(text, ms)) {
+    violated(why, "expiresAt " + std::string(text) + " | ms " + std::to_string(ms));
   }
 }
 
