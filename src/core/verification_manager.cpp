@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "code_digest.hpp"
+#include "common/clock_range.hpp"
 #include "identifier_match.hpp"
 #include "random_tokens.hpp"
 
@@ -61,19 +62,12 @@ struct VerificationManager::Impl {
 
   // ---- collaborators, each wrapped so that failures are typed -----------------------------
 
-  // Readings from 1970 up to the start of year 9999: every lifetime the policy allows (7 days at
-  // most) added to one stays far inside 64-bit milliseconds and prints as a four-digit year. A
-  // reading outside is a broken clock, and near the ends of the range adding a lifetime would
-  // overflow.
-  static constexpr std::int64_t earliest_reading_ms = 0;
-  static constexpr std::int64_t first_refused_reading_ms = 253'370'764'800'000;  // 9999-01-01T00:00:00Z
-
   Result<Timestamp> now() const {
     try {
       const Timestamp reading = deps.clock->now();
-      const std::int64_t ms = to_unix_ms(reading);
-      if (ms < earliest_reading_ms || ms >= first_refused_reading_ms) {
-        return fail(Errc::clock_unavailable, "the clock read a time outside 1970-01-01..9999-01-01");
+      // See clock_range.hpp: a reading outside 1970..9999 is a broken clock.
+      if (!detail::reading_in_range(reading)) {
+        return fail(Errc::clock_unavailable, std::string(detail::reading_out_of_range));
       }
       return reading;
     } catch (const std::exception& e) {

@@ -6,9 +6,11 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <utility>
 
+#include "clock_range.hpp"
 #include "curl_support.hpp"
 #include "reverify/version.hpp"
 #include "sender_text.hpp"
@@ -120,6 +122,24 @@ bool append_secret_header(cs::List& headers, std::string_view name, std::string_
   return ok;
 }
 
+// The X-Reverify-Timestamp value: whole seconds of the configured clock. The clock is host code,
+// so a throw becomes a typed error here (send may be called without a manager around it), and a
+// reading outside 1970..9999 is refused as the manager refuses it (clock_range.hpp).
+Result<std::string> signature_timestamp(Clock& clock) {
+  Timestamp reading{};
+  try {
+    reading = clock.now();
+  } catch (const std::exception& e) {
+    return fail(Errc::sender_unavailable, std::string("HTTP sender: the clock threw: ") + e.what());
+  } catch (...) {
+    return fail(Errc::sender_unavailable, "HTTP sender: the clock threw a non-standard exception");
+  }
+  if (!reverify::detail::reading_in_range(reading)) {
+    return fail(Errc::sender_unavailable, "HTTP sender: " + std::string(reverify::detail::reading_out_of_range));
+  }
+  return std::to_string(to_unix_ms(reading) / 1000);
+}
+
 }  // namespace
 
 HttpSender::HttpSender(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
@@ -194,9 +214,10 @@ Result<void> HttpSender::send(const CodeMessage& message) {
                  append_secret_header(headers, "Authorization", "Bearer " + std::string(options.bearer_token.reveal()));
   }
   if (!options.hmac_secret.empty()) {
-    const std::string timestamp = std::to_string(to_unix_ms(options.clock->now()) / 1000);
-    const std::string signature = "v1=" + hmac_sha256_hex(options.hmac_secret.reveal(), timestamp, body->reveal());
-    headers_ok = headers_ok && cs::append(headers, ("X-Reverify-Timestamp: " + timestamp).c_str()) &&
+    const auto timestamp = signature_timestamp(*options.clock);
+    if (!timestamp) return fail(timestamp.error());
+    const std::string signature = "v1=" + hmac_sha256_hex(options.hmac_secret.reveal(), *timestamp, body->reveal());
+    headers_ok = headers_ok && cs::append(headers, ("X-Reverify-Timestamp: " + *timestamp).c_str()) &&
                  cs::append(headers, ("X-Reverify-Signature: " + signature).c_str());
   }
   if (!headers_ok) return fail(Errc::sender_unavailable, "HTTP sender: out of memory");

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "loopback_servers.hpp"
@@ -120,6 +122,41 @@ TEST_CASE("HTTP: the HMAC-SHA256 signature verifies with the shared secret", "[s
   CHECK(signature != "v1=" + hmac_hex("another-secret-of-16+", timestamp + "." + request.body));
   CHECK(request.headers.count("authorization") == 0);
   CHECK(request.headers.find("x-reverify-signature")->second.find(secret) == std::string::npos);
+}
+
+TEST_CASE("HTTP: a signing clock that throws or reads outside 1970..9999 sends nothing", "[senders][http][security]") {
+  // The clock is host code: its throw must come back typed (send may be called without a manager),
+  // and a broken reading gets the manager's refusal rather than a signature dated by it.
+  class ThrowingClock final : public Clock {
+   public:
+    Timestamp now() override { throw std::runtime_error("clock offline"); }
+  };
+  FakeHttpServer server;
+  const auto send_with = [&server](std::shared_ptr<Clock> clock) {
+    auto options = options_for(server.url());
+    options.hmac_secret = SecretString("0123456789abcdef-shared-secret");
+    options.clock = std::move(clock);
+    return make_sender(options)->send(test::sample_message());
+  };
+  const auto thrown = send_with(std::make_shared<ThrowingClock>());
+  REQUIRE_FALSE(thrown);
+  CHECK(thrown.error() == Errc::sender_unavailable);
+  CHECK(thrown.error().message() == "HTTP sender: the clock threw: clock offline");
+  for (const std::int64_t ms : {std::int64_t{-1}, std::int64_t{253'370'764'800'000}, INT64_MAX, INT64_MIN}) {
+    const auto refused = send_with(std::make_shared<ManualClock>(from_unix_ms(ms)));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error() == Errc::sender_unavailable);
+    CHECK(refused.error().message() == "HTTP sender: the clock read a time outside 1970-01-01..9999-01-01");
+    CHECK(test::free_of(refused.error().message(), {test::sample_code, "shared-secret"}));
+  }
+  CHECK(server.connections() == 0);
+  // Both ends of the range sign.
+  for (const std::int64_t ms : {std::int64_t{0}, std::int64_t{253'370'764'799'999}}) {
+    CHECK(send_with(std::make_shared<ManualClock>(from_unix_ms(ms))));
+  }
+  REQUIRE(server.requests().size() == 2);
+  CHECK(server.requests().at(0).headers.at("x-reverify-timestamp") == "0");
+  CHECK(server.requests().at(1).headers.at("x-reverify-timestamp") == "253370764799");
 }
 
 TEST_CASE("HTTP: non-2xx answers are sender_unavailable naming the status, never the body",
