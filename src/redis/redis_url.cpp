@@ -59,16 +59,23 @@ bool is_host_name(std::string_view host) {
   return std::all_of(host.begin(), host.end(), [](char c) { return is_alnum(c) || c == '-' || c == '.' || c == '_'; });
 }
 
-// An IPv6 address as inet_pton reads one, optionally followed by %ZONE, an interface name.
-bool is_ipv6_literal(std::string_view host) {
-  const auto zone = host.find('%');
-  const std::string address(host.substr(0, zone));
+// An IPv6 address as inet_pton reads one, optionally followed by a zone naming an interface:
+// %25ZONE as RFC 6874 writes it in a URI, or %ZONE as ip(8) and many clients write it. "%25" is
+// always the RFC's delimiter, so an interface whose name starts with "25" is written %2525NAME.
+// Gives the host as getaddrinfo reads it (ADDRESS or ADDRESS%ZONE), or nothing.
+std::optional<std::string> ipv6_host(std::string_view text) {
+  const auto percent = text.find('%');
+  std::string address(text.substr(0, percent));
   in6_addr parsed{};
   // inet_pton stops at a NUL, which hiredis would too: "::1\0junk" is not an address.
-  if (address.find('\0') != std::string::npos || ::inet_pton(AF_INET6, address.c_str(), &parsed) != 1) return false;
-  if (zone == std::string_view::npos) return true;
-  const std::string_view name = host.substr(zone + 1);
-  return !name.empty() && is_host_name(name);
+  if (address.find('\0') != std::string::npos || ::inet_pton(AF_INET6, address.c_str(), &parsed) != 1) {
+    return std::nullopt;
+  }
+  if (percent == std::string_view::npos) return address;
+  std::string_view zone = text.substr(percent + 1);
+  if (zone.substr(0, 2) == "25") zone.remove_prefix(2);
+  if (zone.empty() || !is_host_name(zone)) return std::nullopt;
+  return address + '%' + std::string(zone);
 }
 
 tl::unexpected<Error> bad(std::string_view why) {
@@ -123,7 +130,9 @@ Result<Endpoint> parse_url(std::string_view url) {
       has_port = true;
     }
     if (host.empty()) return bad("no host");
-    if (!is_ipv6_literal(host)) return bad("the host in [ ] must be an IPv6 address");
+    auto address = ipv6_host(host);
+    if (!address) return bad("the host in [ ] must be an IPv6 address");
+    endpoint.host = std::move(*address);
   } else {
     if (const auto colon = rest.find(':'); colon != std::string_view::npos) {
       host = rest.substr(0, colon);
@@ -133,9 +142,9 @@ Result<Endpoint> parse_url(std::string_view url) {
     }
     if (host.empty()) return bad("no host");
     if (!is_host_name(host)) return bad("the host may hold only letters, digits, '-', '.' and '_'");
+    endpoint.host = std::string(host);
   }
   if (has_port && !parse_int(port, 1, 65535, endpoint.port)) return bad("the port must be a number from 1 to 65535");
-  endpoint.host = std::string(host);
   return endpoint;
 }
 

@@ -60,6 +60,24 @@ TEST_CASE("redis URL: lenient readings are refused with a reason") {
   CHECK(ends_with(refusal("rediss://:Pw-1@localhost"), "rediss:// (TLS) is not supported; use redis://"));
 }
 
+TEST_CASE("redis URL: an IPv6 zone is read as RFC 6874 writes it (%25) and as ip(8) does (%)") {
+  // Regression: "%25eth0", the URI form, used to reach getaddrinfo as interface "25eth0".
+  const auto host_of = [](const std::string& url) {
+    const auto endpoint = parse_url(url);
+    return endpoint ? endpoint->host : "refused: " + endpoint.error().message();
+  };
+  CHECK(host_of("redis://[fe80::1%25eth0]:6380") == "fe80::1%eth0");
+  CHECK(host_of("redis://[fe80::1%eth0]") == "fe80::1%eth0");
+  CHECK(host_of("redis://[fe80::1%2525eth0]") == "fe80::1%25eth0");  // an interface named 25eth0
+  CHECK(host_of("redis://[::1]") == "::1");
+  // A zone is a name: empty, escaped or holding other bytes, it is refused.
+  for (const char* zone : {"%", "%25", "%25%25eth0", "%25eth%30", "%eth 0", "%25eth0:1"}) {
+    const std::string url = std::string("redis://[fe80::1") + zone + "]";
+    INFO(url);
+    CHECK(ends_with(host_of(url), "the host in [ ] must be an IPv6 address"));
+  }
+}
+
 TEST_CASE("redis URL: printable hosts are still accepted") {
   const auto endpoint = parse_url("redis://default:p@ss@cache-1.internal:6380/2");
   REQUIRE(endpoint);

@@ -52,11 +52,12 @@ class REVERIFY_API RedisStore final : public Store {
  public:
   /// Connects one pooled connection to `url` (`redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`, port
   /// 6379 and database 0 by default) and loads the scripts. HOST is a name or IPv4 address
-  /// (letters, digits, `-`, `.`, `_`) or a bracketed IPv6 address (`[::1]`, `[fe80::1%eth0]`); a
-  /// USER needs a PASSWORD. USER and PASSWORD are percent-decoded (`%2F` for `/`, `%25` for `%`,
-  /// `%3A` for a `:` in USER; a `%` starting no `%XX` is refused); `@` and `:` may stand in a
-  /// PASSWORD as they are. `rediss://` (TLS) is not supported. Errors: `invalid_configuration` (bad
-  /// URL or options), `store_unavailable` (cannot connect, authenticate or load the scripts).
+  /// (letters, digits, `-`, `.`, `_`) or a bracketed IPv6 address (`[::1]`; a zone as
+  /// `[fe80::1%25eth0]`, RFC 6874's form, or `[fe80::1%eth0]`); a USER needs a PASSWORD. USER and
+  /// PASSWORD are percent-decoded (`%2F` for `/`, `%25` for `%`, `%3A` for a `:` in USER; a `%`
+  /// starting no `%XX` is refused); `@` and `:` may stand in a PASSWORD as they are. `rediss://`
+  /// (TLS) is not supported. Errors: `invalid_configuration` (bad URL or options),
+  /// `store_unavailable` (cannot connect, authenticate or load the scripts).
   [[nodiscard]] static Result<std::shared_ptr<RedisStore>> connect(const std::string& url, RedisOptions options = {});
 
   ~RedisStore() override;

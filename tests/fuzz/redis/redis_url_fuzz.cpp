@@ -6,9 +6,10 @@
 // - nothing throws; an error is invalid_configuration with one of the parser's fixed messages,
 //   which never holds the URL, its user or its password;
 // - an accepted URL gives a host that is a name (letters, digits, '-', '.', '_') or a bracketed
-//   IPv6 address, a port in 1..65535, a database in 0..1000000, and the user and password as the
-//   URL wrote them once percent-decoded (by the harness's own decoder), never a user without a
-//   password; a '%' starting no %XX escape in them is refused;
+//   IPv6 address (its zone after "%25" or a bare '%', held as ADDRESS%ZONE), a port in 1..65535,
+//   a database in 0..1000000, and the user and password as the URL wrote them once
+//   percent-decoded (by the harness's own decoder), never a user without a password; a '%'
+//   starting no %XX escape in them is refused;
 // - a URL built only from well-formed parts is accepted, as exactly those parts;
 // - an accepted endpoint written back as a URL, in full and in its shortest form, parses to itself.
 #include <arpa/inet.h>
@@ -77,7 +78,8 @@ constexpr std::string_view name_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM
 
 /// The grammar's hosts, written out independently of the parser: a name or IPv4 address of
 /// letters, digits, '-', '.' and '_'; or (between brackets) an IPv6 address as inet_pton reads
-/// one, with an optional %zone naming an interface.
+/// one, with an optional zone naming an interface. `is_ipv6` reads a host as the endpoint holds
+/// it (ADDRESS%ZONE).
 bool is_name(std::string_view host) { return !host.empty() && only(host, name_chars); }
 
 bool is_ipv6(std::string_view host) {
@@ -87,6 +89,27 @@ bool is_ipv6(std::string_view host) {
   // inet_pton stops at a NUL, which hiredis would too: "::1\0junk" is not an address.
   if (address.find('\0') != std::string::npos || ::inet_pton(AF_INET6, address.c_str(), &parsed) != 1) return false;
   return percent == std::string_view::npos || is_name(host.substr(percent + 1));
+}
+
+/// What the URL's bracketed text makes: the zone follows "%25" (RFC 6874) or a bare '%', the
+/// former whenever the text after the '%' starts with "25".
+std::optional<std::string> expected_ipv6(std::string_view inside) {
+  const auto percent = inside.find('%');
+  if (percent == std::string_view::npos) return is_ipv6(inside) ? std::optional<std::string>(inside) : std::nullopt;
+  const std::string_view after = inside.substr(percent + 1);
+  const std::string_view zone = after.substr(0, 2) == "25" ? after.substr(2) : after;
+  std::string host(inside.substr(0, percent));
+  host += '%';
+  host += zone;
+  return is_ipv6(host) ? std::optional<std::string>(host) : std::nullopt;
+}
+
+/// The host as a URL may write it: an endpoint's ADDRESS%ZONE is written ADDRESS%25ZONE or as is.
+bool host_written_in(std::string_view url, const std::string& host) {
+  if (url.find(host) != std::string_view::npos) return true;
+  const auto percent = host.find('%');
+  if (percent == std::string::npos) return false;
+  return url.find(host.substr(0, percent) + "%25" + host.substr(percent + 1)) != std::string_view::npos;
 }
 
 /// A URL made of fuzz-chosen parts; `expected` is set when every part is well formed, so the
@@ -182,7 +205,7 @@ std::string password_choice(Input& in) {
 }
 
 std::string host_choice(Input& in) {
-  switch (in.byte() % 7) {
+  switch (in.byte() % 8) {
     case 0:
       return "localhost";
     case 1:
@@ -192,8 +215,12 @@ std::string host_choice(Input& in) {
     case 3:
       return "[" + in.word("0123456789abcdef:.%", 16) + "]";
     case 4:
+      // A zone as RFC 6874 writes it, as ip(8) does, or an interface whose name starts with 25.
+      return "[fe80::" + in.word("0123456789abcdef", 4) + (in.byte() % 2 == 0 ? "%25" : "%") +
+             in.word("25eth0_.-%", 6) + "]";
+    case 5:
       return in.word("abcdefghijklmnopqrstuvwxyz0123456789-._", 16);
-    case 5: {
+    case 6: {
       // Separators, spaces and control bytes, NUL among them: none belongs in a host.
       constexpr std::string_view odd("a0.:[]@/% \t\n\x7f\0", 14);
       return in.word(odd, 12);
@@ -248,7 +275,7 @@ std::optional<std::string> expected_host(std::string_view text) {
   if (!text.empty() && text.front() == '[') {
     if (text.size() < 2 || text.back() != ']') return std::nullopt;
     const std::string_view inside = text.substr(1, text.size() - 2);
-    return is_ipv6(inside) ? std::optional<std::string>(inside) : std::nullopt;
+    return expected_ipv6(inside);
   }
   return is_name(text) ? std::optional<std::string>(text) : std::nullopt;
 }
@@ -386,7 +413,7 @@ void check_endpoint(const Endpoint& endpoint, std::string_view url) {
   if (*user != endpoint.user || *password != endpoint.password) {
     violated("a user or password other than the URL's, decoded", url);
   }
-  if (url.find(host) == std::string_view::npos) violated("a host that is not in the URL", url);
+  if (!host_written_in(url, endpoint.host)) violated("a host that is not in the URL", url);
 }
 
 /// The endpoint as a URL; the shortest form leaves out the default port and database.
@@ -409,8 +436,11 @@ std::string format_url(const Endpoint& endpoint, bool shortest) {
   if (!endpoint.user.empty() || !endpoint.password.empty()) {
     url += escaped_all(endpoint.user) + ":" + escaped_all(endpoint.password) + "@";
   }
-  // Only an IPv6 address holds ':', and it must be bracketed so they are not read as the port's.
-  url += has_any(endpoint.host, ":") ? "[" + endpoint.host + "]" : endpoint.host;
+  // Only an IPv6 address holds ':', and it must be bracketed so they are not read as the port's;
+  // its zone is written after "%25", which reads back whatever the zone's name.
+  std::string host = endpoint.host;
+  if (const auto percent = host.find('%'); percent != std::string::npos) host.insert(percent + 1, "25");
+  url += has_any(host, ":") ? "[" + host + "]" : host;
   if (!shortest || endpoint.port != default_port) url += ":" + std::to_string(endpoint.port);
   if (!shortest || endpoint.database != 0) url += "/" + std::to_string(endpoint.database);
   return url;
