@@ -29,7 +29,8 @@ using Timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono
 /// Where the manager gets the time. Implementations must be thread-safe. `now()` may throw;
 /// the manager turns that into `Errc::clock_unavailable`, never into a verified answer. The
 /// manager also answers `clock_unavailable` for a reading before 1970-01-01 or from 9999-01-01
-/// on; `http::HttpSender` refuses such a reading of its signing clock the same way.
+/// on; `http::HttpSender` refuses such a reading of its signing clock too (as
+/// `sender_unavailable`).
 class REVERIFY_API Clock {
  public:
   Clock() = default;

@@ -69,10 +69,15 @@ TEST_CASE("redis URL: an IPv6 zone is read as RFC 6874 writes it (%25) and as ip
   CHECK(host_of("redis://[fe80::1%25eth0]:6380") == "fe80::1%eth0");
   CHECK(host_of("redis://[fe80::1%eth0]") == "fe80::1%eth0");
   CHECK(host_of("redis://[fe80::1%2525eth0]") == "fe80::1%25eth0");  // an interface named 25eth0
+  // Numeric zones (interface indices) too, as redis-py reads them: %251 is index 1, not 251.
+  CHECK(host_of("redis://[fe80::1%251]") == "fe80::1%1");
+  CHECK(host_of("redis://[fe80::1%25251]") == "fe80::1%251");
+  CHECK(host_of("redis://[fe80::1%2525]") == "fe80::1%25");
   CHECK(host_of("redis://[::1]") == "::1");
   // A zone is a name: empty, escaped or holding other bytes, it is refused.
-  for (const char* zone : {"%", "%25", "%25%25eth0", "%25eth%30", "%eth 0", "%25eth0:1"}) {
-    const std::string url = std::string("redis://[fe80::1") + zone + "]";
+  using namespace std::string_literals;
+  for (const std::string& zone : {"%"s, "%25"s, "%25%25eth0"s, "%25eth%30"s, "%eth 0"s, "%25eth0:1"s, "%25eth\0x"s}) {
+    const std::string url = "redis://[fe80::1" + zone + "]";
     INFO(url);
     CHECK(ends_with(host_of(url), "the host in [ ] must be an IPv6 address"));
   }

@@ -138,10 +138,18 @@ TEST_CASE("HTTP: a signing clock that throws or reads outside 1970..9999 sends n
     options.clock = std::move(clock);
     return make_sender(options)->send(test::sample_message());
   };
+  class ThrowingOddClock final : public Clock {
+   public:
+    Timestamp now() override { throw 42; }  // NOLINT(hicpp-exception-baseclass): host code may throw anything
+  };
   const auto thrown = send_with(std::make_shared<ThrowingClock>());
   REQUIRE_FALSE(thrown);
   CHECK(thrown.error() == Errc::sender_unavailable);
   CHECK(thrown.error().message() == "HTTP sender: the clock threw: clock offline");
+  const auto odd = send_with(std::make_shared<ThrowingOddClock>());
+  REQUIRE_FALSE(odd);
+  CHECK(odd.error() == Errc::sender_unavailable);
+  CHECK(odd.error().message() == "HTTP sender: the clock threw a non-standard exception");
   for (const std::int64_t ms : {std::int64_t{-1}, std::int64_t{253'370'764'800'000}, INT64_MAX, INT64_MIN}) {
     const auto refused = send_with(std::make_shared<ManualClock>(from_unix_ms(ms)));
     REQUIRE_FALSE(refused);
@@ -155,8 +163,18 @@ TEST_CASE("HTTP: a signing clock that throws or reads outside 1970..9999 sends n
     CHECK(send_with(std::make_shared<ManualClock>(from_unix_ms(ms))));
   }
   REQUIRE(server.requests().size() == 2);
-  CHECK(server.requests().at(0).headers.at("x-reverify-timestamp") == "0");
-  CHECK(server.requests().at(1).headers.at("x-reverify-timestamp") == "253370764799");
+  for (const auto& [request, seconds] :
+       {std::pair{server.requests().at(0), "0"}, std::pair{server.requests().at(1), "253370764799"}}) {
+    CHECK(request.headers.at("x-reverify-timestamp") == seconds);
+    CHECK(request.headers.at("x-reverify-signature") ==
+          "v1=" + hmac_hex("0123456789abcdef-shared-secret", std::string(seconds) + "." + request.body));
+  }
+  // Without a signing secret the clock is never read, so even a broken one does not stop a send.
+  auto unsigned_options = options_for(server.url());
+  unsigned_options.clock = std::make_shared<ThrowingClock>();
+  CHECK(make_sender(unsigned_options)->send(test::sample_message()));
+  REQUIRE(server.requests().size() == 3);
+  CHECK(server.requests().at(2).headers.count("x-reverify-timestamp") == 0);
 }
 
 TEST_CASE("HTTP: non-2xx answers are sender_unavailable naming the status, never the body",

@@ -47,8 +47,9 @@ struct REVERIFY_API HttpOptions {
   /// (the proxy would receive the request, code included, unencrypted). When set, it carries
   /// every request: proxy environment variables, `NO_PROXY` included, are ignored.
   std::string proxy;
-  /// Source of the signature timestamp; null uses the system clock. A throw, or a reading before
-  /// 1970-01-01 or from 9999-01-01 on, makes `send` answer `sender_unavailable`, sending nothing.
+  /// Source of the signature timestamp (read only with `hmac_secret` set); null uses the system
+  /// clock. A throw, or a reading before 1970-01-01 or from 9999-01-01 on, makes `send` answer
+  /// `sender_unavailable`, sending nothing.
   std::shared_ptr<Clock> clock;
 };
 
