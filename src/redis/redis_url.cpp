@@ -61,7 +61,8 @@ bool is_host_name(std::string_view host) {
 
 // An IPv6 address as inet_pton reads one, optionally followed by a zone naming an interface:
 // %25ZONE as RFC 6874 writes it in a URI, or %ZONE as ip(8) and many clients write it. "%25" is
-// always the RFC's delimiter, so an interface whose name starts with "25" is written %2525NAME.
+// always the RFC's delimiter (redis-py reads it so too), so a zone that starts with "25", a name
+// or an index, is written after it: %2525eth0, %25251.
 // Gives the host as getaddrinfo reads it (ADDRESS or ADDRESS%ZONE), or nothing.
 std::optional<std::string> ipv6_host(std::string_view text) {
   const auto percent = text.find('%');
