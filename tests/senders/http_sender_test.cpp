@@ -131,16 +131,17 @@ TEST_CASE("HTTP: a signing clock that throws or reads outside 1970..9999 sends n
    public:
     Timestamp now() override { throw std::runtime_error("clock offline"); }
   };
-  FakeHttpServer server;
-  const auto send_with = [&server](std::shared_ptr<Clock> clock) {
-    auto options = options_for(server.url());
-    options.hmac_secret = SecretString("0123456789abcdef-shared-secret");
-    options.clock = std::move(clock);
-    return make_sender(options)->send(test::sample_message());
-  };
   class ThrowingOddClock final : public Clock {
    public:
     Timestamp now() override { throw 42; }  // NOLINT(hicpp-exception-baseclass): host code may throw anything
+  };
+  const std::string secret = "0123456789abcdef-shared-secret";
+  FakeHttpServer server;
+  const auto send_with = [&server, &secret](std::shared_ptr<Clock> clock) {
+    auto options = options_for(server.url());
+    options.hmac_secret = SecretString(secret);
+    options.clock = std::move(clock);
+    return make_sender(options)->send(test::sample_message());
   };
   const auto thrown = send_with(std::make_shared<ThrowingClock>());
   REQUIRE_FALSE(thrown);
@@ -167,7 +168,7 @@ TEST_CASE("HTTP: a signing clock that throws or reads outside 1970..9999 sends n
        {std::pair{server.requests().at(0), "0"}, std::pair{server.requests().at(1), "253370764799"}}) {
     CHECK(request.headers.at("x-reverify-timestamp") == seconds);
     CHECK(request.headers.at("x-reverify-signature") ==
-          "v1=" + hmac_hex("0123456789abcdef-shared-secret", std::string(seconds) + "." + request.body));
+          "v1=" + hmac_hex(secret, std::string(seconds) + "." + request.body));
   }
   // Without a signing secret the clock is never read, so even a broken one does not stop a send.
   auto unsigned_options = options_for(server.url());

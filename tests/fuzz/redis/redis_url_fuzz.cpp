@@ -405,18 +405,14 @@ void check_endpoint(const Endpoint& endpoint, std::string_view url) {
   if (*user != endpoint.user || *password != endpoint.password) {
     violated("a user or password other than the URL's, decoded", url);
   }
-  // The host is what follows the credentials, up to the port: bracketed text read as
-  // expected_ipv6 reads it (so a zone written after %25 must come out without the 25), or a name
-  // as it is.
+  // The host is what follows the credentials, up to the port, read as expected_host reads a
+  // built one (so a zone written after %25 must come out without the 25).
   const std::string_view host_text = authority.substr(at == std::string_view::npos ? 0 : at + 1);
-  std::optional<std::string> written;
-  if (!host_text.empty() && host_text.front() == '[') {
-    const auto close = host_text.find(']');
-    if (close != std::string_view::npos) written = expected_ipv6(host_text.substr(1, close - 1));
-  } else {
-    written = std::string(host_text.substr(0, host_text.find(':')));
-  }
-  if (written != endpoint.host) violated("a host other than the URL's", url);
+  const bool bracketed = !host_text.empty() && host_text.front() == '[';
+  const auto host_end = bracketed ? host_text.find(']') : host_text.find(':');
+  const std::string_view host_part = bracketed && host_end != std::string_view::npos ? host_text.substr(0, host_end + 1)
+                                                                                     : host_text.substr(0, host_end);
+  if (expected_host(host_part) != endpoint.host) violated("a host other than the URL's", url);
 }
 
 /// The endpoint as a URL; the shortest form leaves out the default port and database.
