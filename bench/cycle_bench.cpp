@@ -25,10 +25,11 @@ namespace {
 using namespace reverify;
 
 // Each benchmark thread cycles through its own 4096 recipients on the real clock, so every send
-// pays for a real per-recipient window (a few dozen events, as in production) without hitting
-// the limit. Records live 1 s, but the store's opportunistic purge only deletes what expired 60 s
-// before (its grace for a lagging caller's clock), so through a run of a few seconds the store
-// only grows: every cycle pays for fresh memory and table growth rather than reuse.
+// pays for a real per-recipient window without hitting the limit: visits about 10 ms apart in a
+// 1 s window leave about 100 events in it (more than the default limit of 10 ever lets a window
+// hold, so this is the heavier case). Records live 1 s, but the store's opportunistic purge only deletes what expired
+// 60 s before (its grace for a lagging caller's clock), so through a run of a few seconds the store only grows: every
+// cycle pays for fresh memory and table growth rather than reuse.
 struct CycleFixture {
   VerificationManager manager = build();
   static thread_local std::string last_code;
@@ -68,7 +69,7 @@ void put_number(std::string& s, std::size_t at, std::size_t n) {
   for (std::size_t i = 4; i-- > 0; n /= 10) s[at + i] = static_cast<char>('0' + n % 10);
 }
 
-/// One thread's requests: one object each, renamed in place for each of its recipients. A
+/// A send and a verify request, renamed in place for each of a thread's recipients in turn. A
 /// server's request was just parsed and is in cache, so the cycle should not pay for cache misses
 /// on the benchmark's own fixtures (4096 prebuilt requests would).
 class Requests {
@@ -138,15 +139,32 @@ void BM_SendVerifyCycle(benchmark::State& state) {
 }
 BENCHMARK(BM_SendVerifyCycle)->Threads(1)->Threads(2)->UseRealTime();
 
+/// Simulated time for the steady-state runs, read at the real clock's cost: each reading also
+/// reads the system clock (and drops it), so the cycle pays what it pays on SystemClock.
+class SimulatedClock final : public Clock {
+ public:
+  explicit SimulatedClock(std::int64_t start_ms) noexcept : now_ms_(start_ms) {}
+  [[nodiscard]] Timestamp now() override {
+    benchmark::DoNotOptimize(real_.now());
+    return from_unix_ms(now_ms_.load(std::memory_order_relaxed));
+  }
+  void set(std::int64_t ms) noexcept { now_ms_.store(ms, std::memory_order_relaxed); }
+
+ private:
+  SystemClock real_;
+  std::atomic<std::int64_t> now_ms_;
+};
+
 // The same cycle at a steady state: records expire as fast as they are made, as in a server's
-// store, and the store's size is set by `population`. Time is simulated (a ManualClock set
+// store, and the store's size is set by `population`. Time is simulated (a SimulatedClock set
 // before each cycle), because on the real clock this benchmark makes records far faster than any
 // server: the store keeps a record until 60 s after it expires (the grace of its opportunistic
 // purge), so a steady state at 400 000 cycles a second would hold 24 million records. Each cycle
 // moves the clock on by (record lifetime + 60 s) / population, so records expire as fast as they
-// are made; the count settles somewhat above `population`, as the opportunistic purge reaches an
-// expired record only when its sweep comes by (measured and reported as `records`).
-// The send window is scaled so that each recipient still carries a few dozen window events.
+// are made. The count settles above `population` (1.3 to 1.9 times it at the sizes run), as the
+// opportunistic purge reaches an expired record only when its sweep comes by; it is measured and
+// reported, at the end of the warm-up (`records_at_start`) and of the run (`records`). The send
+// window is scaled so that each recipient carries about 40 window events.
 struct PopulationFixture {
   static constexpr std::int64_t start_ms = 1'700'000'000'000;
   static constexpr std::int64_t kept_ms = 61'000;  // record lifetime (1 s) + the store's grace (60 s)
@@ -154,19 +172,27 @@ struct PopulationFixture {
 
   std::int64_t population;
   std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>();
-  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>(from_unix_ms(start_ms));
+  std::shared_ptr<SimulatedClock> clock = std::make_shared<SimulatedClock>(start_ms);
+  std::string last_code;  // before `manager`, whose sender writes it
   VerificationManager manager = build();
-  std::string last_code;
   Requests requests{0};
   std::int64_t cycles = 0;
+  std::size_t records_at_start = 0;
 
   explicit PopulationFixture(std::int64_t records) : population(records) {}
+  // The sender holds `this`: the fixture stays where it was made.
+  PopulationFixture(const PopulationFixture&) = delete;
+  PopulationFixture& operator=(const PopulationFixture&) = delete;
+  PopulationFixture(PopulationFixture&&) = delete;
+  PopulationFixture& operator=(PopulationFixture&&) = delete;
+  ~PopulationFixture() = default;
 
   VerificationManager build() {
     Policy policy;
     // Each recipient comes back every `recipients` cycles; its window spans `window_visits` of them.
     const std::int64_t window_ms = window_visits * static_cast<std::int64_t>(recipients) * kept_ms / population;
-    policy.send_window = std::chrono::seconds(std::clamp<std::int64_t>(window_ms / 1000, 1, std::int64_t{24} * 3600));
+    policy.send_window =
+        std::chrono::seconds(std::clamp<std::int64_t>((window_ms + 500) / 1000, 1, std::int64_t{24} * 3600));
     policy.send_limit = 1'000'000;
     policy.record_ttl = std::chrono::seconds(1);
     policy.code_ttl = std::chrono::seconds(1);
@@ -187,17 +213,24 @@ struct PopulationFixture {
 
   /// Moves the clock on and runs the next cycle; false (benchmark skipped) when it fails.
   bool next_cycle(benchmark::State& state) {
-    clock->set(from_unix_ms(start_ms + cycles++ * kept_ms / population));
+    clock->set(start_ms + cycles++ * kept_ms / population);
     requests.next();
     return cycle(state, manager, requests, last_code);
   }
 
-  /// Brings the store to its steady state once (twice the population, then every recipient once
-  /// more), untimed; false when a cycle failed.
+  /// Brings the store to its steady state once (twice the population and at least 500 000
+  /// cycles, then every recipient once more), untimed; false when a cycle failed.
   bool warm_up(benchmark::State& state) {
-    while (cycles < 2 * population + static_cast<std::int64_t>(recipients)) {
+    // The purge's lag settles more slowly than the population turns over when the store is
+    // small (a 5 000 store stood at 7 700 records after 2N cycles, at 9 600 later): at least
+    // 500 000 cycles, whatever the size.
+    const std::int64_t warm_up_cycles =
+        std::max<std::int64_t>(2 * population, 500'000) + static_cast<std::int64_t>(recipients);
+    if (cycles >= warm_up_cycles) return true;
+    while (cycles < warm_up_cycles) {
       if (!next_cycle(state)) return false;
     }
+    records_at_start = store->record_count();
     return true;
   }
 };
@@ -218,6 +251,7 @@ void BM_SendVerifyCycle_Population(benchmark::State& state) {
     if (!f.next_cycle(state)) break;
   }
   state.SetItemsProcessed(state.iterations());
+  state.counters["records_at_start"] = static_cast<double>(f.records_at_start);
   state.counters["records"] = static_cast<double>(f.store->record_count());
 }
 BENCHMARK(BM_SendVerifyCycle_Population)->Arg(5'000)->Arg(20'000)->Arg(200'000)->Arg(1'000'000)->UseRealTime();
