@@ -11,12 +11,12 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
-#include <vector>
 
 #include "reverify/reverify.hpp"
 
@@ -24,36 +24,44 @@ namespace {
 
 using namespace reverify;
 
+/// A manager for the cycle benchmarks on `store` and `clock`: records and codes live 1 s, sends
+/// are never refused for their number, the hasher is cheap (the cycle verifies no password), and
+/// the sender only hands each code to `keep_code`.
+template <class KeepCode>
+VerificationManager cycle_manager(std::chrono::seconds send_window, std::shared_ptr<Store> store,
+                                  std::shared_ptr<Clock> clock, KeepCode keep_code) {
+  Policy policy;
+  policy.send_window = send_window;
+  policy.send_limit = 1'000'000;
+  policy.record_ttl = std::chrono::seconds(1);
+  policy.code_ttl = std::chrono::seconds(1);
+  Dependencies deps;
+  deps.store = std::move(store);
+  Argon2idParams cheap;
+  cheap.ops_limit = 1;
+  cheap.mem_limit = 8u << 20u;
+  deps.hasher = Argon2idHasher::create(cheap).value();
+  deps.sender = std::make_shared<CallbackSender>([keep_code](const CodeMessage& m) -> Result<void> {
+    keep_code(m.code.reveal());
+    return {};
+  });
+  deps.clock = std::move(clock);
+  deps.peppers.peppers.push_back(Pepper::random(1));
+  return VerificationManager::create(policy, std::move(deps)).value();
+}
+
 // Each benchmark thread cycles through its own 4096 recipients on the real clock, so every send
 // pays for a real per-recipient window without hitting the limit: visits about 10 ms apart in a
 // 1 s window leave about 100 events in it (more than the default limit of 10 ever lets a window
-// hold, so this is the heavier case). Records live 1 s, but the store's opportunistic purge only deletes what expired
-// 60 s before (its grace for a lagging caller's clock), so through a run of a few seconds the store only grows: every
-// cycle pays for fresh memory and table growth rather than reuse.
+// hold, so this is the heavier case). Records live 1 s, but the store's opportunistic purge only
+// deletes what expired 60 s before (its grace for a lagging caller's clock), so through a run of
+// a few seconds the store only grows: every cycle pays for fresh memory and table growth rather
+// than reuse.
 struct CycleFixture {
-  VerificationManager manager = build();
   static thread_local std::string last_code;
-
-  static VerificationManager build() {
-    Policy policy;
-    policy.send_window = std::chrono::seconds(1);
-    policy.send_limit = 1'000'000;
-    policy.record_ttl = std::chrono::seconds(1);
-    policy.code_ttl = std::chrono::seconds(1);
-    Dependencies deps;
-    deps.store = std::make_shared<MemoryStore>();
-    Argon2idParams cheap;
-    cheap.ops_limit = 1;
-    cheap.mem_limit = 8u << 20u;
-    deps.hasher = Argon2idHasher::create(cheap).value();
-    deps.sender = std::make_shared<CallbackSender>([](const CodeMessage& m) -> Result<void> {
-      last_code.assign(m.code.reveal());
-      return {};
-    });
-    deps.clock = std::make_shared<SystemClock>();
-    deps.peppers.peppers.push_back(Pepper::random(1));
-    return VerificationManager::create(policy, std::move(deps)).value();
-  }
+  VerificationManager manager =
+      cycle_manager(std::chrono::seconds(1), std::make_shared<MemoryStore>(), std::make_shared<SystemClock>(),
+                    [](std::string_view code) { last_code.assign(code); });
 };
 thread_local std::string CycleFixture::last_code;
 
@@ -143,16 +151,16 @@ BENCHMARK(BM_SendVerifyCycle)->Threads(1)->Threads(2)->UseRealTime();
 /// reads the system clock (and drops it), so the cycle pays what it pays on SystemClock.
 class SimulatedClock final : public Clock {
  public:
-  explicit SimulatedClock(std::int64_t start_ms) noexcept : now_ms_(start_ms) {}
+  explicit SimulatedClock(std::int64_t start_ms) noexcept : simulated_(from_unix_ms(start_ms)) {}
   [[nodiscard]] Timestamp now() override {
     benchmark::DoNotOptimize(real_.now());
-    return from_unix_ms(now_ms_.load(std::memory_order_relaxed));
+    return simulated_.now();
   }
-  void set(std::int64_t ms) noexcept { now_ms_.store(ms, std::memory_order_relaxed); }
+  void set(std::int64_t ms) noexcept { simulated_.set(from_unix_ms(ms)); }
 
  private:
   SystemClock real_;
-  std::atomic<std::int64_t> now_ms_;
+  ManualClock simulated_;
 };
 
 // The same cycle at a steady state: records expire as fast as they are made, as in a server's
@@ -188,27 +196,10 @@ struct PopulationFixture {
   ~PopulationFixture() = default;
 
   VerificationManager build() {
-    Policy policy;
     // Each recipient comes back every `recipients` cycles; its window spans `window_visits` of them.
     const std::int64_t window_ms = window_visits * static_cast<std::int64_t>(recipients) * kept_ms / population;
-    policy.send_window =
-        std::chrono::seconds(std::clamp<std::int64_t>((window_ms + 500) / 1000, 1, std::int64_t{24} * 3600));
-    policy.send_limit = 1'000'000;
-    policy.record_ttl = std::chrono::seconds(1);
-    policy.code_ttl = std::chrono::seconds(1);
-    Dependencies deps;
-    deps.store = store;
-    Argon2idParams cheap;
-    cheap.ops_limit = 1;
-    cheap.mem_limit = 8u << 20u;
-    deps.hasher = Argon2idHasher::create(cheap).value();
-    deps.sender = std::make_shared<CallbackSender>([this](const CodeMessage& m) -> Result<void> {
-      last_code.assign(m.code.reveal());
-      return {};
-    });
-    deps.clock = clock;
-    deps.peppers.peppers.push_back(Pepper::random(1));
-    return VerificationManager::create(policy, std::move(deps)).value();
+    const std::chrono::seconds window(std::clamp<std::int64_t>((window_ms + 500) / 1000, 1, std::int64_t{24} * 3600));
+    return cycle_manager(window, store, clock, [this](std::string_view code) { last_code.assign(code); });
   }
 
   /// Moves the clock on and runs the next cycle; false (benchmark skipped) when it fails.
