@@ -5,9 +5,12 @@
 // outside is a broken clock, and near the ends of the range adding a lifetime would overflow.
 
 #include <cstdint>
+#include <exception>
+#include <string>
 #include <string_view>
 
 #include "reverify/clock.hpp"
+#include "reverify/result.hpp"
 
 namespace reverify::detail {
 
@@ -20,6 +23,20 @@ inline constexpr std::string_view reading_out_of_range = "the clock read a time 
 [[nodiscard]] constexpr bool reading_in_range(Timestamp reading) noexcept {
   const std::int64_t ms = to_unix_ms(reading);
   return ms >= earliest_reading_ms && ms < first_refused_reading_ms;
+}
+
+/// Reads a clock the host supplied. Its throw (of anything) and a reading outside the range both
+/// become `code`, with a message that starts with `who` ("" or, say, "HTTP sender: ").
+[[nodiscard]] inline Result<Timestamp> read_host_clock(Clock& clock, Errc code, std::string_view who) {
+  try {
+    const Timestamp reading = clock.now();
+    if (!reading_in_range(reading)) return fail(code, std::string(who) + std::string(reading_out_of_range));
+    return reading;
+  } catch (const std::exception& e) {
+    return fail(code, std::string(who) + "the clock threw: " + e.what());
+  } catch (...) {
+    return fail(code, std::string(who) + "the clock threw a non-standard exception");
+  }
 }
 
 }  // namespace reverify::detail

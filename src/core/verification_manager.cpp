@@ -62,20 +62,7 @@ struct VerificationManager::Impl {
 
   // ---- collaborators, each wrapped so that failures are typed -----------------------------
 
-  Result<Timestamp> now() const {
-    try {
-      const Timestamp reading = deps.clock->now();
-      // See clock_range.hpp: a reading outside 1970..9999 is a broken clock.
-      if (!detail::reading_in_range(reading)) {
-        return fail(Errc::clock_unavailable, std::string(detail::reading_out_of_range));
-      }
-      return reading;
-    } catch (const std::exception& e) {
-      return fail(Errc::clock_unavailable, std::string("clock threw: ") + e.what());
-    } catch (...) {
-      return fail(Errc::clock_unavailable, "clock threw a non-standard exception");
-    }
-  }
+  Result<Timestamp> now() const { return detail::read_host_clock(*deps.clock, Errc::clock_unavailable, ""); }
 
   template <class F>
   auto store(const char* what, F&& f) const -> decltype(f(*deps.store)) {

@@ -6,7 +6,6 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
-#include <exception>
 #include <string>
 #include <utility>
 
@@ -123,21 +122,11 @@ bool append_secret_header(cs::List& headers, std::string_view name, std::string_
 }
 
 // The X-Reverify-Timestamp value: whole seconds of the configured clock. The clock is host code,
-// so a throw becomes a typed error here (send may be called without a manager around it), and a
-// reading outside 1970..9999 is refused as the manager refuses it (clock_range.hpp).
+// so it is read as the manager reads its own (send may be called without a manager around it).
 Result<std::string> signature_timestamp(Clock& clock) {
-  Timestamp reading{};
-  try {
-    reading = clock.now();
-  } catch (const std::exception& e) {
-    return fail(Errc::sender_unavailable, std::string("HTTP sender: the clock threw: ") + e.what());
-  } catch (...) {
-    return fail(Errc::sender_unavailable, "HTTP sender: the clock threw a non-standard exception");
-  }
-  if (!reverify::detail::reading_in_range(reading)) {
-    return fail(Errc::sender_unavailable, "HTTP sender: " + std::string(reverify::detail::reading_out_of_range));
-  }
-  return std::to_string(to_unix_ms(reading) / 1000);
+  const auto reading = reverify::detail::read_host_clock(clock, Errc::sender_unavailable, "HTTP sender: ");
+  if (!reading) return fail(reading.error());
+  return std::to_string(to_unix_ms(*reading) / 1000);
 }
 
 }  // namespace
