@@ -114,14 +114,18 @@ class REVERIFY_API VerificationManager {
   VerificationManager& operator=(VerificationManager&& other) noexcept;
   ~VerificationManager();
 
-  /// Verifies the user's current password and opens a verified `Password` record.
+  /// Verifies the user's current password and opens a verified `Password` record. The lockout is
+  /// checked before the hash and again when it ends, so a right password is refused if the user
+  /// was locked meanwhile (see docs/concepts.md).
   /// Errors: `invalid_input` (empty user id or password), `invalid_credentials` (wrong, or no hash),
   /// `verification_blocked` (target user locked, including by this failure), `hasher_unavailable`,
   /// `store_unavailable`, `clock_unavailable`.
   [[nodiscard]] Result<PasswordVerification> verify_password(const PasswordVerificationRequest& request) const;
 
   /// Sends a one-time code and opens an unverified code record. Send order: validate → template →
-  /// per-recipient limit → generate → deliver → store (retiring earlier codes of the same slot).
+  /// generate → one store step (per-recipient limit, store the record, retire earlier codes of the
+  /// same slot) → deliver; if delivery fails the record is cancelled and the send given back, and
+  /// the earlier codes stay retired (as Logto deletes them before sending).
   /// Errors: `invalid_input`, `message_rate_limited` (with retry_after), `connector_not_found`,
   /// `sender_unavailable`, `store_unavailable`, `clock_unavailable`.
   [[nodiscard]] Result<CodeSent> send_code(const SendCodeRequest& request) const;

@@ -250,6 +250,11 @@ Result<PasswordVerification> VerificationManager::verify_password(const Password
   auto check = call_collaborator(Errc::hasher_unavailable, "password hasher",
                                  [&] { return m.deps.hasher->verify(request.password, request.stored_hash); });
   if (!check) return tl::unexpected(check.error());
+  // The hash may have waited seconds for a hasher slot while other guesses for this user reached
+  // the limit: the outcome is decided at the time the comparison ended, as Logto's sentinel
+  // decides after the verification, so a burst of guesses cannot outrun the block.
+  now = m.now();
+  if (!now) return tl::unexpected(now.error());
   if (check->result == PasswordMatch::malformed) {
     Event malformed = event;
     malformed.type = EventType::password_hash_malformed;
@@ -260,6 +265,10 @@ Result<PasswordVerification> VerificationManager::verify_password(const Password
   if (check->result != PasswordMatch::match) {
     return tl::unexpected(m.record_failure(lock_key, *now, Errc::invalid_credentials, event));
   }
+  // A right password that finished after the block began is refused like one that arrived after.
+  auto blocked_after = m.block_error(lock_key, *now, event);
+  if (!blocked_after) return tl::unexpected(blocked_after.error());
+  if (*blocked_after) return tl::unexpected(**blocked_after);
 
   VerificationRecord record;
   record.id = detail::draw_tokens(0).record_id;

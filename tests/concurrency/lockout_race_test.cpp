@@ -2,11 +2,40 @@
 
 #include <atomic>
 #include <barrier_shim.hpp>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "manager_fixture.hpp"
 
 using namespace reverify;
+
+namespace {
+
+/// Hashes through `inner`, then notes on the calling thread whether the user was already blocked
+/// when the comparison ended (blocks are never lifted in these tests).
+class WitnessHasher final : public PasswordHasher {
+ public:
+  WitnessHasher(std::shared_ptr<PasswordHasher> inner, std::shared_ptr<Store> store, std::shared_ptr<Clock> clock,
+                std::string lock_key)
+      : inner_(std::move(inner)), store_(std::move(store)), clock_(std::move(clock)), lock_key_(std::move(lock_key)) {}
+  Result<std::string> hash(const SecretString& password) override { return inner_->hash(password); }
+  Result<PasswordCheck> verify(const SecretString& password, std::optional<std::string_view> stored) override {
+    auto check = inner_->verify(password, stored);
+    ended_blocked = store_->blocked_until(lock_key_, clock_->now()).value().has_value();
+    return check;
+  }
+  static thread_local bool ended_blocked;
+
+ private:
+  std::shared_ptr<PasswordHasher> inner_;
+  std::shared_ptr<Store> store_;
+  std::shared_ptr<Clock> clock_;
+  std::string lock_key_;
+};
+thread_local bool WitnessHasher::ended_blocked = false;
+
+}  // namespace
 
 TEST_CASE("concurrent wrong passwords: the lockout engages at the limit, and holds") {
   Policy policy;
@@ -43,4 +72,72 @@ TEST_CASE("concurrent wrong passwords: the lockout engages at the limit, and hol
   right.password = SecretString("right");
   right.stored_hash = hash;
   CHECK(f.manager.verify_password(right).error() == Errc::verification_blocked);
+}
+
+TEST_CASE("concurrent guesses: a right password compared after the block began is refused") {
+  Policy policy;
+  policy.lockout_failures = 20;
+  test::ManagerFixture f(policy);
+  const auto hash = f.hasher->hash(SecretString("right")).value();
+  // The lock key of user u1's passwords (docs/backends.md).
+  auto witness = std::make_shared<WitnessHasher>(f.hasher, f.store, f.clock, "lock:pw:u1");
+  Dependencies deps;
+  deps.store = f.store;
+  deps.hasher = witness;
+  deps.sender = f.sender;
+  deps.clock = f.clock;
+  deps.peppers.peppers.push_back(Pepper::random(1));
+  const auto manager = VerificationManager::create(policy, std::move(deps)).value();
+
+  constexpr int guessers = 15;
+  constexpr int tries = 3;
+  std::atomic<int> guessing{guessers};
+  std::atomic<int> compared{0};        // right passwords that passed the first block check
+  std::atomic<int> refused_after{0};   // ... whose comparison ended after the block began
+  std::atomic<int> accepted_after{0};  // ... and yet were accepted: must stay 0
+  test::StartLine start(guessers + 1);
+  std::vector<std::thread> pool;
+  pool.reserve(guessers + 1);
+  for (int t = 0; t < guessers; ++t) {
+    pool.emplace_back([&] {
+      start.arrive_and_wait();
+      for (int i = 0; i < tries; ++i) {
+        PasswordVerificationRequest r;
+        r.user_id = "u1";
+        r.password = SecretString("wrong");
+        r.stored_hash = hash;
+        (void)manager.verify_password(r);
+      }
+      guessing--;
+    });
+  }
+  pool.emplace_back([&] {
+    start.arrive_and_wait();
+    while (guessing > 0) {
+      PasswordVerificationRequest r;
+      r.user_id = "u1";
+      r.password = SecretString("right");
+      r.stored_hash = hash;
+      WitnessHasher::ended_blocked = false;
+      const auto result = manager.verify_password(r);
+      if (!result && result.error() == Errc::verification_blocked && !WitnessHasher::ended_blocked) continue;
+      compared++;
+      if (!WitnessHasher::ended_blocked) continue;
+      if (result) {
+        accepted_after++;
+      } else if (result.error() == Errc::verification_blocked) {
+        refused_after++;
+      }
+    }
+  });
+  for (auto& th : pool) th.join();
+  CHECK(compared >= 1);
+  INFO("right passwords whose comparison ended after the block began: " << refused_after.load());
+  CHECK(accepted_after == 0);
+  // Every wrong guess was compared and counted: the user ends blocked.
+  PasswordVerificationRequest right;
+  right.user_id = "u1";
+  right.password = SecretString("right");
+  right.stored_hash = hash;
+  CHECK(manager.verify_password(right).error() == Errc::verification_blocked);
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cstddef>
+#include <functional>
+#include <utility>
 
 #include "manager_fixture.hpp"
 
@@ -14,6 +16,35 @@ PasswordVerificationRequest password_request(std::optional<std::string> hash, co
   r.password = SecretString(password);
   r.stored_hash = std::move(hash);
   return r;
+}
+
+/// Runs `during` once, inside the first verify, before comparing: what other requests for the
+/// same user do while this one waits for its hash.
+class HookedHasher final : public PasswordHasher {
+ public:
+  explicit HookedHasher(std::shared_ptr<PasswordHasher> inner) : inner_(std::move(inner)) {}
+  Result<std::string> hash(const SecretString& password) override { return inner_->hash(password); }
+  Result<PasswordCheck> verify(const SecretString& password, std::optional<std::string_view> stored) override {
+    if (auto hook = std::exchange(during, nullptr)) hook();
+    return inner_->verify(password, stored);
+  }
+  std::function<void()> during;
+
+ private:
+  std::shared_ptr<PasswordHasher> inner_;
+};
+
+/// A second manager on the fixture's store, clock, sender and events, hashing through `hasher`.
+VerificationManager manager_with(const test::ManagerFixture& f, const Policy& policy,
+                                 std::shared_ptr<PasswordHasher> hasher) {
+  Dependencies deps;
+  deps.store = f.store;
+  deps.hasher = std::move(hasher);
+  deps.sender = f.sender;
+  deps.clock = f.clock;
+  deps.events = f.events;
+  deps.peppers.peppers.push_back(Pepper::random(1));
+  return VerificationManager::create(policy, std::move(deps)).value();
 }
 }  // namespace
 
@@ -123,4 +154,39 @@ TEST_CASE("a record bound to a purpose carries it") {
   const auto record = f.store->find(result->record_id, f.clock->now()).value();
   CHECK(record->purpose == "payment");
   CHECK(record->binding_digest.has_value());
+}
+
+TEST_CASE("a right password whose hash ends after the block began is refused") {
+  Policy policy;
+  policy.lockout_failures = 3;
+  test::ManagerFixture f(policy);
+  const auto hash = f.hasher->hash(SecretString("right")).value();
+  auto hooked = std::make_shared<HookedHasher>(f.hasher);
+  const auto manager = manager_with(f, policy, hooked);
+  // The right guess passes the block check before hashing; while it waits, three wrong guesses
+  // from other requests lock the user.
+  hooked->during = [&] {
+    for (int i = 0; i < 3; ++i) (void)f.manager.verify_password(password_request(hash, "wrong"));
+  };
+  const auto result = manager.verify_password(password_request(hash, "right"));
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error() == Errc::verification_blocked);
+  CHECK(result.error().retry_after() == std::chrono::seconds(3600));
+  CHECK(f.events->count(EventType::record_created) == 0);
+  CHECK(f.events->count(EventType::locked) == 1);
+}
+
+TEST_CASE("a password failure counts at the time its comparison ended") {
+  Policy policy;
+  policy.lockout_failures = 2;
+  policy.lockout_window = 60s;
+  test::ManagerFixture f(policy);
+  const auto hash = f.hasher->hash(SecretString("right")).value();
+  CHECK(f.manager.verify_password(password_request(hash, "wrong")).error() == Errc::invalid_credentials);
+  auto hooked = std::make_shared<HookedHasher>(f.hasher);
+  const auto manager = manager_with(f, policy, hooked);
+  // This hash waits 61 s: the first failure has left the window when the second is counted.
+  hooked->during = [&] { f.clock->advance(61s); };
+  CHECK(manager.verify_password(password_request(hash, "wrong")).error() == Errc::invalid_credentials);
+  CHECK(f.events->count(EventType::locked) == 0);
 }
