@@ -5,9 +5,54 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <utility>
 
+#include "reverify/secret_string.hpp"
+
 namespace reverify::postgres::detail {
+
+namespace {
+
+/// Whether libpq reads `conninfo` as a URI or `key=value` string rather than a bare database name
+/// (its own rule: a URI prefix, or an `=` anywhere).
+bool is_connection_string(std::string_view conninfo) {
+  return conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0 ||
+         conninfo.find('=') != std::string_view::npos;
+}
+
+/// The password a well-formed `conninfo` carries ("" when none); nothing when libpq cannot parse
+/// it. libpq's own parse errors quote the URI or the raw password, so their text is dropped.
+std::optional<SecretString> conninfo_password(const std::string& conninfo) {
+  if (!is_connection_string(conninfo)) return SecretString();
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (error != nullptr) PQfreemem(error);
+  if (options == nullptr) return std::nullopt;
+  SecretString password;
+  for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (std::strcmp(option->keyword, "password") == 0 && option->val != nullptr) password = SecretString(option->val);
+  }
+  PQconninfoFree(options);
+  return password;
+}
+
+/// Cuts every occurrence of `secret` out of `text`.
+void redact(std::string& text, std::string_view secret) {
+  if (secret.empty()) return;
+  for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+    text.replace(at, secret.size(), "[redacted]");
+    at += 10;
+  }
+}
+
+}  // namespace
+
+Result<void> check_conninfo(const std::string& conninfo) {
+  if (conninfo_password(conninfo)) return {};
+  return fail(Errc::invalid_configuration,
+              "postgres connect: the conninfo is malformed (not repeated here: it may hold a password)");
+}
 
 Error postgres_error(std::string_view operation, std::string_view cause) {
   std::string message = "postgres ";
@@ -27,10 +72,21 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo
       "connect_timeout", "keepalives", "keepalives_idle", "tcp_user_timeout", "application_name", "dbname", nullptr};
   const std::array<const char*, 7> values = {connect_seconds.c_str(), "1",    "30", user_timeout.c_str(), "reverify",
                                              conninfo.c_str(),        nullptr};
+  // Parsed first, so that a malformed conninfo never reaches libpq's connect, whose message
+  // would quote it.
+  const auto password = conninfo_password(conninfo);
+  if (!password) return fail(check_conninfo(conninfo).error());
   PGconn* raw = PQconnectdbParams(keywords.data(), values.data(), 1);
   if (raw == nullptr) return fail(postgres_error("connect", "cannot allocate a connection"));
   std::unique_ptr<Connection> connection(new Connection(raw));
-  if (PQstatus(raw) != CONNECTION_OK) return fail(postgres_error("connect", PQerrorMessage(raw)));
+  if (PQstatus(raw) != CONNECTION_OK) {
+    // libpq does not quote a password it parsed, but an option's invalid value is quoted: cut
+    // the conninfo and its password out of the text should one ever appear in it.
+    std::string cause = PQerrorMessage(raw);
+    if (is_connection_string(conninfo)) redact(cause, conninfo);
+    redact(cause, password->reveal());
+    return fail(postgres_error("connect", cause));
+  }
 
   const std::string session = session_settings(options);
   if (auto set = connection->run_script(session, "connect (session settings)"); !set) return fail(set.error());

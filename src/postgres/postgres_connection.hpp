@@ -25,6 +25,10 @@ using QueryResult = std::unique_ptr<PGresult, ResultDeleter>;
 /// `store_unavailable` "postgres <operation>: <cause>".
 [[nodiscard]] Error postgres_error(std::string_view operation, std::string_view cause);
 
+/// `invalid_configuration` when libpq cannot parse `conninfo` (a URI or `key=value` string; a bare
+/// database name always passes). The message never repeats the conninfo: it may hold a password.
+[[nodiscard]] Result<void> check_conninfo(const std::string& conninfo);
+
 /// One parameter: text, binary bytes (bytea) or NULL.
 struct Param {
   std::optional<std::string> value;

@@ -228,6 +228,7 @@ Result<std::shared_ptr<PostgresStore>> PostgresStore::connect(const std::string&
   if (options.connect_timeout.count() <= 0 || options.command_timeout.count() <= 0) {
     return fail(Errc::invalid_configuration, "postgres connect: timeouts must be positive");
   }
+  if (auto parsed = detail::check_conninfo(conninfo); !parsed) return fail(parsed.error());
   if (sodium_init() < 0) return fail(Errc::store_unavailable, "postgres connect: libsodium failed to initialise");
   auto impl = std::make_unique<Impl>(conninfo, std::move(options));
   if (auto ready = impl->create_or_check_schema(); !ready) return fail(ready.error());

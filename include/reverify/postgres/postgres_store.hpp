@@ -73,8 +73,9 @@ class REVERIFY_API PostgresStore final : public Store {
   /// Connects one pooled connection with `conninfo` (a libpq URI `postgresql://…` or
   /// `key=value` string), creates, migrates (versions 1 and 2) or checks the schema, and prepares the
   /// statements. Needs PostgreSQL 11 or later.
-  /// Errors: `invalid_configuration` (bad options, a schema of another version),
-  /// `store_unavailable` (cannot connect, create or prepare).
+  /// Errors: `invalid_configuration` (bad options, a conninfo libpq cannot parse, a schema of
+  /// another version), `store_unavailable` (cannot connect, create or prepare). No message
+  /// repeats the conninfo or its password.
   [[nodiscard]] static Result<std::shared_ptr<PostgresStore>> connect(const std::string& conninfo,
                                                                       PostgresOptions options = {});
 
