@@ -107,7 +107,7 @@ ApiResponse get_account_route(const ApiContext& /*ctx*/, const User& caller, con
   body["primaryEmail"] = string_or_null(caller.primary_email);
   body["primaryPhone"] = string_or_null(caller.primary_phone);
   body["hasPassword"] = caller.password_hash.has_value();
-  return ApiResponse{200, dump_json(body), {}};
+  return ApiResponse{200, dump_json(body), {}, {}};
 }
 
 ApiResponse set_password_route(const ApiContext& ctx, const User& caller, const ApiRequest& request) {

@@ -57,7 +57,7 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) const noexcept {
 ApiResponse ApiRouter::route(const ApiRequest& request) const {
   if (request.path == "/health") {
     if (request.method != "GET") return not_found();
-    return ApiResponse{200, R"({"status":"ok"})", {}};
+    return ApiResponse{200, R"({"status":"ok"})", {}, {}};
   }
   if (!under(request.path, "/api")) return not_found();
 

@@ -28,13 +28,16 @@ struct ApiResponse {
   unsigned status = 200;
   std::string body;                                          ///< JSON text, or empty
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers (Retry-After, CORS)
+  std::string log_detail;  ///< for the operator's log only (a 5xx's cause); never sent
 };
 
 /// A JSON error response `{"code":…,"message":…}` with the given status.
 [[nodiscard]] ApiResponse error_response(unsigned status, std::string_view code, std::string_view message);
 
 /// The response for a library error: its HTTP status, Logto string code and secret-free message,
-/// plus `Retry-After` when the error carries a retry hint.
+/// plus `Retry-After` when the error carries a retry hint. A 5xx's message may quote a
+/// collaborator (a database's host and user name, a provider's reply): the client gets the
+/// code's fixed wording, and the message goes to `log_detail` for the operator.
 [[nodiscard]] ApiResponse error_response(const reverify::Error& error);
 
 /// 400 guard.invalid_input, saying which part of the body is wrong (never echoing values).

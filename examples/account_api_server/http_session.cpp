@@ -15,6 +15,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "json_util.hpp"
+#include "one_line.hpp"
 
 namespace reverify::server {
 namespace asio = boost::asio;
@@ -127,7 +128,8 @@ void HttpSession::dispatch() {
   asio::post(pool_, [self = shared_from_this(), api = std::move(api), keep_alive, version]() mutable {
     ApiResponse response = self->router_->handle(api);
     if (response.status >= 500) {
-      std::cerr << "reverify-server: " << response.status << ' ' << api.method << ' ' << api.path << '\n';
+      std::cerr << "reverify-server: " << response.status << ' ' << api.method << ' ' << api.path
+                << (response.log_detail.empty() ? "" : ": ") << one_line(response.log_detail) << '\n';
     }
     asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive, version]() mutable {
       self->write(std::move(response), keep_alive, version);

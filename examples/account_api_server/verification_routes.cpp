@@ -15,7 +15,7 @@ ApiResponse record_created(const std::string& record_id, reverify::Timestamp exp
   Json body = Json::object();
   body["verificationRecordId"] = record_id;
   body["expiresAt"] = reverify::to_iso8601(expires_at);
-  return ApiResponse{201, dump_json(body), {}};
+  return ApiResponse{201, dump_json(body), {}, {}};
 }
 
 std::vector<reverify::Identifier> owned_identifiers(const User& user) {
@@ -93,7 +93,7 @@ ApiResponse verify_code_route(const ApiContext& ctx, const User& caller, const A
   if (!verified) return error_response(verified.error());
   Json response = Json::object();
   response["verificationRecordId"] = *verified;
-  return ApiResponse{200, dump_json(response), {}};
+  return ApiResponse{200, dump_json(response), {}, {}};
 }
 
 }  // namespace reverify::server
