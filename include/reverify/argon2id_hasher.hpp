@@ -22,9 +22,10 @@ struct REVERIFY_API Argon2idParams {
 
 /// Hashes new passwords as `$argon2id$v=19$m=…,t=…,p=1$…` and verifies `$argon2id$` and
 /// `$argon2i$` PHC strings (Logto stores `$argon2i$v=19$m=8192,t=8,p=1$…`). Anything else is
-/// `malformed`. A user with no hash, or a malformed one, costs one decoy verify at current
-/// parameters. `needs_rehash` is set for argon2i hashes and for argon2id at other parameters.
-/// Thread-safe; at most `max_concurrent` hashes run at once, so a burst cannot exhaust memory.
+/// `malformed`, and so is a stored cost above 1 GiB, 1024 passes, or 4 GiB of memory passes
+/// (unless this hasher's own parameters cost more). A user with no hash, or a malformed one, costs one decoy verify at
+/// current parameters. `needs_rehash` is set for argon2i hashes and for argon2id at other parameters. Thread-safe; at
+/// most `max_concurrent` hashes run at once, so a burst cannot exhaust memory.
 class REVERIFY_API Argon2idHasher final : public PasswordHasher {
  public:
   /// Errors: `Errc::invalid_configuration` for parameters outside libsodium's bounds, or

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <condition_variable>
 #include <cstdint>
@@ -15,9 +16,13 @@ namespace reverify {
 namespace {
 
 // Stored hashes costing more than this are refused (as malformed) rather than computed, so a
-// corrupted or hostile stored value cannot make one verify allocate gigabytes.
+// corrupted or hostile stored value cannot make one verify allocate more than 1 GiB, nor hold a
+// hasher slot for minutes: memory times passes is capped too (at libsodium's SENSITIVE level,
+// 1 GiB x 4, or the hasher's own parameters if they cost more). 1 GiB x 1024 passes would
+// otherwise stream a TiB through memory, and a few such verifies would hold every slot.
 constexpr std::uint64_t max_stored_memory_kib = 1024ULL * 1024ULL;  // 1 GiB
 constexpr std::uint32_t max_stored_iterations = 1024;
+constexpr std::uint64_t max_stored_work_kib_passes = 4ULL * max_stored_memory_kib;
 constexpr std::size_t current_tag_bytes = 32;  // what crypto_pwhash_str writes
 
 int sodium_alg(Argon2Variant variant) {
@@ -139,6 +144,13 @@ Result<PasswordCheck> Argon2idHasher::verify(const SecretString& password,
   }
   if (phc->memory_kib > max_stored_memory_kib || phc->iterations > max_stored_iterations) {
     return impl_->decoy(password, PasswordMatch::malformed, "argon2: stored cost above 1 GiB or 1024 passes");
+  }
+  const Argon2idParams& own = impl_->params;
+  const std::uint64_t own_work = static_cast<std::uint64_t>(own.mem_limit / 1024U) * own.ops_limit;
+  if (static_cast<std::uint64_t>(phc->memory_kib) * phc->iterations > std::max(max_stored_work_kib_passes, own_work)) {
+    return impl_->decoy(password, PasswordMatch::malformed,
+                        "argon2: stored cost above 4 GiB of memory passes (memory x passes) and above this "
+                        "hasher's own");
   }
   auto equal = impl_->compute_and_compare(password, *phc);
   if (!equal) return tl::unexpected<Error>(equal.error());

@@ -100,6 +100,9 @@ TEST_CASE("Argon2idHasher: malformed stored values are malformed with a secret-f
       "$argon2id$v=19$m=8192,t=1,p=1$!!!notbase64!!!$" + tag,
       "$argon2id$v=19$m=8192,t=0,p=1$c2FsdHNhbHRzYWx0c2FsdA$" + tag,
       "$argon2id$v=19$m=99999999999,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$" + tag,
+      // Each within its own cap (1 GiB, 1024 passes), but 8 GiB and 5 GiB of memory passes.
+      "$argon2id$v=19$m=8192,t=1024,p=1$c2FsdHNhbHRzYWx0c2FsdA$" + tag,
+      "$argon2id$v=19$m=1048576,t=5,p=1$c2FsdHNhbHRzYWx0c2FsdA$" + tag,
       // Valid PHC but outside libsodium: argon2d, p>1, 8-byte salt, argon2i with t<3.
       "$argon2d$v=19$m=8192,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$" + tag,
       "$argon2id$v=19$m=8192,t=1,p=2$c2FsdHNhbHRzYWx0c2FsdA$" + tag,
@@ -261,4 +264,24 @@ TEST_CASE("Argon2idHasher error messages carry no password or hash", "[passwords
   stop = true;
   busy.join();
   CHECK(saw_error);
+}
+
+TEST_CASE("Argon2idHasher verifies its own hashes when its parameters cost more than the stored-cost cap",
+          "[passwords][argon2id]") {
+  // 8 MiB x 513 passes is just above 4 GiB of memory passes, the cap for other stored hashes.
+  Argon2idParams heavy;
+  heavy.ops_limit = 513;
+  heavy.mem_limit = std::size_t{8} * 1024 * 1024;
+  auto hasher = Argon2idHasher::create(heavy);
+  REQUIRE(hasher);
+  auto stored = (*hasher)->hash(secret("pw"));
+  REQUIRE(stored);
+  auto check = (*hasher)->verify(secret("pw"), *stored);
+  REQUIRE(check);
+  CHECK(check->result == PasswordMatch::match);
+  CHECK_FALSE(check->needs_rehash);
+  // A hasher at cheaper parameters refuses that hash as above its cap.
+  auto cheap = make_hasher()->verify(secret("pw"), *stored);
+  REQUIRE(cheap);
+  CHECK(cheap->result == PasswordMatch::malformed);
 }

@@ -96,7 +96,9 @@ TEST_CASE("LegacyHasher: unusable stored values are malformed, with a detail fre
       "$2q$04$abcdefghijklmnopqrstuuS0Qf0n0q6f3ZyWQ2o4b8iV1Qn2bX6Aa",
       "$argon2id$v=19$m=8192,t=1,p=1$c29tZXNhbHQ$",
       "$argon2id$v=19$m=8192,t=1,p=1,keyid=AAAA$c29tZXNhbHQ$AAECAwQFBgcICQ",
-      "$argon2id$v=19$m=4194304,t=1,p=1$c29tZXNhbHQ$AAECAwQFBgcICQ",  // 4 GiB: above the ceiling
+      "$argon2id$v=19$m=4194304,t=1,p=1$c29tZXNhbHQ$AAECAwQFBgcICQ",    // 4 GiB: above the ceiling
+      "$argon2d$v=19$m=1048576,t=1024,p=1$c29tZXNhbHQ$AAECAwQFBgcICQ",  // 1 GiB x 1024 passes
+      "$argon2id$v=19$m=8192,t=1024,p=4$c29tZXNhbHQ$AAECAwQFBgcICQ",    // 8 GiB of memory passes
   };
   for (const auto& value : values) {
     CAPTURE(value);

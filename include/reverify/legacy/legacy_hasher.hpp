@@ -74,7 +74,7 @@ struct REVERIFY_API LegacyTimingOptions {
 ///   longer than the target (a costly bcrypt or scrypt) is not slowed further and stays visibly
 ///   slower until the user's first login upgrades it. A match is never padded.
 /// - A stored value it cannot use is `PasswordMatch::malformed` with a secret-free `detail`.
-/// - Stored costs above a ceiling (Argon2 1 GiB or 1024 passes, bcrypt cost 16, PBKDF2 10^7
+/// - Stored costs above a ceiling (Argon2 1 GiB, 1024 passes or 4 GiB x passes, bcrypt cost 16, PBKDF2 10^7
 ///   iterations, scrypt 1 GiB) are malformed rather than computed.
 ///
 /// Thread-safe. Legacy computations share a limit of the wrapped hasher's `max_concurrent`
