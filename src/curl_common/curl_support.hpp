@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "redact.hpp"
 #include "reverify/result.hpp"
 #include "sender_text.hpp"
 
@@ -93,20 +94,7 @@ inline bool is_loopback_host(std::string host) {
   return false;
 }
 
-// Replaces every occurrence of each non-empty secret with "[redacted]", longest first, so a short
-// secret inside a longer one (a code inside a URL path) cannot break the longer one's match.
-inline std::string redact(std::string text, std::initializer_list<std::string_view> secret_list) {
-  std::vector<std::string_view> secrets(secret_list);
-  std::sort(secrets.begin(), secrets.end(), [](std::string_view a, std::string_view b) { return a.size() > b.size(); });
-  for (const std::string_view secret : secrets) {
-    if (secret.empty()) continue;
-    for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-      text.replace(at, secret.size(), "[redacted]");
-      at += 10;
-    }
-  }
-  return text;
-}
+using reverify::detail::redact;
 
 // A setter that remembers the first failure, so a refused security option cannot go unnoticed.
 class Setter {

@@ -111,11 +111,12 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view timestamp, st
 // The response body is not used: 2xx is success. Reading it keeps the connection orderly.
 std::size_t discard(char* /*data*/, std::size_t size, std::size_t count, void* /*user*/) { return size * count; }
 
-// A header line holding a secret, wiped once curl has copied it into its list.
-bool append_secret_header(cs::List& headers, std::string_view name, std::string_view value) {
+// A header line holding a secret (after a public prefix such as "Bearer "), built in one buffer
+// and wiped once curl has copied it into its list.
+bool append_secret_header(cs::List& headers, std::string_view name, std::string_view prefix, std::string_view secret) {
   std::string line;
-  line.reserve(name.size() + 2 + value.size());
-  line.append(name).append(": ").append(value);
+  line.reserve(name.size() + 2 + prefix.size() + secret.size());
+  line.append(name).append(": ").append(prefix).append(secret);
   const bool ok = cs::append(headers, line.c_str());
   sodium_memzero(line.data(), line.size());
   return ok;
@@ -199,8 +200,7 @@ Result<void> HttpSender::send(const CodeMessage& message) {
   cs::List headers;
   bool headers_ok = cs::append(headers, "Content-Type: application/json") && cs::append(headers, "Expect:");
   if (!options.bearer_token.empty()) {
-    headers_ok = headers_ok &&
-                 append_secret_header(headers, "Authorization", "Bearer " + std::string(options.bearer_token.reveal()));
+    headers_ok = headers_ok && append_secret_header(headers, "Authorization", "Bearer ", options.bearer_token.reveal());
   }
   if (!options.hmac_secret.empty()) {
     const auto timestamp = signature_timestamp(*options.clock);
@@ -235,7 +235,7 @@ Result<void> HttpSender::send(const CodeMessage& message) {
   const CURLcode rc = curl_easy_perform(handle.get());
   auto redacted = [&](std::string text) {
     return cs::redact(std::move(text), {message.code.reveal(), options.bearer_token.reveal(),
-                                        options.hmac_secret.reveal(), impl_->url_path, impl_->url_query});
+                                        options.hmac_secret.reveal(), impl_->url_path, impl_->url_query, message.to});
   };
   if (rc != CURLE_OK) {
     std::string text = "HTTP sender: ";

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/redact.hpp"
 #include "reverify/secret_string.hpp"
 
 namespace reverify::postgres::detail {
@@ -35,15 +36,6 @@ std::optional<SecretString> conninfo_password(const std::string& conninfo) {
   }
   PQconninfoFree(options);
   return password;
-}
-
-/// Cuts every occurrence of `secret` out of `text`.
-void redact(std::string& text, std::string_view secret) {
-  if (secret.empty()) return;
-  for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-    text.replace(at, secret.size(), "[redacted]");
-    at += 10;
-  }
 }
 
 }  // namespace
@@ -82,10 +74,8 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo
   if (PQstatus(raw) != CONNECTION_OK) {
     // libpq does not quote a password it parsed, but an option's invalid value is quoted: cut
     // the conninfo and its password out of the text should one ever appear in it.
-    std::string cause = PQerrorMessage(raw);
-    if (is_connection_string(conninfo)) redact(cause, conninfo);
-    redact(cause, password->reveal());
-    return fail(postgres_error("connect", cause));
+    const std::string_view whole = is_connection_string(conninfo) ? std::string_view(conninfo) : std::string_view();
+    return fail(postgres_error("connect", reverify::detail::redact(PQerrorMessage(raw), {whole, password->reveal()})));
   }
 
   const std::string session = session_settings(options);
