@@ -18,13 +18,16 @@ namespace reverify {
 class REVERIFY_API OutboxSender final : public CodeSender {
  public:
   /// Appends to the file at `path` (created if missing, mode 0600).
-  /// Errors: `Errc::invalid_configuration` when it cannot be opened, or when `path` holds a
+  /// Errors: `Errc::invalid_configuration` when it cannot be opened, when it is an existing
+  /// regular file of another user or with any group or other permission, or when `path` holds a
   /// control character (errors name the path and stay one line).
   [[nodiscard]] static Result<std::shared_ptr<OutboxSender>> open_file(const std::string& path);
   /// Writes to a stream the caller keeps alive (e.g. std::cout).
   explicit OutboxSender(std::ostream& stream);
   ~OutboxSender() override;
 
+  /// Errors: `invalid_input` for a field that is not valid UTF-8 (nothing is written),
+  /// `sender_unavailable` when the write fails.
   [[nodiscard]] Result<void> send(const CodeMessage& message) override;
 
   /// The JSON line for a message, without the newline.

@@ -1,23 +1,50 @@
 #include "reverify/outbox_sender.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <mutex>
+#include <ostream>
+#include <string_view>
 #include <system_error>
 
 #include <sodium.h>
 
-#include "json_escape.hpp"
+#include "common/json_text.hpp"
 
 namespace reverify {
+namespace {
+
+/// Writes all of `line` to `fd`; an `O_APPEND` write of one line lands whole at the file's end.
+bool write_all(int fd, std::string_view line) {
+  while (!line.empty()) {
+    const ssize_t n = ::write(fd, line.data(), line.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    line.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+bool write_stream(std::ostream& out, std::string_view line) {
+  out.write(line.data(), static_cast<std::streamsize>(line.size()));
+  out.flush();
+  if (out) return true;
+  out.clear();
+  return false;
+}
+
+}  // namespace
 
 struct OutboxSender::Impl {
+  ~Impl() {
+    if (fd >= 0) ::close(fd);
+  }
   std::mutex mutex;
-  std::ofstream file;  // owned output, when opened from a path
+  int fd = -1;  // owned output, when opened from a path
   std::ostream* out = nullptr;
 };
 
@@ -32,17 +59,28 @@ Result<std::shared_ptr<OutboxSender>> OutboxSender::open_file(const std::string&
   if (std::any_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
     return fail(Errc::invalid_configuration, "the outbox path must not contain control characters");
   }
-  // Create with 0600 first: the outbox holds codes in clear.
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) {
+  // Created with 0600: the outbox holds codes in clear. The descriptor opened here is the one
+  // written to, so the file checked below is the file that receives the codes.
+  auto impl = std::make_unique<Impl>();
+  impl->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (impl->fd < 0) {
     return fail(Errc::invalid_configuration,
                 "cannot open outbox file " + path + ": " + std::generic_category().message(errno));
   }
-  ::close(fd);
-  auto impl = std::make_unique<Impl>();
-  impl->file.open(path, std::ios::out | std::ios::app);
-  if (!impl->file) return fail(Errc::invalid_configuration, "cannot open outbox file " + path);
-  impl->out = &impl->file;
+  // An existing file keeps its owner and mode: one someone else owns, or that others may read or
+  // write, would hand them every code.
+  struct stat st {};
+  if (::fstat(impl->fd, &st) != 0) {
+    return fail(Errc::invalid_configuration,
+                "cannot inspect outbox file " + path + ": " + std::generic_category().message(errno));
+  }
+  if (S_ISREG(st.st_mode) && st.st_uid != ::geteuid()) {
+    return fail(Errc::invalid_configuration, "the outbox file " + path + " belongs to another user");
+  }
+  if (S_ISREG(st.st_mode) && (st.st_mode & 077U) != 0) {
+    return fail(Errc::invalid_configuration,
+                "the outbox file " + path + " is open to other users (it holds codes in clear): chmod 600 it");
+  }
   return std::make_shared<OutboxSender>(std::move(impl));
 }
 
@@ -64,16 +102,17 @@ std::string OutboxSender::to_json_line(const CodeMessage& message) {
 }
 
 Result<void> OutboxSender::send(const CodeMessage& message) {
+  // Valid JSON holds valid UTF-8 only: refused, as the HTTP sender refuses it.
+  if (!detail::is_valid_utf8(message.to) || !detail::is_valid_utf8(message.record_id) ||
+      !detail::is_valid_utf8(message.code.reveal())) {
+    return fail(Errc::invalid_input, "a message field is not valid UTF-8");
+  }
   std::string line = to_json_line(message);
   line += '\n';
   const std::lock_guard<std::mutex> lock(impl_->mutex);
-  impl_->out->write(line.data(), static_cast<std::streamsize>(line.size()));
-  impl_->out->flush();
+  const bool written = impl_->fd >= 0 ? write_all(impl_->fd, line) : write_stream(*impl_->out, line);
   sodium_memzero(line.data(), line.size());  // the line holds the code in clear
-  if (!*impl_->out) {
-    impl_->out->clear();
-    return fail(Errc::sender_unavailable, "could not write to the outbox");
-  }
+  if (!written) return fail(Errc::sender_unavailable, "could not write to the outbox");
   return {};
 }
 

@@ -35,7 +35,7 @@ TEST_CASE("an outbox line is the documented JSON object") {
 
 TEST_CASE("outbox strings are JSON-escaped") {
   const auto line = OutboxSender::to_json_line(sample(IdentifierType::email, "a\"b\\c\n\x01@x.io"));
-  CHECK(line.find(R"("to":"a\"b\\c\n\u0001@x.io")") != std::string::npos);
+  CHECK(line.find(R"("to":"a\"b\\c\u000a\u0001@x.io")") != std::string::npos);
 }
 
 TEST_CASE("a stream outbox writes one line per message") {
@@ -87,4 +87,49 @@ TEST_CASE("an outbox path with a control character is refused before an error na
   CHECK(sender.error().message().find('\n') == std::string::npos);
   struct stat st {};
   CHECK(::stat(path.c_str(), &st) != 0);  // nothing created
+}
+
+namespace {
+/// A fresh path under /tmp that does not exist yet.
+std::string fresh_outbox_path() {
+  char path[] = "/tmp/reverify-outbox-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  REQUIRE(std::remove(path) == 0);
+  return path;
+}
+}  // namespace
+
+TEST_CASE("an existing outbox file open to other users, or of another user, is refused") {
+  const std::string path = fresh_outbox_path();
+  { std::ofstream create(path); }
+  REQUIRE(::chmod(path.c_str(), 0644) == 0);
+  auto sender = OutboxSender::open_file(path);
+  REQUIRE_FALSE(sender.has_value());
+  CHECK(sender.error() == Errc::invalid_configuration);
+  CHECK(sender.error().message().find("chmod 600") != std::string::npos);
+  REQUIRE(::chmod(path.c_str(), 0600) == 0);
+  CHECK(OutboxSender::open_file(path).has_value());
+  if (::geteuid() == 0) {
+    // Only root can give the file away; elsewhere the owner check cannot be set up.
+    REQUIRE(::chown(path.c_str(), 65534, 65534) == 0);
+    sender = OutboxSender::open_file(path);
+    REQUIRE_FALSE(sender.has_value());
+    CHECK(sender.error().message().find("belongs to another user") != std::string::npos);
+  }
+  CHECK(std::remove(path.c_str()) == 0);
+}
+
+TEST_CASE("a message that is not valid UTF-8 is refused and nothing is written") {
+  std::ostringstream out;
+  OutboxSender sender(out);
+  for (const std::string& to :
+       {std::string("a\xff@b.co"), std::string("a\xc0\xaf@b.co"), std::string("a\xed\xa0\x80@b.co")}) {
+    const auto sent = sender.send(sample(IdentifierType::email, to));
+    REQUIRE_FALSE(sent.has_value());
+    CHECK(sent.error() == Errc::invalid_input);
+  }
+  CHECK(out.str().empty());
+  CHECK(sender.send(sample(IdentifierType::email, "\xc3\xa9lise@b.co")).has_value());
 }
