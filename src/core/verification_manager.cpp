@@ -252,37 +252,41 @@ Result<PasswordVerification> VerificationManager::verify_password(const Password
   if (!check) return tl::unexpected(check.error());
   // The hash may have waited seconds for a hasher slot while other guesses for this user reached
   // the limit: the outcome is decided at the time the comparison ended, as Logto's sentinel
-  // decides after the verification, so a burst of guesses cannot outrun the block.
-  now = m.now();
-  if (!now) return tl::unexpected(now.error());
+  // decides after the verification. A wrong guess is still counted if the clock fails now (at the
+  // time read before the hash); a right one is not accepted.
+  const auto compared_at = m.now();
+  if (!compared_at && check->result == PasswordMatch::match) return tl::unexpected(compared_at.error());
+  const Timestamp at = compared_at ? *compared_at : *now;
   if (check->result == PasswordMatch::malformed) {
     Event malformed = event;
     malformed.type = EventType::password_hash_malformed;
-    malformed.at = *now;
+    malformed.at = at;
     malformed.detail = check->detail;
     m.emit(malformed);
   }
+  // A comparison that ended during a block is answered as one that arrived during it: blocked,
+  // not counted. So neither a right password nor the answer to a wrong one (which could tell
+  // them apart) gets past a block that began while it was hashing.
+  auto blocked_after = m.block_error(lock_key, at, event);
+  if (blocked_after && *blocked_after) return tl::unexpected(**blocked_after);
   if (check->result != PasswordMatch::match) {
-    return tl::unexpected(m.record_failure(lock_key, *now, Errc::invalid_credentials, event));
+    return tl::unexpected(m.record_failure(lock_key, at, Errc::invalid_credentials, event));
   }
-  // A right password that finished after the block began is refused like one that arrived after.
-  auto blocked_after = m.block_error(lock_key, *now, event);
   if (!blocked_after) return tl::unexpected(blocked_after.error());
-  if (*blocked_after) return tl::unexpected(**blocked_after);
 
   VerificationRecord record;
   record.id = detail::draw_tokens(0).record_id;
   record.user_id = request.user_id;
   record.kind = RecordKind::password;
   record.pepper_id = m.current_pepper().id();
-  record.created_at = *now;
-  record.expires_at = *now + m.policy.record_ttl;
+  record.created_at = at;
+  record.expires_at = at + m.policy.record_ttl;
   record.verified = true;
   m.bind(record, request.action);
   if (auto inserted = m.insert_new(record); !inserted) return tl::unexpected(inserted.error());
 
   event.type = EventType::record_created;
-  event.at = *now;
+  event.at = at;
   event.record_id = record.id;
   m.emit(event);
 

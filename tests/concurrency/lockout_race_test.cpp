@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <barrier_shim.hpp>
+#include <functional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -21,11 +22,15 @@ class WitnessHasher final : public PasswordHasher {
       : inner_(std::move(inner)), store_(std::move(store)), clock_(std::move(clock)), lock_key_(std::move(lock_key)) {}
   Result<std::string> hash(const SecretString& password) override { return inner_->hash(password); }
   Result<PasswordCheck> verify(const SecretString& password, std::optional<std::string_view> stored) override {
+    if (std::exchange(hold_this_call, false)) hold();
     auto check = inner_->verify(password, stored);
     ended_blocked = store_->blocked_until(lock_key_, clock_->now()).value().has_value();
     return check;
   }
   static thread_local bool ended_blocked;
+  /// Set by a thread before a call: that call's hash runs `hold` first (set before threads start).
+  static thread_local bool hold_this_call;
+  std::function<void()> hold;
 
  private:
   std::shared_ptr<PasswordHasher> inner_;
@@ -34,6 +39,27 @@ class WitnessHasher final : public PasswordHasher {
   std::string lock_key_;
 };
 thread_local bool WitnessHasher::ended_blocked = false;
+thread_local bool WitnessHasher::hold_this_call = false;
+
+/// A manager on `f`'s store and clock, hashing through `hasher`.
+VerificationManager manager_with(const test::ManagerFixture& f, const Policy& policy,
+                                 std::shared_ptr<PasswordHasher> hasher) {
+  Dependencies deps;
+  deps.store = f.store;
+  deps.hasher = std::move(hasher);
+  deps.sender = f.sender;
+  deps.clock = f.clock;
+  deps.peppers.peppers.push_back(Pepper::random(1));
+  return VerificationManager::create(policy, std::move(deps)).value();
+}
+
+PasswordVerificationRequest guess(const std::string& hash, const char* password) {
+  PasswordVerificationRequest r;
+  r.user_id = "u1";
+  r.password = SecretString(password);
+  r.stored_hash = hash;
+  return r;
+}
 
 }  // namespace
 
@@ -81,13 +107,7 @@ TEST_CASE("concurrent guesses: a right password compared after the block began i
   const auto hash = f.hasher->hash(SecretString("right")).value();
   // The lock key of user u1's passwords (docs/backends.md).
   auto witness = std::make_shared<WitnessHasher>(f.hasher, f.store, f.clock, "lock:pw:u1");
-  Dependencies deps;
-  deps.store = f.store;
-  deps.hasher = witness;
-  deps.sender = f.sender;
-  deps.clock = f.clock;
-  deps.peppers.peppers.push_back(Pepper::random(1));
-  const auto manager = VerificationManager::create(policy, std::move(deps)).value();
+  const auto manager = manager_with(f, policy, witness);
 
   constexpr int guessers = 15;
   constexpr int tries = 3;
@@ -102,11 +122,7 @@ TEST_CASE("concurrent guesses: a right password compared after the block began i
     pool.emplace_back([&] {
       start.arrive_and_wait();
       for (int i = 0; i < tries; ++i) {
-        PasswordVerificationRequest r;
-        r.user_id = "u1";
-        r.password = SecretString("wrong");
-        r.stored_hash = hash;
-        (void)manager.verify_password(r);
+        (void)manager.verify_password(guess(hash, "wrong"));
       }
       guessing--;
     });
@@ -114,12 +130,8 @@ TEST_CASE("concurrent guesses: a right password compared after the block began i
   pool.emplace_back([&] {
     start.arrive_and_wait();
     while (guessing > 0) {
-      PasswordVerificationRequest r;
-      r.user_id = "u1";
-      r.password = SecretString("right");
-      r.stored_hash = hash;
       WitnessHasher::ended_blocked = false;
-      const auto result = manager.verify_password(r);
+      const auto result = manager.verify_password(guess(hash, "right"));
       if (!result && result.error() == Errc::verification_blocked && !WitnessHasher::ended_blocked) continue;
       compared++;
       if (!WitnessHasher::ended_blocked) continue;
@@ -134,10 +146,40 @@ TEST_CASE("concurrent guesses: a right password compared after the block began i
   CHECK(compared >= 1);
   INFO("right passwords whose comparison ended after the block began: " << refused_after.load());
   CHECK(accepted_after == 0);
-  // Every wrong guess was compared and counted: the user ends blocked.
-  PasswordVerificationRequest right;
-  right.user_id = "u1";
-  right.password = SecretString("right");
-  right.stored_hash = hash;
-  CHECK(manager.verify_password(right).error() == Errc::verification_blocked);
+  // The user ends blocked.
+  CHECK(manager.verify_password(guess(hash, "right")).error() == Errc::verification_blocked);
+}
+
+TEST_CASE("concurrent guesses: a right password held in its hash while 15 threads lock the user is refused") {
+  Policy policy;
+  policy.lockout_failures = 20;
+  test::ManagerFixture f(policy);
+  const auto hash = f.hasher->hash(SecretString("right")).value();
+  auto witness = std::make_shared<WitnessHasher>(f.hasher, f.store, f.clock, "lock:pw:u1");
+  const auto manager = manager_with(f, policy, witness);
+  constexpr int guessers = 15;
+  constexpr int tries = 3;
+  std::atomic<bool> right_hashing{false};
+  std::atomic<int> guessing{guessers};
+  // The right password passes the first block check, then waits inside its hash until every
+  // guesser is done: its comparison ends after the block began, whatever the scheduling.
+  witness->hold = [&] {
+    right_hashing = true;
+    while (guessing > 0) std::this_thread::yield();
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(guessers);
+  for (int t = 0; t < guessers; ++t) {
+    pool.emplace_back([&] {
+      while (!right_hashing) std::this_thread::yield();
+      for (int i = 0; i < tries; ++i) (void)manager.verify_password(guess(hash, "wrong"));
+      guessing--;
+    });
+  }
+  WitnessHasher::hold_this_call = true;
+  const auto result = manager.verify_password(guess(hash, "right"));
+  for (auto& th : pool) th.join();
+  CHECK(WitnessHasher::ended_blocked);
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error() == Errc::verification_blocked);
 }

@@ -190,3 +190,48 @@ TEST_CASE("a password failure counts at the time its comparison ended") {
   CHECK(manager.verify_password(password_request(hash, "wrong")).error() == Errc::invalid_credentials);
   CHECK(f.events->count(EventType::locked) == 0);
 }
+
+TEST_CASE("a wrong password whose hash ends during a block gets no answer of its own") {
+  // Were it counted instead, a lockout window shorter than the wait would let it answer
+  // invalid_credentials while a right password answers blocked: an oracle through the block.
+  Policy policy;
+  policy.lockout_failures = 3;
+  policy.lockout_window = 60s;
+  test::ManagerFixture f(policy);
+  const auto hash = f.hasher->hash(SecretString("right")).value();
+  const auto guess = GENERATE(std::string("wrong"), std::string("right"));
+  auto hooked = std::make_shared<HookedHasher>(f.hasher);
+  const auto manager = manager_with(f, policy, hooked);
+  // While this guess hashes, three others lock the user; its hash ends after they left the window.
+  hooked->during = [&] {
+    for (int i = 0; i < 3; ++i) (void)f.manager.verify_password(password_request(hash, "wrong"));
+    f.clock->advance(61s);
+  };
+  const auto result = manager.verify_password(password_request(hash, guess));
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error() == Errc::verification_blocked);
+  CHECK(f.events->count(EventType::record_created) == 0);
+}
+
+TEST_CASE("a clock that fails after the hash: a wrong password still counts, a right one is refused") {
+  Policy policy;
+  policy.lockout_failures = 3;
+  test::ManagerFixture f(policy);
+  const auto hash = f.hasher->hash(SecretString("right")).value();
+  auto hooked = std::make_shared<HookedHasher>(f.hasher);
+  const auto manager = manager_with(f, policy, hooked);
+  const Timestamp start = f.clock->now();
+  const auto break_clock = [&] { f.clock->set(from_unix_ms(253'402'300'800'000)); };  // 9999-01-01: refused
+
+  hooked->during = break_clock;
+  CHECK(manager.verify_password(password_request(hash, "right")).error() == Errc::clock_unavailable);
+  f.clock->set(start);
+  CHECK(f.events->count(EventType::record_created) == 0);
+
+  hooked->during = break_clock;
+  CHECK(manager.verify_password(password_request(hash, "wrong")).error() == Errc::invalid_credentials);
+  f.clock->set(start);
+  // That failure was counted (at the time read before the hash): two more reach the limit of 3.
+  CHECK(f.manager.verify_password(password_request(hash, "wrong")).error() == Errc::invalid_credentials);
+  CHECK(f.manager.verify_password(password_request(hash, "wrong")).error() == Errc::verification_blocked);
+}
