@@ -18,9 +18,10 @@ namespace reverify {
 class REVERIFY_API OutboxSender final : public CodeSender {
  public:
   /// Appends to the file at `path` (created if missing, mode 0600).
-  /// Errors: `Errc::invalid_configuration` when it cannot be opened, when it is an existing
-  /// regular file of another user or with any group or other permission, or when `path` holds a
-  /// control character (errors name the path and stay one line).
+  /// Errors: `Errc::invalid_configuration` when it cannot be opened (a symbolic link is not
+  /// followed), when it exists and belongs to another user or has any group or other permission
+  /// (character devices such as a terminal excepted), or when `path` holds a control character
+  /// (errors name the path and stay one line).
   [[nodiscard]] static Result<std::shared_ptr<OutboxSender>> open_file(const std::string& path);
   /// Writes to a stream the caller keeps alive (e.g. std::cout).
   explicit OutboxSender(std::ostream& stream);

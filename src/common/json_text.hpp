@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "reverify/code_sender.hpp"
+
 namespace reverify::detail {
 
 // Well-formed UTF-8: no stray continuation bytes, overlong forms, surrogates or values past
@@ -45,6 +47,11 @@ inline bool is_valid_utf8(std::string_view text) {
     i += extra + 1;
   }
   return true;
+}
+
+// Whether the text a sender writes into JSON (recipient, record id, code) is valid UTF-8.
+inline bool message_text_is_utf8(const CodeMessage& message) {
+  return is_valid_utf8(message.to) && is_valid_utf8(message.record_id) && is_valid_utf8(message.code.reveal());
 }
 
 // A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped; the

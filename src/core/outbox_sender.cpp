@@ -60,24 +60,26 @@ Result<std::shared_ptr<OutboxSender>> OutboxSender::open_file(const std::string&
     return fail(Errc::invalid_configuration, "the outbox path must not contain control characters");
   }
   // Created with 0600: the outbox holds codes in clear. The descriptor opened here is the one
-  // written to, so the file checked below is the file that receives the codes.
+  // written to, so the file checked below is the file that receives the codes; a symbolic link
+  // is not followed (one planted in a shared directory could point at another file).
   auto impl = std::make_unique<Impl>();
-  impl->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  impl->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (impl->fd < 0) {
     return fail(Errc::invalid_configuration,
                 "cannot open outbox file " + path + ": " + std::generic_category().message(errno));
   }
-  // An existing file keeps its owner and mode: one someone else owns, or that others may read or
-  // write, would hand them every code.
+  // An existing file keeps its owner and mode: one someone else owns (a file, a FIFO or a socket
+  // they read), or that others may read or write, would hand them every code. Character devices
+  // (a terminal, /dev/null) are the system's.
   struct stat st {};
   if (::fstat(impl->fd, &st) != 0) {
     return fail(Errc::invalid_configuration,
                 "cannot inspect outbox file " + path + ": " + std::generic_category().message(errno));
   }
-  if (S_ISREG(st.st_mode) && st.st_uid != ::geteuid()) {
+  if (!S_ISCHR(st.st_mode) && st.st_uid != ::geteuid()) {
     return fail(Errc::invalid_configuration, "the outbox file " + path + " belongs to another user");
   }
-  if (S_ISREG(st.st_mode) && (st.st_mode & 077U) != 0) {
+  if (!S_ISCHR(st.st_mode) && (st.st_mode & 077U) != 0) {
     return fail(Errc::invalid_configuration,
                 "the outbox file " + path + " is open to other users (it holds codes in clear): chmod 600 it");
   }
@@ -103,8 +105,7 @@ std::string OutboxSender::to_json_line(const CodeMessage& message) {
 
 Result<void> OutboxSender::send(const CodeMessage& message) {
   // Valid JSON holds valid UTF-8 only: refused, as the HTTP sender refuses it.
-  if (!detail::is_valid_utf8(message.to) || !detail::is_valid_utf8(message.record_id) ||
-      !detail::is_valid_utf8(message.code.reveal())) {
+  if (!detail::message_text_is_utf8(message)) {
     return fail(Errc::invalid_input, "a message field is not valid UTF-8");
   }
   std::string line = to_json_line(message);

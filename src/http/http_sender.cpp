@@ -162,8 +162,7 @@ Result<SecretString> HttpSender::to_json(const CodeMessage& message) {
   if (!reverify::detail::template_type_from(static_cast<std::int64_t>(message.template_type))) {
     return fail(Errc::invalid_input, "the message's template_type is not a TemplateType value");
   }
-  if (!sender_text::is_valid_utf8(message.to) || !sender_text::is_valid_utf8(message.record_id) ||
-      !sender_text::is_valid_utf8(message.code.reveal())) {
+  if (!reverify::detail::message_text_is_utf8(message)) {
     return fail(Errc::invalid_input, "a message field is not valid UTF-8");
   }
   std::string body = "{\"channel\":";
@@ -233,9 +232,9 @@ Result<void> HttpSender::send(const CodeMessage& message) {
   if (!set.ok()) return fail(Errc::sender_unavailable, "HTTP sender: " + set.failure());
 
   const CURLcode rc = curl_easy_perform(handle.get());
-  auto redacted = [&](std::string text) {
-    return cs::redact(std::move(text), {message.code.reveal(), options.bearer_token.reveal(),
-                                        options.hmac_secret.reveal(), impl_->url_path, impl_->url_query, message.to});
+  auto redacted = [&](const std::string& text) {
+    return cs::redact(text, {message.code.reveal(), options.bearer_token.reveal(), options.hmac_secret.reveal(),
+                             impl_->url_path, impl_->url_query, message.to});
   };
   if (rc != CURLE_OK) {
     std::string text = "HTTP sender: ";
@@ -243,7 +242,7 @@ Result<void> HttpSender::send(const CodeMessage& message) {
             : rc == CURLE_OPERATION_TIMEDOUT ? "timed out: "
                                              : "request failed: ";
     text += cs::describe(rc, error_buffer);
-    return fail(Errc::sender_unavailable, redacted(std::move(text)));
+    return fail(Errc::sender_unavailable, redacted(text));
   }
   long status = 0;
   curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);

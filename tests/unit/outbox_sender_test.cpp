@@ -47,12 +47,21 @@ TEST_CASE("a stream outbox writes one line per message") {
   CHECK(std::count(text.begin(), text.end(), '\n') == 2);
 }
 
-TEST_CASE("a file outbox appends and is private to its owner") {
+namespace {
+/// A fresh path under /tmp that does not exist yet.
+std::string fresh_outbox_path() {
   char path[] = "/tmp/reverify-outbox-XXXXXX";
   const int fd = mkstemp(path);
   REQUIRE(fd >= 0);
   ::close(fd);
-  REQUIRE(std::remove(path) == 0);  // the outbox must create the file itself
+  REQUIRE(std::remove(path) == 0);
+  return path;
+}
+}  // namespace
+
+TEST_CASE("a file outbox appends and is private to its owner") {
+  const std::string name = fresh_outbox_path();  // the outbox must create the file itself
+  const char* path = name.c_str();
   {
     auto sender = OutboxSender::open_file(path);
     REQUIRE(sender.has_value());
@@ -89,18 +98,6 @@ TEST_CASE("an outbox path with a control character is refused before an error na
   CHECK(::stat(path.c_str(), &st) != 0);  // nothing created
 }
 
-namespace {
-/// A fresh path under /tmp that does not exist yet.
-std::string fresh_outbox_path() {
-  char path[] = "/tmp/reverify-outbox-XXXXXX";
-  const int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  ::close(fd);
-  REQUIRE(std::remove(path) == 0);
-  return path;
-}
-}  // namespace
-
 TEST_CASE("an existing outbox file open to other users, or of another user, is refused") {
   const std::string path = fresh_outbox_path();
   { std::ofstream create(path); }
@@ -132,4 +129,17 @@ TEST_CASE("a message that is not valid UTF-8 is refused and nothing is written")
   }
   CHECK(out.str().empty());
   CHECK(sender.send(sample(IdentifierType::email, "\xc3\xa9lise@b.co")).has_value());
+}
+
+TEST_CASE("an outbox path that is a symbolic link is refused") {
+  const std::string target = fresh_outbox_path();
+  const std::string link = fresh_outbox_path();
+  { std::ofstream create(target); }
+  REQUIRE(::chmod(target.c_str(), 0600) == 0);
+  REQUIRE(::symlink(target.c_str(), link.c_str()) == 0);
+  const auto sender = OutboxSender::open_file(link);
+  REQUIRE_FALSE(sender.has_value());
+  CHECK(sender.error() == Errc::invalid_configuration);
+  CHECK(std::remove(link.c_str()) == 0);
+  CHECK(std::remove(target.c_str()) == 0);
 }
