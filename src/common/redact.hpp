@@ -4,27 +4,39 @@
 /// our error messages.
 
 #include <algorithm>
+#include <cstddef>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace reverify::detail {
 
-/// Replaces every occurrence of each non-empty secret with "[redacted]", longest first, so a short
-/// secret inside a longer one (a code inside a URL path) cannot break the longer one's match.
-inline std::string redact(std::string text, std::initializer_list<std::string_view> secret_list) {
-  static constexpr std::string_view mark = "[redacted]";
-  std::vector<std::string_view> secrets(secret_list);
-  std::sort(secrets.begin(), secrets.end(), [](std::string_view a, std::string_view b) { return a.size() > b.size(); });
+/// `text` with every occurrence of each non-empty secret replaced by "[redacted]". Occurrences
+/// are all found in the original text first and overlapping or adjacent ones merged, so two
+/// secrets sharing bytes leave nothing of either, and no secret is looked for inside a mark.
+inline std::string redact(std::string_view text, std::initializer_list<std::string_view> secrets) {
+  std::vector<std::pair<std::size_t, std::size_t>> cuts;  // [begin, end)
   for (const std::string_view secret : secrets) {
     if (secret.empty()) continue;
-    for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-      text.replace(at, secret.size(), mark);
-      at += mark.size();
+    for (std::size_t at = text.find(secret); at != std::string_view::npos; at = text.find(secret, at + 1)) {
+      cuts.emplace_back(at, at + secret.size());
     }
   }
-  return text;
+  std::sort(cuts.begin(), cuts.end());
+  std::string out;
+  out.reserve(text.size());
+  std::size_t done = 0;  // text before this is written or cut
+  for (std::size_t i = 0; i < cuts.size();) {
+    const std::size_t begin = cuts[i].first;
+    std::size_t end = cuts[i].second;
+    for (++i; i < cuts.size() && cuts[i].first <= end; ++i) end = std::max(end, cuts[i].second);
+    out.append(text.substr(done, begin - done)).append("[redacted]");
+    done = end;
+  }
+  out.append(text.substr(done));
+  return out;
 }
 
 }  // namespace reverify::detail

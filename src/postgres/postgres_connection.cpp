@@ -2,6 +2,7 @@
 #include "postgres_session.hpp"
 
 #include <poll.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <array>
@@ -22,37 +23,60 @@ bool is_connection_string(std::string_view conninfo) {
          conninfo.find('=') != std::string_view::npos;
 }
 
+/// Wipes a C string libpq allocated that may hold a password, before it is freed.
+void wipe(char* text) noexcept {
+  if (text != nullptr) sodium_memzero(text, std::strlen(text));
+}
+
 /// The password a well-formed `conninfo` carries ("" when none); nothing when libpq cannot parse
 /// it. libpq's own parse errors quote the URI or the raw password, so their text is dropped.
 std::optional<SecretString> conninfo_password(const std::string& conninfo) {
   if (!is_connection_string(conninfo)) return SecretString();
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
-  if (error != nullptr) PQfreemem(error);
+  wipe(error);
+  PQfreemem(error);
   if (options == nullptr) return std::nullopt;
   SecretString password;
-  for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
-    if (std::strcmp(option->keyword, "password") == 0 && option->val != nullptr) password = SecretString(option->val);
+  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (std::strcmp(option->keyword, "password") == 0 && option->val != nullptr) {
+      password = SecretString(option->val);
+      wipe(option->val);
+    }
   }
   PQconninfoFree(options);
   return password;
+}
+
+Error malformed_conninfo() {
+  return {Errc::invalid_configuration,
+          "postgres connect: the conninfo is malformed (not repeated here: it may hold a password)"};
 }
 
 }  // namespace
 
 Result<void> check_conninfo(const std::string& conninfo) {
   if (conninfo_password(conninfo)) return {};
-  return fail(Errc::invalid_configuration,
-              "postgres connect: the conninfo is malformed (not repeated here: it may hold a password)");
+  return fail(malformed_conninfo());
 }
 
 Error postgres_error(std::string_view operation, std::string_view cause) {
   std::string message = "postgres ";
   message += operation;
   message += ": ";
-  // libpq messages end with a newline; keep the message on one line.
+  // libpq messages end with a newline, and some hold a second line ("\n\tIs the server
+  // running…?"): keep the message on one line, each run of white space as one space.
   while (!cause.empty() && (cause.back() == '\n' || cause.back() == ' ')) cause.remove_suffix(1);
-  message += cause;
+  bool space = false;
+  for (const char c : cause) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = true;
+      continue;
+    }
+    if (space) message += ' ';
+    space = false;
+    message += c;
+  }
   return {Errc::store_unavailable, std::move(message)};
 }
 
@@ -67,7 +91,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo
   // Parsed first, so that a malformed conninfo never reaches libpq's connect, whose message
   // would quote it.
   const auto password = conninfo_password(conninfo);
-  if (!password) return fail(check_conninfo(conninfo).error());
+  if (!password) return fail(malformed_conninfo());
   PGconn* raw = PQconnectdbParams(keywords.data(), values.data(), 1);
   if (raw == nullptr) return fail(postgres_error("connect", "cannot allocate a connection"));
   std::unique_ptr<Connection> connection(new Connection(raw));

@@ -286,7 +286,7 @@ Result<void> SmtpSender::send(const CodeMessage& message) {
   if (reply != 0) text += " (server replied " + std::to_string(reply) + ")";
   text += ": " + cs::describe(rc, error_buffer);
   return fail(Errc::sender_unavailable,
-              cs::redact(std::move(text), {options.password.reveal(), message.code.reveal(), message.to}));
+              cs::redact(text, {options.password.reveal(), message.code.reveal(), message.to}));
 }
 
 }  // namespace reverify::smtp

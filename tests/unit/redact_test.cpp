@@ -25,3 +25,11 @@ TEST_CASE("redact skips empty secrets and never matches inside its own mark", "[
   CHECK(redact("da da", {"da"}) == "[redacted] [redacted]");
   CHECK(redact("x", {}) == "x");
 }
+
+TEST_CASE("redact cuts overlapping secrets whole, and never inside its own mark", "[unit][redact]") {
+  CHECK(redact("xABCDEFGy", {"ABCD", "DEFG"}) == "x[redacted]y");
+  CHECK(redact("xABCDEFGy", {"DEFG", "ABCD"}) == "x[redacted]y");
+  // "act" occurs in the mark a first secret leaves: it is looked for in the original text only.
+  CHECK(redact("secret act", {"secret", "act"}) == "[redacted] [redacted]");
+  CHECK(redact("aaaa", {"aa"}) == "[redacted]");
+}
