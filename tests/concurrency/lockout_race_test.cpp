@@ -41,24 +41,17 @@ class WitnessHasher final : public PasswordHasher {
 thread_local bool WitnessHasher::ended_blocked = false;
 thread_local bool WitnessHasher::hold_this_call = false;
 
-/// A manager on `f`'s store and clock, hashing through `hasher`.
-VerificationManager manager_with(const test::ManagerFixture& f, const Policy& policy,
-                                 std::shared_ptr<PasswordHasher> hasher) {
-  Dependencies deps;
-  deps.store = f.store;
-  deps.hasher = std::move(hasher);
-  deps.sender = f.sender;
-  deps.clock = f.clock;
-  deps.peppers.peppers.push_back(Pepper::random(1));
-  return VerificationManager::create(policy, std::move(deps)).value();
-}
-
 PasswordVerificationRequest guess(const std::string& hash, const char* password) {
   PasswordVerificationRequest r;
   r.user_id = "u1";
   r.password = SecretString(password);
   r.stored_hash = hash;
   return r;
+}
+
+/// `tries` wrong guesses for u1, one after another.
+void guess_wrong(const VerificationManager& manager, const std::string& hash, int tries) {
+  for (int i = 0; i < tries; ++i) (void)manager.verify_password(guess(hash, "wrong"));
 }
 
 }  // namespace
@@ -93,11 +86,7 @@ TEST_CASE("concurrent wrong passwords: the lockout engages at the limit, and hol
   // Failures 1..19 may answer invalid_credentials; the 20th and everything after answer blocked.
   CHECK(invalid <= 19);
   CHECK(invalid + blocked == threads * tries);
-  PasswordVerificationRequest right;
-  right.user_id = "u1";
-  right.password = SecretString("right");
-  right.stored_hash = hash;
-  CHECK(f.manager.verify_password(right).error() == Errc::verification_blocked);
+  CHECK(f.manager.verify_password(guess(hash, "right")).error() == Errc::verification_blocked);
 }
 
 TEST_CASE("concurrent guesses: a right password compared after the block began is refused") {
@@ -107,7 +96,7 @@ TEST_CASE("concurrent guesses: a right password compared after the block began i
   const auto hash = f.hasher->hash(SecretString("right")).value();
   // The lock key of user u1's passwords (docs/backends.md).
   auto witness = std::make_shared<WitnessHasher>(f.hasher, f.store, f.clock, "lock:pw:u1");
-  const auto manager = manager_with(f, policy, witness);
+  const auto manager = f.with_hasher(policy, witness);
 
   constexpr int guessers = 15;
   constexpr int tries = 3;
@@ -121,9 +110,7 @@ TEST_CASE("concurrent guesses: a right password compared after the block began i
   for (int t = 0; t < guessers; ++t) {
     pool.emplace_back([&] {
       start.arrive_and_wait();
-      for (int i = 0; i < tries; ++i) {
-        (void)manager.verify_password(guess(hash, "wrong"));
-      }
+      guess_wrong(manager, hash, tries);
       guessing--;
     });
   }
@@ -156,7 +143,7 @@ TEST_CASE("concurrent guesses: a right password held in its hash while 15 thread
   test::ManagerFixture f(policy);
   const auto hash = f.hasher->hash(SecretString("right")).value();
   auto witness = std::make_shared<WitnessHasher>(f.hasher, f.store, f.clock, "lock:pw:u1");
-  const auto manager = manager_with(f, policy, witness);
+  const auto manager = f.with_hasher(policy, witness);
   constexpr int guessers = 15;
   constexpr int tries = 3;
   std::atomic<bool> right_hashing{false};
@@ -172,7 +159,7 @@ TEST_CASE("concurrent guesses: a right password held in its hash while 15 thread
   for (int t = 0; t < guessers; ++t) {
     pool.emplace_back([&] {
       while (!right_hashing) std::this_thread::yield();
-      for (int i = 0; i < tries; ++i) (void)manager.verify_password(guess(hash, "wrong"));
+      guess_wrong(manager, hash, tries);
       guessing--;
     });
   }

@@ -91,10 +91,13 @@ struct ManagerFixture {
   explicit ManagerFixture(Policy policy = {}, std::shared_ptr<Store> custom_store = nullptr)
       : store(custom_store ? std::move(custom_store) : std::make_shared<MemoryStore>()), manager(build(policy)) {}
 
-  VerificationManager build(const Policy& policy) {
+  VerificationManager build(const Policy& policy) { return with_hasher(policy, hasher); }
+
+  /// Another manager on this fixture's store, clock, sender and events, hashing through `other`.
+  VerificationManager with_hasher(const Policy& policy, std::shared_ptr<PasswordHasher> other) const {
     Dependencies deps;
     deps.store = store;
-    deps.hasher = hasher;
+    deps.hasher = std::move(other);
     deps.sender = sender;
     deps.clock = clock;
     deps.events = events;

@@ -34,18 +34,14 @@ class HookedHasher final : public PasswordHasher {
   std::shared_ptr<PasswordHasher> inner_;
 };
 
-/// A second manager on the fixture's store, clock, sender and events, hashing through `hasher`.
-VerificationManager manager_with(const test::ManagerFixture& f, const Policy& policy,
-                                 std::shared_ptr<PasswordHasher> hasher) {
-  Dependencies deps;
-  deps.store = f.store;
-  deps.hasher = std::move(hasher);
-  deps.sender = f.sender;
-  deps.clock = f.clock;
-  deps.events = f.events;
-  deps.peppers.peppers.push_back(Pepper::random(1));
-  return VerificationManager::create(policy, std::move(deps)).value();
-}
+/// A fixture, the hash of "right", and a second manager hashing through a HookedHasher.
+struct HookedFixture {
+  explicit HookedFixture(const Policy& policy) : f(policy), manager(f.with_hasher(policy, hooked)) {}
+  test::ManagerFixture f;
+  std::string hash = f.hasher->hash(SecretString("right")).value();
+  std::shared_ptr<HookedHasher> hooked = std::make_shared<HookedHasher>(f.hasher);
+  VerificationManager manager;
+};
 }  // namespace
 
 TEST_CASE("a right password opens a verified Password record") {
@@ -159,36 +155,30 @@ TEST_CASE("a record bound to a purpose carries it") {
 TEST_CASE("a right password whose hash ends after the block began is refused") {
   Policy policy;
   policy.lockout_failures = 3;
-  test::ManagerFixture f(policy);
-  const auto hash = f.hasher->hash(SecretString("right")).value();
-  auto hooked = std::make_shared<HookedHasher>(f.hasher);
-  const auto manager = manager_with(f, policy, hooked);
+  HookedFixture h(policy);
   // The right guess passes the block check before hashing; while it waits, three wrong guesses
   // from other requests lock the user.
-  hooked->during = [&] {
-    for (int i = 0; i < 3; ++i) (void)f.manager.verify_password(password_request(hash, "wrong"));
+  h.hooked->during = [&] {
+    for (int i = 0; i < 3; ++i) (void)h.f.manager.verify_password(password_request(h.hash, "wrong"));
   };
-  const auto result = manager.verify_password(password_request(hash, "right"));
+  const auto result = h.manager.verify_password(password_request(h.hash, "right"));
   REQUIRE_FALSE(result.has_value());
   CHECK(result.error() == Errc::verification_blocked);
   CHECK(result.error().retry_after() == std::chrono::seconds(3600));
-  CHECK(f.events->count(EventType::record_created) == 0);
-  CHECK(f.events->count(EventType::locked) == 1);
+  CHECK(h.f.events->count(EventType::record_created) == 0);
+  CHECK(h.f.events->count(EventType::locked) == 1);
 }
 
 TEST_CASE("a password failure counts at the time its comparison ended") {
   Policy policy;
   policy.lockout_failures = 2;
   policy.lockout_window = 60s;
-  test::ManagerFixture f(policy);
-  const auto hash = f.hasher->hash(SecretString("right")).value();
-  CHECK(f.manager.verify_password(password_request(hash, "wrong")).error() == Errc::invalid_credentials);
-  auto hooked = std::make_shared<HookedHasher>(f.hasher);
-  const auto manager = manager_with(f, policy, hooked);
+  HookedFixture h(policy);
+  CHECK(h.f.manager.verify_password(password_request(h.hash, "wrong")).error() == Errc::invalid_credentials);
   // This hash waits 61 s: the first failure has left the window when the second is counted.
-  hooked->during = [&] { f.clock->advance(61s); };
-  CHECK(manager.verify_password(password_request(hash, "wrong")).error() == Errc::invalid_credentials);
-  CHECK(f.events->count(EventType::locked) == 0);
+  h.hooked->during = [&] { h.f.clock->advance(61s); };
+  CHECK(h.manager.verify_password(password_request(h.hash, "wrong")).error() == Errc::invalid_credentials);
+  CHECK(h.f.events->count(EventType::locked) == 0);
 }
 
 TEST_CASE("a wrong password whose hash ends during a block gets no answer of its own") {
@@ -197,41 +187,35 @@ TEST_CASE("a wrong password whose hash ends during a block gets no answer of its
   Policy policy;
   policy.lockout_failures = 3;
   policy.lockout_window = 60s;
-  test::ManagerFixture f(policy);
-  const auto hash = f.hasher->hash(SecretString("right")).value();
+  HookedFixture h(policy);
   const auto guess = GENERATE(std::string("wrong"), std::string("right"));
-  auto hooked = std::make_shared<HookedHasher>(f.hasher);
-  const auto manager = manager_with(f, policy, hooked);
   // While this guess hashes, three others lock the user; its hash ends after they left the window.
-  hooked->during = [&] {
-    for (int i = 0; i < 3; ++i) (void)f.manager.verify_password(password_request(hash, "wrong"));
-    f.clock->advance(61s);
+  h.hooked->during = [&] {
+    for (int i = 0; i < 3; ++i) (void)h.f.manager.verify_password(password_request(h.hash, "wrong"));
+    h.f.clock->advance(61s);
   };
-  const auto result = manager.verify_password(password_request(hash, guess));
+  const auto result = h.manager.verify_password(password_request(h.hash, guess));
   REQUIRE_FALSE(result.has_value());
   CHECK(result.error() == Errc::verification_blocked);
-  CHECK(f.events->count(EventType::record_created) == 0);
+  CHECK(h.f.events->count(EventType::record_created) == 0);
 }
 
 TEST_CASE("a clock that fails after the hash: a wrong password still counts, a right one is refused") {
   Policy policy;
   policy.lockout_failures = 3;
-  test::ManagerFixture f(policy);
-  const auto hash = f.hasher->hash(SecretString("right")).value();
-  auto hooked = std::make_shared<HookedHasher>(f.hasher);
-  const auto manager = manager_with(f, policy, hooked);
-  const Timestamp start = f.clock->now();
-  const auto break_clock = [&] { f.clock->set(from_unix_ms(253'402'300'800'000)); };  // 9999-01-01: refused
+  HookedFixture h(policy);
+  const Timestamp start = h.f.clock->now();
+  const auto break_clock = [&] { h.f.clock->set(from_unix_ms(253'402'300'800'000)); };  // 9999-01-01: refused
 
-  hooked->during = break_clock;
-  CHECK(manager.verify_password(password_request(hash, "right")).error() == Errc::clock_unavailable);
-  f.clock->set(start);
-  CHECK(f.events->count(EventType::record_created) == 0);
+  h.hooked->during = break_clock;
+  CHECK(h.manager.verify_password(password_request(h.hash, "right")).error() == Errc::clock_unavailable);
+  h.f.clock->set(start);
+  CHECK(h.f.events->count(EventType::record_created) == 0);
 
-  hooked->during = break_clock;
-  CHECK(manager.verify_password(password_request(hash, "wrong")).error() == Errc::invalid_credentials);
-  f.clock->set(start);
+  h.hooked->during = break_clock;
+  CHECK(h.manager.verify_password(password_request(h.hash, "wrong")).error() == Errc::invalid_credentials);
+  h.f.clock->set(start);
   // That failure was counted (at the time read before the hash): two more reach the limit of 3.
-  CHECK(f.manager.verify_password(password_request(hash, "wrong")).error() == Errc::invalid_credentials);
-  CHECK(f.manager.verify_password(password_request(hash, "wrong")).error() == Errc::verification_blocked);
+  CHECK(h.f.manager.verify_password(password_request(h.hash, "wrong")).error() == Errc::invalid_credentials);
+  CHECK(h.f.manager.verify_password(password_request(h.hash, "wrong")).error() == Errc::verification_blocked);
 }
