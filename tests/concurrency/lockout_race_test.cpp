@@ -49,6 +49,20 @@ PasswordVerificationRequest guess(const std::string& hash, const char* password)
   return r;
 }
 
+/// User u1 locked after 20 failures, the hash of "right", and a manager hashing through a
+/// WitnessHasher that watches u1's password lock key (docs/backends.md).
+struct RaceFixture {
+  static Policy policy() {
+    Policy p;
+    p.lockout_failures = 20;
+    return p;
+  }
+  test::ManagerFixture f{policy()};
+  std::string hash = f.hasher->hash(SecretString("right")).value();
+  std::shared_ptr<WitnessHasher> witness = std::make_shared<WitnessHasher>(f.hasher, f.store, f.clock, "lock:pw:u1");
+  VerificationManager manager = f.with_hasher(policy(), witness);
+};
+
 /// `tries` wrong guesses for u1, one after another.
 void guess_wrong(const VerificationManager& manager, const std::string& hash, int tries) {
   for (int i = 0; i < tries; ++i) (void)manager.verify_password(guess(hash, "wrong"));
@@ -90,13 +104,9 @@ TEST_CASE("concurrent wrong passwords: the lockout engages at the limit, and hol
 }
 
 TEST_CASE("concurrent guesses: a right password compared after the block began is refused") {
-  Policy policy;
-  policy.lockout_failures = 20;
-  test::ManagerFixture f(policy);
-  const auto hash = f.hasher->hash(SecretString("right")).value();
-  // The lock key of user u1's passwords (docs/backends.md).
-  auto witness = std::make_shared<WitnessHasher>(f.hasher, f.store, f.clock, "lock:pw:u1");
-  const auto manager = f.with_hasher(policy, witness);
+  const RaceFixture race;
+  const std::string& hash = race.hash;
+  const VerificationManager& manager = race.manager;
 
   constexpr int guessers = 15;
   constexpr int tries = 3;
@@ -138,19 +148,17 @@ TEST_CASE("concurrent guesses: a right password compared after the block began i
 }
 
 TEST_CASE("concurrent guesses: a right password held in its hash while 15 threads lock the user is refused") {
-  Policy policy;
-  policy.lockout_failures = 20;
-  test::ManagerFixture f(policy);
-  const auto hash = f.hasher->hash(SecretString("right")).value();
-  auto witness = std::make_shared<WitnessHasher>(f.hasher, f.store, f.clock, "lock:pw:u1");
-  const auto manager = f.with_hasher(policy, witness);
+  const RaceFixture race;
+  const std::string& hash = race.hash;
+  const VerificationManager& manager = race.manager;
+  WitnessHasher& witness = *race.witness;
   constexpr int guessers = 15;
   constexpr int tries = 3;
   std::atomic<bool> right_hashing{false};
   std::atomic<int> guessing{guessers};
   // The right password passes the first block check, then waits inside its hash until every
   // guesser is done: its comparison ends after the block began, whatever the scheduling.
-  witness->hold = [&] {
+  witness.hold = [&] {
     right_hashing = true;
     while (guessing > 0) std::this_thread::yield();
   };
