@@ -9,20 +9,13 @@
 #include <mutex>
 #include <vector>
 
+#include "common/argon2_cost.hpp"
 #include "common/compute_slots.hpp"
 #include "reverify/phc.hpp"
 
 namespace reverify {
 namespace {
 
-// Stored hashes costing more than this are refused (as malformed) rather than computed, so a
-// corrupted or hostile stored value cannot make one verify allocate more than 1 GiB, nor hold a
-// hasher slot for minutes: memory times passes is capped too (at libsodium's SENSITIVE level,
-// 1 GiB x 4, or the hasher's own parameters if they cost more). 1 GiB x 1024 passes would
-// otherwise stream a TiB through memory, and a few such verifies would hold every slot.
-constexpr std::uint64_t max_stored_memory_kib = 1024ULL * 1024ULL;  // 1 GiB
-constexpr std::uint32_t max_stored_iterations = 1024;
-constexpr std::uint64_t max_stored_work_kib_passes = 4ULL * max_stored_memory_kib;
 constexpr std::size_t current_tag_bytes = 32;  // what crypto_pwhash_str writes
 
 int sodium_alg(Argon2Variant variant) {
@@ -93,12 +86,12 @@ const Argon2idParams& Argon2idHasher::params() const noexcept { return impl_->pa
 Result<std::shared_ptr<Argon2idHasher>> Argon2idHasher::create(Argon2idParams params) {
   if (sodium_init() < 0) return fail(Errc::hasher_unavailable, "argon2id: libsodium failed to initialise");
   if (params.ops_limit < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
-      params.ops_limit > crypto_pwhash_argon2id_OPSLIMIT_MAX || params.ops_limit > max_stored_iterations) {
+      params.ops_limit > crypto_pwhash_argon2id_OPSLIMIT_MAX || params.ops_limit > detail::max_stored_argon2_passes) {
     return fail(Errc::invalid_configuration, "argon2id: ops_limit outside 1..1024");
   }
   if (params.mem_limit < crypto_pwhash_argon2id_MEMLIMIT_MIN ||
-      params.mem_limit > crypto_pwhash_argon2id_MEMLIMIT_MAX || params.mem_limit / 1024U > max_stored_memory_kib ||
-      params.mem_limit % 1024U != 0) {
+      params.mem_limit > crypto_pwhash_argon2id_MEMLIMIT_MAX ||
+      params.mem_limit / 1024U > detail::max_stored_argon2_memory_kib || params.mem_limit % 1024U != 0) {
     return fail(Errc::invalid_configuration, "argon2id: mem_limit must be a multiple of 1024 between 8 KiB and 1 GiB");
   }
   if (params.max_concurrent == 0)
@@ -142,15 +135,12 @@ Result<PasswordCheck> Argon2idHasher::verify(const SecretString& password,
                         "argon2: parameters outside what this hasher computes (argon2d, v=16, p>1, "
                         "salt not 16 bytes, tag under 16 bytes, keyid/data, or argon2i with t<3)");
   }
-  if (phc->memory_kib > max_stored_memory_kib || phc->iterations > max_stored_iterations) {
-    return impl_->decoy(password, PasswordMatch::malformed, "argon2: stored cost above 1 GiB or 1024 passes");
-  }
+  // Its own hashes always verify, even when its parameters cost more than the cap.
   const Argon2idParams& own = impl_->params;
   const std::uint64_t own_work = static_cast<std::uint64_t>(own.mem_limit / 1024U) * own.ops_limit;
-  if (static_cast<std::uint64_t>(phc->memory_kib) * phc->iterations > std::max(max_stored_work_kib_passes, own_work)) {
-    return impl_->decoy(password, PasswordMatch::malformed,
-                        "argon2: stored cost above 4 GiB of memory passes (memory x passes) and above this "
-                        "hasher's own");
+  if (const char* refusal =
+          detail::stored_argon2_cost_refusal(*phc, std::max(detail::max_stored_argon2_work, own_work))) {
+    return impl_->decoy(password, PasswordMatch::malformed, refusal);
   }
   auto equal = impl_->compute_and_compare(password, *phc);
   if (!equal) return tl::unexpected<Error>(equal.error());

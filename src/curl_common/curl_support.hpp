@@ -10,11 +10,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "redact.hpp"
 #include "reverify/result.hpp"

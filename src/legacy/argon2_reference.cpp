@@ -6,16 +6,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/argon2_cost.hpp"
 #include "legacy_algorithms.hpp"
 
 namespace reverify::legacy {
 namespace {
-
-constexpr std::uint32_t max_memory_kib = 1024U * 1024U;
-constexpr std::uint32_t max_iterations = 1024;
-// Memory times passes, as Argon2idHasher caps it (libsodium's SENSITIVE level, 1 GiB x 4): lanes
-// run on one thread, so time grows with both.
-constexpr std::uint64_t max_work_kib_passes = 4ULL * max_memory_kib;
 
 argon2_type to_type(Argon2Variant v) {
   switch (v) {
@@ -33,12 +28,8 @@ argon2_type to_type(Argon2Variant v) {
 
 Result<void> check_argon2_cost(const Argon2Phc& phc) {
   if (phc.has_key_id) return fail(Errc::invalid_input, "argon2: keyid needs a secret key this hasher does not have");
-  if (phc.memory_kib > max_memory_kib || phc.iterations > max_iterations) {
-    return fail(Errc::invalid_input, "argon2: stored cost above 1 GiB or 1024 passes");
-  }
-  if (static_cast<std::uint64_t>(phc.memory_kib) * phc.iterations > max_work_kib_passes) {
-    return fail(Errc::invalid_input, "argon2: stored cost above 4 GiB of memory passes (memory x passes)");
-  }
+  if (const char* refusal = reverify::detail::stored_argon2_cost_refusal(phc))
+    return fail(Errc::invalid_input, refusal);
   return {};
 }
 
