@@ -54,6 +54,11 @@ ApiResponse ApiRouter::handle(const ApiRequest& request) const noexcept {
   }
 }
 
+bool ApiRouter::answers_from_request(const ApiRequest& request) noexcept {
+  return request.path == "/health" || !under(request.path, "/api") ||
+         (request.method == "OPTIONS" && cors_path(request.path));
+}
+
 ApiResponse ApiRouter::route(const ApiRequest& request) const {
   if (request.path == "/health") {
     if (request.method != "GET") return not_found();

@@ -28,6 +28,11 @@ class ApiRouter {
 
   [[nodiscard]] ApiResponse handle(const ApiRequest& request) const noexcept;
 
+  /// True when `handle` answers from the request alone (`/health`, CORS preflights, paths outside
+  /// `/api`): no hasher, store or directory, so the session answers it on its I/O thread instead
+  /// of queueing it behind password hashes on the handler pool.
+  [[nodiscard]] static bool answers_from_request(const ApiRequest& request) noexcept;
+
  private:
   [[nodiscard]] ApiResponse route(const ApiRequest& request) const;
 

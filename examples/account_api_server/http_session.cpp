@@ -40,6 +40,13 @@ std::string path_of(beast::string_view target) {
   return std::string(target.substr(0, query));
 }
 
+// A 5xx tells the client only the code's fixed wording; its cause goes to the operator.
+void log_server_error(const ApiResponse& response, const ApiRequest& api) {
+  if (response.status < 500) return;
+  std::cerr << "reverify-server: " << response.status << ' ' << api.method << ' ' << api.path
+            << (response.log_detail.empty() ? "" : ": ") << one_line(response.log_detail) << '\n';
+}
+
 }  // namespace
 
 HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<const ApiRouter> router, asio::thread_pool& pool,
@@ -124,13 +131,17 @@ void HttpSession::dispatch() {
   const bool keep_alive = request.keep_alive();
   const unsigned version = request.version();
 
+  // A health check must not wait behind password hashes: answered here, on the I/O thread.
+  if (ApiRouter::answers_from_request(api)) {
+    ApiResponse response = router_->handle(api);
+    log_server_error(response, api);
+    write(std::move(response), keep_alive, version);
+    return;
+  }
   // Handlers may hash passwords (tens of milliseconds): run them off the I/O threads.
   asio::post(pool_, [self = shared_from_this(), api = std::move(api), keep_alive, version]() mutable {
     ApiResponse response = self->router_->handle(api);
-    if (response.status >= 500) {
-      std::cerr << "reverify-server: " << response.status << ' ' << api.method << ' ' << api.path
-                << (response.log_detail.empty() ? "" : ": ") << one_line(response.log_detail) << '\n';
-    }
+    log_server_error(response, api);
     asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive, version]() mutable {
       self->write(std::move(response), keep_alive, version);
     });

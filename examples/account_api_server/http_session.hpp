@@ -30,8 +30,10 @@ struct SessionLimits {
 };
 
 /// Serves one accepted connection with keep-alive. Handlers run on `pool` so slow password hashing
-/// never blocks I/O; the socket is only touched on its own strand. Owned by its pending operations
-/// (shared_from_this); it ends when the peer closes, a timeout fires or the io_context stops.
+/// never blocks I/O; what the router answers from the request alone (`/health`) is answered at once,
+/// so that it never waits behind hashes. The socket is only touched on its own strand. Owned by its
+/// pending operations (shared_from_this); it ends when the peer closes, a timeout fires or the
+/// io_context stops.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<const ApiRouter> router,

@@ -133,3 +133,54 @@ TEST_CASE("64 simultaneous keep-alive connections are all served", "[http][concu
   HttpClient after(server.base_url());
   CHECK(after.get("/health").status == 200);
 }
+
+TEST_CASE("/health answers while every handler thread waits on a password hash", "[http][concurrency][health]") {
+  ServerProcess server;
+  // Four times as many password checks as the server's 8 handler threads. When /health went
+  // through the handler pool it queued behind them and answered after 24 of the 32 (3 runs of 3);
+  // answered on the I/O thread, after 1 or 2.
+  constexpr std::size_t checks = 32;
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (std::size_t i = 0; i < checks; ++i) clients.push_back(std::make_unique<HttpClient>(server.base_url()));
+  for (auto& client : clients) REQUIRE(client->get("/health").status == 200);
+  HttpClient monitor(server.base_url());
+  REQUIRE(monitor.get("/health").status == 200);
+
+  std::vector<HttpResponse> answers(checks);
+  std::mutex answered_mutex;
+  std::condition_variable first_answer;
+  std::size_t answered = 0;
+  Barrier start(checks);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < checks; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      answers[i] =
+          clients[i]->post("/api/verifications/password", Json{{"password", alice_password}}, {bearer("tok-alice")});
+      const std::lock_guard<std::mutex> lock(answered_mutex);
+      ++answered;
+      first_answer.notify_all();
+    });
+  }
+  // The first answer means the server has read the burst and its hashes are running (no sleep).
+  {
+    std::unique_lock<std::mutex> lock(answered_mutex);
+    first_answer.wait(lock, [&] { return answered > 0; });
+  }
+  const HttpResponse health = monitor.get("/health");
+  std::size_t answered_by_then = 0;
+  {
+    const std::lock_guard<std::mutex> lock(answered_mutex);
+    answered_by_then = answered;
+  }
+  for (auto& thread : threads) thread.join();
+
+  CHECK(health.status == 200);
+  CHECK(health.body == R"({"status":"ok"})");
+  INFO("password checks answered before /health: " << answered_by_then << " of " << checks);
+  CHECK(answered_by_then < checks / 2);
+  for (const auto& answer : answers) {
+    INFO(answer.status << ' ' << answer.body << ' ' << answer.transfer_error);
+    CHECK(answer.status == 201);
+  }
+}
