@@ -1,6 +1,6 @@
 #include "api_router.hpp"
 
-#include <exception>
+#include <optional>
 #include <string_view>
 
 #include "json_util.hpp"
@@ -39,27 +39,16 @@ bool cors_path(std::string_view path) { return under(path, "/api/my-account") ||
 
 ApiResponse not_found() { return error_response(404, "request.not_found", "No such route."); }
 
-}  // namespace
+// Details could carry request data; the session's log line says enough.
+ApiResponse internal_error() { return error_response(500, "reverify.internal_error", "Internal server error."); }
 
-ApiResponse ApiRouter::handle(const ApiRequest& request) const noexcept {
-  try {
-    ApiResponse response = route(request);
-    if (cors_path(request.path)) response.headers.emplace_back("Access-Control-Allow-Origin", "*");
-    return response;
-  } catch (const std::exception&) {
-    // Details could carry request data; the log line in the session says enough.
-    return error_response(500, "reverify.internal_error", "Internal server error.");
-  } catch (...) {
-    return error_response(500, "reverify.internal_error", "Internal server error.");
-  }
+void allow_any_origin(const ApiRequest& request, ApiResponse& response) {
+  if (cors_path(request.path)) response.headers.emplace_back("Access-Control-Allow-Origin", "*");
 }
 
-bool ApiRouter::answers_from_request(const ApiRequest& request) noexcept {
-  return request.path == "/health" || !under(request.path, "/api") ||
-         (request.method == "OPTIONS" && cors_path(request.path));
-}
-
-ApiResponse ApiRouter::route(const ApiRequest& request) const {
+// The answers that need nothing but the request: `/health`, paths outside `/api` and CORS
+// preflights. Anything else needs authentication and a route.
+std::optional<ApiResponse> request_only_answer(const ApiRequest& request) {
   if (request.path == "/health") {
     if (request.method != "GET") return not_found();
     return ApiResponse{200, R"({"status":"ok"})", {}, {}};
@@ -74,6 +63,33 @@ ApiResponse ApiRouter::route(const ApiRequest& request) const {
     preflight.headers.emplace_back("Access-Control-Max-Age", "600");
     return preflight;
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ApiResponse ApiRouter::handle(const ApiRequest& request) const noexcept {
+  try {
+    ApiResponse response = route(request);
+    allow_any_origin(request, response);
+    return response;
+  } catch (...) {
+    return internal_error();
+  }
+}
+
+std::optional<ApiResponse> ApiRouter::answer_from_request(const ApiRequest& request) noexcept {
+  try {
+    std::optional<ApiResponse> answer = request_only_answer(request);
+    if (answer) allow_any_origin(request, *answer);
+    return answer;
+  } catch (...) {
+    return internal_error();
+  }
+}
+
+ApiResponse ApiRouter::route(const ApiRequest& request) const {
+  if (auto answer = request_only_answer(request)) return std::move(*answer);
 
   // Logto's order: the header's presence, then its type, then the token.
   if (!request.authorization || request.authorization->empty()) {

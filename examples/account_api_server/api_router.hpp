@@ -3,6 +3,7 @@
 /// Authentication and dispatch of the API routes.
 
 #include <memory>
+#include <optional>
 
 #include "api_types.hpp"
 #include "reverify/password_hasher.hpp"
@@ -28,10 +29,10 @@ class ApiRouter {
 
   [[nodiscard]] ApiResponse handle(const ApiRequest& request) const noexcept;
 
-  /// True when `handle` answers from the request alone (`/health`, CORS preflights, paths outside
-  /// `/api`): no hasher, store or directory, so the session answers it on its I/O thread instead
-  /// of queueing it behind password hashes on the handler pool.
-  [[nodiscard]] static bool answers_from_request(const ApiRequest& request) noexcept;
+  /// `handle`'s answer when the request alone decides it (`/health`, CORS preflights, paths
+  /// outside `/api`: no hasher, store or directory), else nothing. The session answers these on
+  /// its I/O thread instead of queueing them behind password hashes on the handler pool.
+  [[nodiscard]] static std::optional<ApiResponse> answer_from_request(const ApiRequest& request) noexcept;
 
  private:
   [[nodiscard]] ApiResponse route(const ApiRequest& request) const;

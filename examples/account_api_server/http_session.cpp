@@ -132,10 +132,9 @@ void HttpSession::dispatch() {
   const unsigned version = request.version();
 
   // A health check must not wait behind password hashes: answered here, on the I/O thread.
-  if (ApiRouter::answers_from_request(api)) {
-    ApiResponse response = router_->handle(api);
-    log_server_error(response, api);
-    write(std::move(response), keep_alive, version);
+  if (auto answer = ApiRouter::answer_from_request(api)) {
+    log_server_error(*answer, api);
+    write(std::move(*answer), keep_alive, version);
     return;
   }
   // Handlers may hash passwords (tens of milliseconds): run them off the I/O threads.
