@@ -14,6 +14,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -148,20 +149,21 @@ void BM_SendVerifyCycle(benchmark::State& state) {
 BENCHMARK(BM_SendVerifyCycle)->Threads(1)->Threads(2)->UseRealTime();
 
 /// Simulated time for the steady-state runs, read at the real clock's cost: each reading also
-/// reads the system clock (and drops it), so the cycle pays what it pays on SystemClock.
+/// reads the system clock (and drops it), so the cycle pays what it pays on SystemClock. Each
+/// thread sets and reads its own time, so that two threads share no written cache line for it.
 class SimulatedClock final : public Clock {
  public:
-  explicit SimulatedClock(std::int64_t start_ms) noexcept : simulated_(from_unix_ms(start_ms)) {}
   [[nodiscard]] Timestamp now() override {
     benchmark::DoNotOptimize(real_.now());
-    return simulated_.now();
+    return from_unix_ms(now_ms_);
   }
-  void set(std::int64_t ms) noexcept { simulated_.set(from_unix_ms(ms)); }
+  static void set(std::int64_t ms) noexcept { now_ms_ = ms; }
 
  private:
   SystemClock real_;
-  ManualClock simulated_;
+  static thread_local std::int64_t now_ms_;
 };
+thread_local std::int64_t SimulatedClock::now_ms_ = 0;
 
 // The same cycle at a steady state: records expire as fast as they are made, as in a server's
 // store, and the store's size is set by `population`. Time is simulated (a SimulatedClock set
@@ -172,7 +174,11 @@ class SimulatedClock final : public Clock {
 // are made. The count settles above `population` (1.3 to 1.9 times it at the sizes run), as the
 // opportunistic purge reaches an expired record only when its sweep comes by; it is measured and
 // reported at the start (`records_at_start`) and end (`records`) of each timed run. The send
-// window is scaled so that each recipient carries about 40 window events.
+// window is scaled so that each recipient carries about 40 window events. With two threads each
+// runs its own recipients and keeps its own simulated time; the two take the cycles' times in
+// turn, so the store turns over at the same rate as with one thread. Google Benchmark gives every
+// thread as many cycles, so their times end equal; in between, the faster thread runs ahead by
+// its lead in cycles.
 struct PopulationFixture {
   static constexpr std::int64_t start_ms = 1'700'000'000'000;
   static constexpr std::int64_t kept_ms = 61'000;  // record lifetime (1 s) + the store's grace (60 s)
@@ -180,10 +186,10 @@ struct PopulationFixture {
 
   std::int64_t population;
   std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>();
-  std::shared_ptr<SimulatedClock> clock = std::make_shared<SimulatedClock>(start_ms);
-  std::string last_code;  // before `manager`, whose sender writes it
+  std::shared_ptr<SimulatedClock> clock = std::make_shared<SimulatedClock>();
+  static thread_local std::string last_code;
   VerificationManager manager = build();
-  Requests requests{0};
+  Requests requests{0};  // thread 0's, kept from one timed run to the next
   std::int64_t cycles = 0;
 
   explicit PopulationFixture(std::int64_t records) : population(records) {}
@@ -198,15 +204,21 @@ struct PopulationFixture {
     // Each recipient comes back every `recipients` cycles; its window spans `window_visits` of them.
     const std::int64_t window_ms = window_visits * static_cast<std::int64_t>(recipients) * kept_ms / population;
     const std::chrono::seconds window(std::clamp<std::int64_t>((window_ms + 500) / 1000, 1, std::int64_t{24} * 3600));
-    return cycle_manager(window, store, clock, [this](std::string_view code) { last_code.assign(code); });
+    return cycle_manager(window, store, clock, [](std::string_view code) { last_code.assign(code); });
   }
 
-  /// Moves the clock on and runs the next cycle; false (benchmark skipped) when it fails.
-  bool next_cycle(benchmark::State& state) {
-    clock->set(start_ms + cycles++ * kept_ms / population);
-    requests.next();
-    return cycle(state, manager, requests, last_code);
+  /// The simulated time of cycle `n` of all threads together.
+  [[nodiscard]] std::int64_t time_of(std::int64_t n) const noexcept { return start_ms + n * kept_ms / population; }
+
+  /// Moves the clock on to cycle `n` and runs it with `r`; false (benchmark skipped) when it fails.
+  bool run_cycle(benchmark::State& state, std::int64_t n, Requests& r) {
+    SimulatedClock::set(time_of(n));
+    r.next();
+    return cycle(state, manager, r, last_code);
   }
+
+  /// The next cycle of a single thread (the warm-up).
+  bool next_cycle(benchmark::State& state) { return run_cycle(state, cycles++, requests); }
 
   /// Brings the store to its steady state once (twice the population and at least 500 000
   /// cycles, then every recipient once more), untimed; false when a cycle failed.
@@ -223,7 +235,11 @@ struct PopulationFixture {
   }
 };
 
+thread_local std::string PopulationFixture::last_code;
+
 PopulationFixture& population_fixture(std::int64_t records) {
+  static std::mutex mutex;  // both threads of a two-thread run look their fixture up
+  const std::lock_guard<std::mutex> lock(mutex);
   static std::map<std::int64_t, std::unique_ptr<PopulationFixture>> fixtures;
   auto& f = fixtures[records];
   if (!f) f = std::make_unique<PopulationFixture>(records);
@@ -231,21 +247,35 @@ PopulationFixture& population_fixture(std::int64_t records) {
 }
 
 // Populations from what one server instance holds (a few sends a second, records living 10
-// minutes: a few thousand) to a million. One thread: the simulated clock is the thread's own.
+// minutes: a few thousand) to a million; one thread, and two at the largest size to see how a
+// large store at a steady state scales (the real-clock run above only grows).
 void BM_SendVerifyCycle_Population(benchmark::State& state) {
   auto& f = population_fixture(state.range(0));
-  if (!f.warm_up(state)) return;
+  const auto threads = static_cast<std::int64_t>(state.threads());
+  const auto thread = static_cast<std::int64_t>(state.thread_index());
+  // Thread 0 warms the store up while the others wait at the timed loop's start.
+  if (thread == 0 && !f.warm_up(state)) return;
   // The fixture outlives each call (Google Benchmark calls this once per trial run and per
   // repetition), so the count is taken at the start of this call's timed loop, not after warm-up.
-  const std::size_t records_at_start = f.store->record_count();
+  const std::size_t records_at_start = thread == 0 ? f.store->record_count() : 0;
+  Requests own(static_cast<int>(thread));
+  Requests& r = thread == 0 ? f.requests : own;
+  std::int64_t first = 0;  // read once the loop has started: thread 0 has finished its warm-up then
+  std::int64_t mine = 0;
   for (auto _ : state) {
-    if (!f.next_cycle(state)) break;
+    if (mine == 0) first = f.cycles;
+    if (!f.run_cycle(state, first + mine++ * threads + thread, r)) break;
   }
   state.SetItemsProcessed(state.iterations());
+  if (thread != 0) return;
+  // Thread 0 reports for the run (Google Benchmark adds the threads' counters up). Every thread
+  // ran as many cycles, so this is where all their times ended.
+  f.cycles = first + mine * threads;
   state.counters["records_at_start"] = static_cast<double>(records_at_start);
   state.counters["records"] = static_cast<double>(f.store->record_count());
 }
 BENCHMARK(BM_SendVerifyCycle_Population)->Arg(5'000)->Arg(20'000)->Arg(200'000)->Arg(1'000'000)->UseRealTime();
+BENCHMARK(BM_SendVerifyCycle_Population)->Arg(1'000'000)->Threads(2)->UseRealTime();
 
 struct Row {
   std::array<unsigned char, 32> digest;
