@@ -148,22 +148,22 @@ void BM_SendVerifyCycle(benchmark::State& state) {
 }
 BENCHMARK(BM_SendVerifyCycle)->Threads(1)->Threads(2)->UseRealTime();
 
+/// The simulated time of the calling thread: each thread sets and reads its own, so that two
+/// threads share no written cache line for it.
+thread_local std::int64_t simulated_now_ms = 0;
+
 /// Simulated time for the steady-state runs, read at the real clock's cost: each reading also
-/// reads the system clock (and drops it), so the cycle pays what it pays on SystemClock. Each
-/// thread sets and reads its own time, so that two threads share no written cache line for it.
+/// reads the system clock (and drops it), so the cycle pays what it pays on SystemClock.
 class SimulatedClock final : public Clock {
  public:
   [[nodiscard]] Timestamp now() override {
     benchmark::DoNotOptimize(real_.now());
-    return from_unix_ms(now_ms_);
+    return from_unix_ms(simulated_now_ms);
   }
-  static void set(std::int64_t ms) noexcept { now_ms_ = ms; }
 
  private:
   SystemClock real_;
-  static thread_local std::int64_t now_ms_;
 };
-thread_local std::int64_t SimulatedClock::now_ms_ = 0;
 
 // The same cycle at a steady state: records expire as fast as they are made, as in a server's
 // store, and the store's size is set by `population`. Time is simulated (a SimulatedClock set
@@ -200,7 +200,7 @@ struct PopulationFixture {
   PopulationFixture& operator=(PopulationFixture&&) = delete;
   ~PopulationFixture() = default;
 
-  VerificationManager build() {
+  [[nodiscard]] VerificationManager build() const {
     // Each recipient comes back every `recipients` cycles; its window spans `window_visits` of them.
     const std::int64_t window_ms = window_visits * static_cast<std::int64_t>(recipients) * kept_ms / population;
     const std::chrono::seconds window(std::clamp<std::int64_t>((window_ms + 500) / 1000, 1, std::int64_t{24} * 3600));
@@ -211,8 +211,8 @@ struct PopulationFixture {
   [[nodiscard]] std::int64_t time_of(std::int64_t n) const noexcept { return start_ms + n * kept_ms / population; }
 
   /// Moves the clock on to cycle `n` and runs it with `r`; false (benchmark skipped) when it fails.
-  bool run_cycle(benchmark::State& state, std::int64_t n, Requests& r) {
-    SimulatedClock::set(time_of(n));
+  bool run_cycle(benchmark::State& state, std::int64_t n, Requests& r) const {
+    simulated_now_ms = time_of(n);
     r.next();
     return cycle(state, manager, r, last_code);
   }
