@@ -253,8 +253,9 @@ void BM_SendVerifyCycle_Population(benchmark::State& state) {
   auto& f = population_fixture(state.range(0));
   const auto threads = static_cast<std::int64_t>(state.threads());
   const auto thread = static_cast<std::int64_t>(state.thread_index());
-  // Thread 0 warms the store up while the others wait at the timed loop's start.
-  if (thread == 0 && !f.warm_up(state)) return;
+  // Thread 0 warms the store up while the others wait at the timed loop's start. Every thread
+  // must reach that loop: a failed warm-up skips the run, and the loop then runs no cycle.
+  if (thread == 0) f.warm_up(state);
   // The fixture outlives each call (Google Benchmark calls this once per trial run and per
   // repetition), so the count is taken at the start of this call's timed loop, not after warm-up.
   const std::size_t records_at_start = thread == 0 ? f.store->record_count() : 0;
@@ -267,7 +268,7 @@ void BM_SendVerifyCycle_Population(benchmark::State& state) {
     if (!f.run_cycle(state, first + mine++ * threads + thread, r)) break;
   }
   state.SetItemsProcessed(state.iterations());
-  if (thread != 0) return;
+  if (thread != 0 || state.error_occurred()) return;
   // Thread 0 reports for the run (Google Benchmark adds the threads' counters up). Every thread
   // ran as many cycles, so this is where all their times ended.
   f.cycles = first + mine * threads;
