@@ -19,6 +19,7 @@
 #include "memory_store_events.hpp"
 #include "memory_store_record.hpp"
 #include "memory_store_table.hpp"
+#include "record_blocks.hpp"
 #include "shard_mutex.hpp"
 #include "siphash.hpp"
 
@@ -59,9 +60,11 @@ class KeyedHash {
 };
 
 struct RecordEntry {
-  std::uint64_t hash = 0;  // of the record id
-  PackedRecord* record = nullptr;
+  std::uint64_t hash = 0;       // of the record id
+  detail::RecordBlock block;    // holds the packed record; its size class lets a purge keep it unread
   std::int64_t expires_ms = 0;  // a copy of the record's, so purge scans touch only the table
+
+  [[nodiscard]] PackedRecord* record() const noexcept { return static_cast<PackedRecord*>(block.address()); }
 };
 
 /// A code slot's current holder, by the hash of its id. The holder's fields are checked before
@@ -237,7 +240,37 @@ class KeyTable {
   FlatTable<KeyEntry> table_;
 };
 
-/// Owns the packed records of one shard.
+/// A record packed into a block but not in a table yet. Frees the block unless a table takes it;
+/// that needs no lock, as it bypasses the shard's block cache.
+class PendingRecord {
+ public:
+  PendingRecord() = default;
+  explicit PendingRecord(detail::RecordBlock block) noexcept : block_(block) {}
+  PendingRecord(const PendingRecord&) = delete;
+  PendingRecord& operator=(const PendingRecord&) = delete;
+  PendingRecord(PendingRecord&& other) noexcept : block_(std::exchange(other.block_, {})) {}
+  PendingRecord& operator=(PendingRecord&& other) noexcept {
+    if (this != &other) {
+      block_.release();
+      block_ = std::exchange(other.block_, {});
+    }
+    return *this;
+  }
+  ~PendingRecord() { block_.release(); }
+
+  [[nodiscard]] bool empty() const noexcept { return block_.empty(); }
+  [[nodiscard]] const detail::RecordBlock& block() const noexcept { return block_; }
+  [[nodiscard]] const PackedRecord& record() const noexcept {
+    return *static_cast<const PackedRecord*>(block_.address());
+  }
+  /// Hands the block over; this object is empty afterwards.
+  detail::RecordBlock take() noexcept { return std::exchange(block_, {}); }
+
+ private:
+  detail::RecordBlock block_;
+};
+
+/// Owns the packed records of one shard and the memory they live in.
 class RecordTable {
  public:
   RecordTable() = default;
@@ -245,33 +278,42 @@ class RecordTable {
   RecordTable& operator=(const RecordTable&) = delete;
   ~RecordTable() {
     for (std::size_t i = 0; i < table_.capacity(); ++i) {
-      if (table_.occupied(i)) PackedRecord::Deleter{}(table_.at(i).record);
+      if (table_.occupied(i)) table_.at(i).block.release();
     }
   }
 
   [[nodiscard]] PackedRecord* find(std::uint64_t hash, std::string_view id) noexcept {
-    RecordEntry* entry = table_.find(hash, [id](const RecordEntry& e) { return e.record->id() == id; });
-    return entry == nullptr ? nullptr : entry->record;
+    RecordEntry* entry = table_.find(hash, [id](const RecordEntry& e) { return e.record()->id() == id; });
+    return entry == nullptr ? nullptr : entry->record();
   }
 
   /// The record whose id hashes to `hash` and that holds the same slot as `record`.
   [[nodiscard]] PackedRecord* find_slot_holder(std::uint64_t hash, const VerificationRecord& record) noexcept {
-    RecordEntry* entry = table_.find(hash, [&record](const RecordEntry& e) { return e.record->same_slot(record); });
-    return entry == nullptr ? nullptr : entry->record;
+    RecordEntry* entry = table_.find(hash, [&record](const RecordEntry& e) { return e.record()->same_slot(record); });
+    return entry == nullptr ? nullptr : entry->record();
   }
 
   /// Deletes the record with this id, if present.
   void erase(std::uint64_t hash, std::string_view id) noexcept {
-    RecordEntry* entry = table_.find(hash, [id](const RecordEntry& e) { return e.record->id() == id; });
+    RecordEntry* entry = table_.find(hash, [id](const RecordEntry& e) { return e.record()->id() == id; });
     if (entry == nullptr) return;
-    PackedRecord* record = entry->record;
+    const detail::RecordBlock block = entry->block;
     table_.erase_at(table_.index_of(entry));
-    PackedRecord::Deleter{}(record);
+    blocks_.give(block);
   }
 
-  void insert(std::uint64_t hash, PackedRecord::Ptr record) {
-    table_.insert(RecordEntry{hash, record.get(), record->expires_ms()});
-    static_cast<void>(record.release());  // owned by the table from here on
+  /// Packs `record` (`bytes` long, from `PackedRecord::packed_size`) into a block of this shard.
+  /// Throws `std::bad_alloc`.
+  [[nodiscard]] PendingRecord pack(const VerificationRecord& record, std::size_t bytes) {
+    PendingRecord pending(blocks_.take(bytes));
+    PackedRecord::pack_into(pending.block().address(), record);
+    return pending;
+  }
+
+  /// Takes `record` into the table. Throws `std::bad_alloc`, leaving `record` with the caller.
+  void insert(std::uint64_t hash, PendingRecord& record) {
+    table_.insert(RecordEntry{hash, record.block(), record.record().expires_ms()});
+    static_cast<void>(record.take());  // owned by the table from here on
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return table_.size(); }
@@ -280,26 +322,29 @@ class RecordTable {
   /// slots from where the previous scan stopped.
   std::size_t purge(std::int64_t now_ms, std::size_t slots, std::size_t budget) {
     using Swept = FlatTable<RecordEntry>::Swept;
-    return table_.sweep(slots, budget, [now_ms](RecordEntry& entry, std::size_t) {
+    return table_.sweep(slots, budget, [this, now_ms](RecordEntry& entry, std::size_t) {
       if (entry.expires_ms > now_ms) return Swept{};
-      PackedRecord::Deleter{}(entry.record);
+      blocks_.give(entry.block);
       return Swept{1, true};
     });
   }
 
   /// Starts loading the table slot `hash` probes first (called under the shard lock).
   void prefetch(std::uint64_t hash) const noexcept { table_.prefetch(hash); }
+  /// Starts loading the block `pack` will write a record of `bytes` bytes into, when it reuses one.
+  void prefetch_block(std::size_t bytes) const noexcept { blocks_.prefetch(bytes); }
   void prefetch_sweep() const noexcept { table_.prefetch_sweep(); }
   /// Starts loading the first record with this id hash.
   void prefetch_record(std::uint64_t hash) noexcept {
     const RecordEntry* entry = table_.first(hash);
-    if (entry != nullptr) detail::prefetch_address(entry->record);
+    if (entry != nullptr) detail::prefetch_address(entry->record());
   }
 
   void shrink_if_sparse() { table_.shrink_if_sparse(); }
 
  private:
   FlatTable<RecordEntry> table_;
+  detail::RecordBlockCache blocks_;
 };
 
 struct alignas(64) Shard {
@@ -470,14 +515,15 @@ MemoryStore::MemoryStore(std::size_t shards) : impl_(std::make_unique<Impl>(shar
 MemoryStore::~MemoryStore() = default;
 
 Result<bool> MemoryStore::insert(const VerificationRecord& record) {
-  auto packed = PackedRecord::pack(record);
-  if (!packed) return fail(packed.error());
+  const auto bytes = PackedRecord::packed_size(record);
+  if (!bytes) return fail(bytes.error());
   Impl& impl = *impl_;
   const std::uint64_t id_hash = impl.hash(record.id);
   Shard& home = impl.shard(id_hash);
   const std::lock_guard<detail::ShardMutex> lock(home.mutex);
   if (home.records.find(id_hash, record.id) != nullptr) return false;
-  home.records.insert(id_hash, std::move(*packed));
+  PendingRecord packed = home.records.pack(record, *bytes);
+  home.records.insert(id_hash, packed);
   Impl::purge_some(home, to_unix_ms(record.created_at));
   return true;
 }
@@ -491,7 +537,9 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
   const std::uint64_t key_hash = impl.hash(limit.key);
   const bool retires = retire_previous && record.is_code();
   const std::uint64_t slot_hash = retires ? impl.slot_hash(record) : 0;
-  PackedRecord::Ptr packed;
+  const auto bytes = PackedRecord::packed_size(record);
+  if (!bytes) return fail(bytes.error());
+  PendingRecord packed;
   OpenResult result;
 
   // The record, the send key, the slot entry and the previous holder may live in four shards; all
@@ -515,6 +563,7 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     if (retires) impl.shard(slot_hash).slots.prefetch(slot_hash);
     home.records.prefetch(id_hash);
     home.records.prefetch_sweep();
+    if (packed.empty()) home.records.prefetch_block(*bytes);
     key_shard.keys.prefetch(key_hash);
     // The previous holder is two dependent loads (its table slot, then its record); the first is
     // started before packing the new record, so that packing covers it. That means reading the
@@ -531,11 +580,7 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
       }
       if (holder != 0) impl.shard(holder).records.prefetch(holder);
     }
-    if (!packed) {
-      auto fresh = PackedRecord::pack(record);
-      if (!fresh) return fail(fresh.error());
-      packed = std::move(*fresh);
-    }
+    if (packed.empty()) packed = home.records.pack(record, *bytes);
     key_shard.keys.prefetch_node(key_hash);
     if (holder != 0) impl.shard(holder).records.prefetch_record(holder);
 
@@ -564,7 +609,7 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     if (result.status != OpenStatus::opened) return result;
 
     if (previous != nullptr && !previous->verified()) previous->set_retired();
-    home.records.insert(id_hash, std::move(packed));
+    home.records.insert(id_hash, packed);
     if (retires) {
       if (entry != nullptr) {
         *entry = SlotEntry{slot_hash, id_hash, expires_ms};

@@ -29,12 +29,7 @@ Digest read_digest(const char* in) noexcept {
 
 }  // namespace
 
-void PackedRecord::Deleter::operator()(PackedRecord* record) const noexcept {
-  record->~PackedRecord();
-  ::operator delete(static_cast<void*>(record));
-}
-
-Result<PackedRecord::Ptr> PackedRecord::pack(const VerificationRecord& record) {
+Result<std::size_t> PackedRecord::packed_size(const VerificationRecord& record) {
   const char* too_long = nullptr;
   if (record.id.size() > max_id_length) too_long = "record id";
   if (record.user_id.size() > max_string_length) too_long = "user id";
@@ -45,13 +40,15 @@ Result<PackedRecord::Ptr> PackedRecord::pack(const VerificationRecord& record) {
     return fail(Errc::store_unavailable,
                 std::string("memory store insert: ") + too_long + " is longer than the memory store holds");
   }
-
   const bool key_is_identifier = record.identifier_key == record.identifier;
-  const std::size_t variable = record.id.size() + record.user_id.size() + record.identifier.size() +
-                               (key_is_identifier ? 0 : record.identifier_key.size()) + record.purpose.size() +
-                               (record.binding_digest ? sizeof(Digest) : 0) + (record.code_digest ? sizeof(Digest) : 0);
-  void* memory = ::operator new(sizeof(PackedRecord) + variable);
-  Ptr packed(new (memory) PackedRecord());
+  return sizeof(PackedRecord) + record.id.size() + record.user_id.size() + record.identifier.size() +
+         (key_is_identifier ? 0 : record.identifier_key.size()) + record.purpose.size() +
+         (record.binding_digest ? sizeof(Digest) : 0) + (record.code_digest ? sizeof(Digest) : 0);
+}
+
+PackedRecord* PackedRecord::pack_into(void* memory, const VerificationRecord& record) noexcept {
+  const bool key_is_identifier = record.identifier_key == record.identifier;
+  auto* packed = new (memory) PackedRecord();
   PackedRecord& p = *packed;
   p.created_ms_ = to_unix_ms(record.created_at);
   p.expires_ms_ = to_unix_ms(record.expires_at);

@@ -1,12 +1,13 @@
 #pragma once
 /// @file
-/// A verification record packed into one heap block: a 48-byte header followed by its strings
-/// and optional digests. Private to the memory store.
+/// A verification record packed into one block of memory: a 48-byte header followed by its
+/// strings and optional digests. Private to the memory store.
 
+#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 #include "reverify/record.hpp"
 #include "reverify/result.hpp"
@@ -18,14 +19,13 @@ namespace reverify::detail {
 /// binding digest (if any), code digest (if any). Not thread-safe; guarded by the shard mutex.
 class PackedRecord {
  public:
-  struct Deleter {
-    void operator()(PackedRecord* record) const noexcept;
-  };
-  using Ptr = std::unique_ptr<PackedRecord, Deleter>;
-
-  /// Packs a copy of `record`. Errors: `store_unavailable` when a field is longer than the
-  /// packed format holds (id 255 bytes, other strings 65535 bytes); the message names the field.
-  [[nodiscard]] static Result<Ptr> pack(const VerificationRecord& record);
+  /// The bytes `record` takes packed (header included). Errors: `store_unavailable` when a field
+  /// is longer than the packed format holds (id 255 bytes, other strings 65535 bytes); the message
+  /// names the field.
+  [[nodiscard]] static Result<std::size_t> packed_size(const VerificationRecord& record);
+  /// Packs a copy of `record` into `memory`, which holds `packed_size(record)` bytes and is
+  /// suitably aligned. The record needs no destructor: its memory can simply be reused or freed.
+  static PackedRecord* pack_into(void* memory, const VerificationRecord& record) noexcept;
 
   /// Unpacks into a full record.
   [[nodiscard]] VerificationRecord unpack() const;
@@ -87,5 +87,7 @@ class PackedRecord {
 };
 
 static_assert(sizeof(PackedRecord) == 48, "the packed header is part of the bytes-per-record budget");
+static_assert(std::is_trivially_destructible_v<PackedRecord>,
+              "a packed record's memory is reused without a destructor");
 
 }  // namespace reverify::detail
