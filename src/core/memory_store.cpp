@@ -331,8 +331,6 @@ class RecordTable {
 
   /// Starts loading the table slot `hash` probes first (called under the shard lock).
   void prefetch(std::uint64_t hash) const noexcept { table_.prefetch(hash); }
-  /// Starts loading the block `pack` will write a record of `bytes` bytes into, when it reuses one.
-  void prefetch_block(std::size_t bytes) const noexcept { blocks_.prefetch(bytes); }
   void prefetch_sweep() const noexcept { table_.prefetch_sweep(); }
   /// Starts loading the first record with this id hash.
   void prefetch_record(std::uint64_t hash) noexcept {
@@ -563,7 +561,6 @@ Result<OpenResult> MemoryStore::open_code(const VerificationRecord& record, cons
     if (retires) impl.shard(slot_hash).slots.prefetch(slot_hash);
     home.records.prefetch(id_hash);
     home.records.prefetch_sweep();
-    if (packed.empty()) home.records.prefetch_block(*bytes);
     key_shard.keys.prefetch(key_hash);
     // The previous holder is two dependent loads (its table slot, then its record); the first is
     // started before packing the new record, so that packing covers it. That means reading the

@@ -13,13 +13,4 @@ inline void prefetch_address(const void* address) noexcept {
 #endif
 }
 
-/// The same for memory about to be written (a prefetch that also asks for ownership of the line).
-inline void prefetch_for_write(const void* address) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(address, 1);
-#else
-  static_cast<void>(address);
-#endif
-}
-
 }  // namespace reverify::detail

@@ -15,8 +15,6 @@
 #include <cstdint>
 #include <new>
 
-#include "prefetch.hpp"
-
 #if defined(__SANITIZE_ADDRESS__)
 #define REVERIFY_ASAN 1
 #elif defined(__has_feature)
@@ -109,13 +107,6 @@ class RecordBlockCache {
     blocks_[at] = blocks_[--count_];
     mark_in_use(block);
     return block;
-  }
-
-  /// Starts loading the kept block `take(bytes)` would return, if any: a kept block was last
-  /// touched when its record was written, long ago, and is about to be written again.
-  void prefetch(std::size_t bytes) const noexcept {
-    const std::size_t at = find(bytes);
-    if (at != count_) prefetch_for_write(blocks_[at].address());
   }
 
   /// Keeps `block` for reuse when there is room and it is of a pooled class, else frees it.
