@@ -53,14 +53,14 @@ TEST_CASE("a record block cache reuses a freed block of the same class, newest f
   CHECK(other.address() != first.address());
   CHECK(other.size_class() == 7);
   CHECK(cache.size() == 1);
-  CHECK(cache.take(131).address() == first.address());
+  RecordBlock oldest = cache.take(131);
+  CHECK(oldest.address() == first.address());
   CHECK(cache.size() == 0);
 
   other.release();
-  RecordBlock last = reused;
-  last.release();
-  RecordBlock kept = first;
-  kept.release();
+  oldest.release();
+  RecordBlock newest = reused;
+  newest.release();
 }
 
 TEST_CASE("a record block cache keeps at most a few blocks and never large ones") {
