@@ -93,7 +93,7 @@ class RecordBlockCache {
   RecordBlockCache& operator=(const RecordBlockCache&) = delete;
   ~RecordBlockCache() {
     for (std::size_t i = 0; i < count_; ++i) {
-      mark_in_use(blocks_[i]);
+      mark_kept(blocks_[i], false);
       blocks_[i].release();
     }
   }
@@ -105,14 +105,14 @@ class RecordBlockCache {
     if (at == count_) return RecordBlock::allocate(bytes);
     const RecordBlock block = blocks_[at];
     blocks_[at] = blocks_[--count_];
-    mark_in_use(block);
+    mark_kept(block, false);
     return block;
   }
 
   /// Keeps `block` for reuse when there is room and it is of a pooled class, else frees it.
   void give(RecordBlock block) noexcept {
     if (block.size_class() != 0 && count_ < kept) {
-      mark_kept(block);
+      mark_kept(block, true);
       blocks_[count_++] = block;
     } else {
       block.release();
@@ -124,18 +124,16 @@ class RecordBlockCache {
  private:
   // Under AddressSanitizer a kept block is poisoned, so a record read after its purge is reported
   // as it would be after a plain `delete`, rather than quietly reading whatever record reuses it.
-  static void mark_kept(const RecordBlock& block) noexcept {
+  static void mark_kept(const RecordBlock& block, bool kept_now) noexcept {
 #if defined(REVERIFY_ASAN)
-    ASAN_POISON_MEMORY_REGION(block.address(), block.pooled_size());
+    if (kept_now) {
+      ASAN_POISON_MEMORY_REGION(block.address(), block.pooled_size());
+    } else {
+      ASAN_UNPOISON_MEMORY_REGION(block.address(), block.pooled_size());
+    }
 #else
     static_cast<void>(block);
-#endif
-  }
-  static void mark_in_use(const RecordBlock& block) noexcept {
-#if defined(REVERIFY_ASAN)
-    ASAN_UNPOISON_MEMORY_REGION(block.address(), block.pooled_size());
-#else
-    static_cast<void>(block);
+    static_cast<void>(kept_now);
 #endif
   }
 
