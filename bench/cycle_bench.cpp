@@ -3,7 +3,8 @@
 // insert, find and erase. Issue target: cycle <= 2x primitives; 2 threads >= 1.5x one thread.
 // The cycle is measured twice: on the real clock, where the store only grows through the run, and
 // at a steady state of a chosen number of records (BM_SendVerifyCycle_Population), beside the
-// primitives on a map of the same size.
+// primitives on a map of the same size. BM_CycleOverFloor_Population takes the ratio itself, in
+// turns of a few milliseconds, which the VM's drift between runs does not reach.
 //
 //   ./cycle_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -18,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "reverify/reverify.hpp"
 
@@ -27,15 +29,17 @@ using namespace reverify;
 
 /// A manager for the cycle benchmarks on `store` and `clock`: records and codes live 1 s, sends
 /// are never refused for their number, the hasher is cheap (the cycle verifies no password), and
-/// the sender only hands each code to `keep_code`.
+/// the sender only hands each code to `keep_code`. `retire_previous` is the policy's switch (off
+/// keeps Logto's behaviour: earlier codes stay live).
 template <class KeepCode>
 VerificationManager cycle_manager(std::chrono::seconds send_window, std::shared_ptr<Store> store,
-                                  std::shared_ptr<Clock> clock, KeepCode keep_code) {
+                                  std::shared_ptr<Clock> clock, KeepCode keep_code, bool retire_previous = true) {
   Policy policy;
   policy.send_window = send_window;
   policy.send_limit = 1'000'000;
   policy.record_ttl = std::chrono::seconds(1);
   policy.code_ttl = std::chrono::seconds(1);
+  policy.retire_previous_codes = retire_previous;
   Dependencies deps;
   deps.store = std::move(store);
   Argon2idParams cheap;
@@ -185,6 +189,7 @@ struct PopulationFixture {
   static constexpr std::int64_t window_visits = 40;
 
   std::int64_t population;
+  bool retire_previous;
   std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>();
   std::shared_ptr<SimulatedClock> clock = std::make_shared<SimulatedClock>();
   static thread_local std::string last_code;
@@ -192,7 +197,7 @@ struct PopulationFixture {
   Requests requests{0};  // thread 0's, kept from one timed run to the next
   std::int64_t cycles = 0;
 
-  explicit PopulationFixture(std::int64_t records) : population(records) {}
+  PopulationFixture(std::int64_t records, bool retire) : population(records), retire_previous(retire) {}
   // The sender holds `this`: the fixture stays where it was made.
   PopulationFixture(const PopulationFixture&) = delete;
   PopulationFixture& operator=(const PopulationFixture&) = delete;
@@ -204,7 +209,8 @@ struct PopulationFixture {
     // Each recipient comes back every `recipients` cycles; its window spans `window_visits` of them.
     const std::int64_t window_ms = window_visits * static_cast<std::int64_t>(recipients) * kept_ms / population;
     const std::chrono::seconds window(std::clamp<std::int64_t>((window_ms + 500) / 1000, 1, std::int64_t{24} * 3600));
-    return cycle_manager(window, store, clock, [](std::string_view code) { last_code.assign(code); });
+    return cycle_manager(
+        window, store, clock, [](std::string_view code) { last_code.assign(code); }, retire_previous);
   }
 
   /// The simulated time of cycle `n` of all threads together.
@@ -237,12 +243,13 @@ struct PopulationFixture {
 
 thread_local std::string PopulationFixture::last_code;
 
-PopulationFixture& population_fixture(std::int64_t records) {
+/// The steady-state fixture for `records`, retiring earlier codes (the default policy) or not.
+PopulationFixture& population_fixture(std::int64_t records, bool retire_previous = true) {
   static std::mutex mutex;  // both threads of a two-thread run look their fixture up
   const std::lock_guard<std::mutex> lock(mutex);
-  static std::map<std::int64_t, std::unique_ptr<PopulationFixture>> fixtures;
-  auto& f = fixtures[records];
-  if (!f) f = std::make_unique<PopulationFixture>(records);
+  static std::map<std::pair<std::int64_t, bool>, std::unique_ptr<PopulationFixture>> fixtures;
+  auto& f = fixtures[{records, retire_previous}];
+  if (!f) f = std::make_unique<PopulationFixture>(records, retire_previous);
   return *f;
 }
 
@@ -296,24 +303,32 @@ void keyed_digest(const unsigned char* key, const std::string& id, const std::st
   crypto_generichash_final(&st, out, 32);
 }
 
-/// The floor: what any implementation of the cycle has to do, with nothing else, on `map`.
-void run_primitives(benchmark::State& state, std::unordered_map<std::string, Row>& map) {
+/// The floor, once: what any implementation of the cycle has to do, with nothing else, on `map`
+/// (`key` is the digest key).
+void primitives_once(const std::array<unsigned char, 32>& key, std::unordered_map<std::string, Row>& map) {
+  std::array<unsigned char, 64> random{};
+  randombytes_buf(random.data(), random.size());
+  std::string id(reinterpret_cast<const char*>(random.data()), 21);
+  const std::string code(reinterpret_cast<const char*>(random.data()) + 21, 6);
+  Row row{};
+  keyed_digest(key.data(), id, code, row.digest.data());
+  auto inserted = map.emplace(id, row);
+  auto found = map.find(id);
+  std::array<unsigned char, 32> offered{};
+  keyed_digest(key.data(), id, code, offered.data());
+  benchmark::DoNotOptimize(sodium_memcmp(offered.data(), found->second.digest.data(), 32));
+  map.erase(inserted.first);
+}
+
+std::array<unsigned char, 32> random_digest_key() {
   std::array<unsigned char, 32> key{};
   randombytes_buf(key.data(), key.size());
-  std::array<unsigned char, 64> random{};
-  for (auto _ : state) {
-    randombytes_buf(random.data(), random.size());
-    std::string id(reinterpret_cast<const char*>(random.data()), 21);
-    const std::string code(reinterpret_cast<const char*>(random.data()) + 21, 6);
-    Row row{};
-    keyed_digest(key.data(), id, code, row.digest.data());
-    auto inserted = map.emplace(id, row);
-    auto found = map.find(id);
-    std::array<unsigned char, 32> offered{};
-    keyed_digest(key.data(), id, code, offered.data());
-    benchmark::DoNotOptimize(sodium_memcmp(offered.data(), found->second.digest.data(), 32));
-    map.erase(inserted.first);
-  }
+  return key;
+}
+
+void run_primitives(benchmark::State& state, std::unordered_map<std::string, Row>& map) {
+  const auto key = random_digest_key();
+  for (auto _ : state) primitives_once(key, map);
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -359,6 +374,46 @@ void BM_Primitives_Population(benchmark::State& state) {
   state.counters["records"] = static_cast<double>(map.size());
 }
 BENCHMARK(BM_Primitives_Population)->Arg(5'000)->Arg(20'000)->Arg(200'000)->Arg(1'000'000)->UseRealTime();
+
+// The ratio itself, taken in turns: each iteration is a round of `turn` steady-state cycles, then
+// `turn` runs of the floor on a one-entry map (BM_Primitives'), each turn timed on its own. Runs
+// of separate benchmarks minutes apart see the VM at different speeds (on 2026-11-28 the floor
+// alone took 1.39 to 1.80 us from run to run); turns a few milliseconds long see it alike, so
+// their ratio moves far less. `cycle_ns` and `floor_ns` are the means over the run, `ratio`
+// their quotient. The floor's map is the issue's (one entry, always in cache), not one as large
+// as the store: a large map here would evict the store's working set before every cycle turn.
+// The second argument is the policy's retire_previous_codes (0 keeps Logto's behaviour).
+constexpr int turn = 1024;
+
+void BM_CycleOverFloor_Population(benchmark::State& state) {
+  auto& f = population_fixture(state.range(0), state.range(1) != 0);
+  if (!f.warm_up(state)) return;
+  const auto key = random_digest_key();
+  std::unordered_map<std::string, Row> one_entry;
+  std::chrono::steady_clock::duration cycles{};
+  std::chrono::steady_clock::duration floors{};
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < turn && !state.error_occurred(); ++i) f.next_cycle(state);
+    const auto middle = std::chrono::steady_clock::now();
+    for (int i = 0; i < turn; ++i) primitives_once(key, one_entry);
+    cycles += middle - start;
+    floors += std::chrono::steady_clock::now() - middle;
+    if (state.error_occurred()) break;
+  }
+  if (state.error_occurred()) return;
+  const double runs = static_cast<double>(state.iterations()) * turn;
+  const double cycle_ns = static_cast<double>(std::chrono::nanoseconds(cycles).count()) / runs;
+  const double floor_ns = static_cast<double>(std::chrono::nanoseconds(floors).count()) / runs;
+  state.counters["cycle_ns"] = cycle_ns;
+  state.counters["floor_ns"] = floor_ns;
+  state.counters["ratio"] = cycle_ns / floor_ns;
+  state.counters["records"] = static_cast<double>(f.store->record_count());
+}
+BENCHMARK(BM_CycleOverFloor_Population)
+    ->ArgNames({"records", "retire"})
+    ->ArgsProduct({{5'000, 20'000, 200'000, 1'000'000}, {1, 0}})
+    ->UseRealTime();
 
 }  // namespace
 
