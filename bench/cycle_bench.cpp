@@ -4,7 +4,8 @@
 // The cycle is measured twice: on the real clock, where the store only grows through the run, and
 // at a steady state of a chosen number of records (BM_SendVerifyCycle_Population), beside the
 // primitives on a map of the same size. BM_CycleOverFloor_Population takes the ratio itself, in
-// turns of a few milliseconds, which the VM's drift between runs does not reach.
+// turns of a few milliseconds, which the VM's drift between runs does not reach;
+// BM_CycleOverSameSizeFloor_Population does the same with the floor's map as large as the store.
 //
 //   ./cycle_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -380,23 +381,21 @@ BENCHMARK(BM_Primitives_Population)->Arg(5'000)->Arg(20'000)->Arg(200'000)->Arg(
 // of separate benchmarks minutes apart see the VM at different speeds (on 2026-11-28 the floor
 // alone took 1.39 to 1.80 us from run to run); turns a few milliseconds long see it alike, so
 // their ratio moves far less. `cycle_ns` and `floor_ns` are the means over the run, `ratio`
-// their quotient. The floor's map is the (one entry, always in cache), not one as large
-// as the store: a large map here would evict the store's working set before every cycle turn.
-// The second argument is the policy's retire_previous_codes (0 keeps Logto's behaviour).
+// their quotient. The floor's map is the (one entry, always in cache); the same turns
+// against a map as large as the store follow below. The second argument is the policy's retire_previous_codes (0 keeps
+// Logto's behaviour).
 constexpr int turn = 1024;
 
-void BM_CycleOverFloor_Population(benchmark::State& state) {
-  auto& f = population_fixture(state.range(0), state.range(1) != 0);
-  if (!f.warm_up(state)) return;
+/// Runs the cycle and floor turns of `f` and of the floor on `floor_map`; sets the counters.
+void cycle_over_floor(benchmark::State& state, PopulationFixture& f, std::unordered_map<std::string, Row>& floor_map) {
   const auto key = random_digest_key();
-  std::unordered_map<std::string, Row> one_entry;
   std::chrono::steady_clock::duration cycles{};
   std::chrono::steady_clock::duration floors{};
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < turn && !state.error_occurred(); ++i) f.next_cycle(state);
     const auto middle = std::chrono::steady_clock::now();
-    for (int i = 0; i < turn; ++i) primitives_once(key, one_entry);
+    for (int i = 0; i < turn; ++i) primitives_once(key, floor_map);
     cycles += middle - start;
     floors += std::chrono::steady_clock::now() - middle;
     if (state.error_occurred()) break;
@@ -410,9 +409,36 @@ void BM_CycleOverFloor_Population(benchmark::State& state) {
   state.counters["ratio"] = cycle_ns / floor_ns;
   state.counters["records"] = static_cast<double>(f.store->record_count());
 }
+
+void BM_CycleOverFloor_Population(benchmark::State& state) {
+  auto& f = population_fixture(state.range(0), state.range(1) != 0);
+  if (!f.warm_up(state)) return;
+  std::unordered_map<std::string, Row> one_entry;
+  cycle_over_floor(state, f, one_entry);
+}
 BENCHMARK(BM_CycleOverFloor_Population)
     ->ArgNames({"records", "retire"})
     ->ArgsProduct({{5'000, 20'000, 200'000, 1'000'000}, {1, 0}})
+    ->UseRealTime();
+
+// The same turns with the floor's map as large as the store (as BM_Primitives_Population's), for
+// the reading of the target that charges the floor the memory latency any store of that size
+// pays. A floor turn touches about a thousand of the map's entries, a few hundred KiB: far less
+// than the cache, so it hardly cools the store for the next cycle turn. Default policy only.
+void BM_CycleOverSameSizeFloor_Population(benchmark::State& state) {
+  auto& f = population_fixture(state.range(0));
+  if (!f.warm_up(state)) return;
+  static std::map<std::int64_t, std::unordered_map<std::string, Row>> maps;
+  auto& same_size = maps[state.range(0)];
+  if (same_size.empty()) same_size = filled_map(f.store->record_count());
+  cycle_over_floor(state, f, same_size);
+}
+BENCHMARK(BM_CycleOverSameSizeFloor_Population)
+    ->ArgNames({"records"})
+    ->Arg(5'000)
+    ->Arg(20'000)
+    ->Arg(200'000)
+    ->Arg(1'000'000)
     ->UseRealTime();
 
 }  // namespace
