@@ -361,16 +361,21 @@ void BM_Primitives_SteadyState(benchmark::State& state) {
 }
 BENCHMARK(BM_Primitives_SteadyState)->Threads(1)->Threads(2)->UseRealTime();
 
-// The floor on a map of as many entries as BM_SendVerifyCycle_Population's store holds at its
-// steady state for the same argument (measured, so the purge's lag is matched too).
-void BM_Primitives_Population(benchmark::State& state) {
+/// A map of as many entries as the warmed-up store `f` (the default policy's fixture for `records`)
+/// holds, measured so that the purge's lag is matched too; made once per size.
+std::unordered_map<std::string, Row>& store_sized_map(std::int64_t records, const PopulationFixture& f) {
   static std::map<std::int64_t, std::unordered_map<std::string, Row>> maps;
-  auto& map = maps[state.range(0)];
-  if (map.empty()) {
-    auto& f = population_fixture(state.range(0));
-    if (!f.warm_up(state)) return;
-    map = filled_map(f.store->record_count());
-  }
+  auto& map = maps[records];
+  if (map.empty()) map = filled_map(f.store->record_count());
+  return map;
+}
+
+// The floor on a map of as many entries as BM_SendVerifyCycle_Population's store holds at its
+// steady state for the same argument.
+void BM_Primitives_Population(benchmark::State& state) {
+  auto& f = population_fixture(state.range(0));
+  if (!f.warm_up(state)) return;
+  auto& map = store_sized_map(state.range(0), f);
   run_primitives(state, map);
   state.counters["records"] = static_cast<double>(map.size());
 }
@@ -382,11 +387,11 @@ BENCHMARK(BM_Primitives_Population)->Arg(5'000)->Arg(20'000)->Arg(200'000)->Arg(
 // alone took 1.39 to 1.80 us from run to run); turns a few milliseconds long see it alike, so
 // their ratio moves far less. `cycle_ns` and `floor_ns` are the means over the run, `ratio`
 // their quotient. The floor's map is the (one entry, always in cache); the same turns
-// against a map as large as the store follow below. The second argument is the policy's retire_previous_codes (0 keeps
-// Logto's behaviour).
+// against a map as large as the store follow below. The second argument is the policy's
+// retire_previous_codes (0 keeps Logto's behaviour).
 constexpr int turn = 1024;
 
-/// Runs the cycle and floor turns of `f` and of the floor on `floor_map`; sets the counters.
+/// Alternates turns of `f`'s cycle and of the floor on `floor_map`, and sets the counters.
 void cycle_over_floor(benchmark::State& state, PopulationFixture& f, std::unordered_map<std::string, Row>& floor_map) {
   const auto key = random_digest_key();
   std::chrono::steady_clock::duration cycles{};
@@ -421,17 +426,14 @@ BENCHMARK(BM_CycleOverFloor_Population)
     ->ArgsProduct({{5'000, 20'000, 200'000, 1'000'000}, {1, 0}})
     ->UseRealTime();
 
-// The same turns with the floor's map as large as the store (as BM_Primitives_Population's), for
+// The same turns with the floor's map as large as the store (BM_Primitives_Population's), for
 // the reading of the target that charges the floor the memory latency any store of that size
 // pays. A floor turn touches about a thousand of the map's entries, a few hundred KiB: far less
 // than the cache, so it hardly cools the store for the next cycle turn. Default policy only.
 void BM_CycleOverSameSizeFloor_Population(benchmark::State& state) {
   auto& f = population_fixture(state.range(0));
   if (!f.warm_up(state)) return;
-  static std::map<std::int64_t, std::unordered_map<std::string, Row>> maps;
-  auto& same_size = maps[state.range(0)];
-  if (same_size.empty()) same_size = filled_map(f.store->record_count());
-  cycle_over_floor(state, f, same_size);
+  cycle_over_floor(state, f, store_sized_map(state.range(0), f));
 }
 BENCHMARK(BM_CycleOverSameSizeFloor_Population)
     ->ArgNames({"records"})
