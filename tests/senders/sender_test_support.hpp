@@ -1,10 +1,12 @@
 #pragma once
-// Shared bits of the sender tests: a sample message, a "contains no secret" check, and the
-// refusal of template types outside the enum that every sender owes.
+// Shared bits of the sender tests: a sample message, a "contains no secret" check, the refusal
+// of template types outside the enum that every sender owes, and readers of a sent email. The
+// readers search plain strings: GCC 12 warns inside std::regex once sanitizers change inlining.
 
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <string_view>
 
 #include "reverify/code_sender.hpp"
 
@@ -46,6 +48,48 @@ inline void check_templates_outside_enum_refused(CodeSender& sender) {
     CHECK(sent.error() == Errc::invalid_input);
     CHECK(free_of(sent.error().message(), {sample_code}));
   }
+}
+
+/// The number on the first body line of `data` (an email as sent: headers, blank line, body)
+/// that is four spaces and digits only, as the SMTP sender sets the code apart; empty if none.
+inline std::string indented_code(std::string_view data) {
+  constexpr std::string_view lead = "\r\n    ";
+  const std::size_t body = data.find("\r\n\r\n");
+  if (body == std::string_view::npos) return {};
+  for (std::size_t at = data.find(lead, body); at != std::string_view::npos; at = data.find(lead, at + 2)) {
+    const std::size_t begin = at + lead.size();
+    std::size_t end = begin;
+    while (end < data.size() && data[end] >= '0' && data[end] <= '9') ++end;
+    if (end > begin && data.substr(end, 2) == "\r\n") return std::string(data.substr(begin, end - begin));
+  }
+  return {};
+}
+
+/// True when `headers` (ending in CRLF) hold `line` (its CRLF included) as a whole line.
+inline bool has_header_line(std::string_view headers, std::string_view line) {
+  if (headers.substr(0, line.size()) == line) return true;
+  return headers.find("\r\n" + std::string(line)) != std::string_view::npos;
+}
+
+/// The text between `prefix` and `suffix` on the header line that starts with `prefix`; empty if
+/// there is no such line.
+inline std::string header_between(std::string_view headers, std::string_view prefix, std::string_view suffix) {
+  const std::size_t at = headers.find("\r\n" + std::string(prefix));
+  if (at == std::string_view::npos) return {};
+  const std::size_t begin = at + 2 + prefix.size();
+  const std::size_t end = headers.find("\r\n", begin);
+  const std::string_view value = headers.substr(begin, end - begin);
+  if (value.size() < suffix.size() || value.substr(value.size() - suffix.size()) != suffix) return {};
+  return std::string(value.substr(0, value.size() - suffix.size()));
+}
+
+/// True when `text` is `length` lower-case hex digits.
+inline bool lower_hex(std::string_view text, std::size_t length) {
+  if (text.size() != length) return false;
+  for (const char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
 }
 
 }  // namespace reverify::test

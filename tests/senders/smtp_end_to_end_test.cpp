@@ -3,12 +3,11 @@
 
 #include <catch2/catch.hpp>
 
-#include <regex>
-
 #include "cheap_argon2.hpp"
 #include "loopback_servers.hpp"
 #include "reverify/reverify.hpp"
 #include "reverify/smtp/smtp_sender.hpp"
+#include "sender_test_support.hpp"
 
 using namespace reverify;
 
@@ -57,9 +56,9 @@ struct SmtpManager {
 };
 
 std::string code_in(const std::string& message) {
-  std::smatch match;
-  REQUIRE(std::regex_search(message, match, std::regex("\r\n\r\n[^]*?\r\n    ([0-9]+)\r\n")));
-  return match[1].str();
+  std::string code = test::indented_code(message);
+  REQUIRE_FALSE(code.empty());
+  return code;
 }
 
 }  // namespace
