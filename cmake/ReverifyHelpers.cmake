@@ -8,11 +8,6 @@ function(reverify_target_defaults target)
     endif()
     if(REVERIFY_SANITIZE)
       target_compile_options(${target} PRIVATE -fsanitize=${REVERIFY_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
-      # GCC 12 reports -Wmaybe-uninitialized false positives inside libstdc++ (std::regex,
-      # std::function) once sanitizer instrumentation changes inlining; keep it a warning there.
-      if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-        target_compile_options(${target} PRIVATE -Wno-error=maybe-uninitialized)
-      endif()
       target_link_options(${target} PRIVATE -fsanitize=${REVERIFY_SANITIZE})
     endif()
   endif()

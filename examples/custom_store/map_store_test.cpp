@@ -1,6 +1,5 @@
 // Runs reverify's store conformance suite on the example's MapStore: every clause of the Store
 // contract, including 16 threads racing on one record.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include <memory>
