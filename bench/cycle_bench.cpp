@@ -4,7 +4,7 @@
 // The cycle is measured twice: on the real clock, where the store only grows through the run, and
 // at a steady state of a chosen number of records (BM_SendVerifyCycle_Population), beside the
 // primitives on a map of the same size. BM_CycleOverFloor_Population takes the ratio itself, in
-// turns of a few milliseconds, which the VM's drift between runs does not reach;
+// turns of a few tens of milliseconds, which the VM's drift between runs does not reach;
 // BM_CycleOverSameSizeFloor_Population does the same with the floor's map as large as the store.
 //
 //   ./cycle_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -384,12 +384,16 @@ BENCHMARK(BM_Primitives_Population)->Arg(5'000)->Arg(20'000)->Arg(200'000)->Arg(
 // The ratio itself, taken in turns: each iteration is a round of `turn` steady-state cycles, then
 // `turn` runs of the floor on a one-entry map (BM_Primitives'), each turn timed on its own. Runs
 // of separate benchmarks minutes apart see the VM at different speeds (on 2026-11-28 the floor
-// alone took 1.39 to 1.80 us from run to run); turns a few milliseconds long see it alike, so
-// their ratio moves far less. `cycle_ns` and `floor_ns` are the means over the run, `ratio`
-// their quotient. The floor's map is the (one entry, always in cache); the same turns
-// against a map as large as the store follow below. The second argument is the policy's
+// alone took 1.39 to 1.80 us from run to run); turns a few tens of milliseconds long see it
+// alike, so their ratio moves far less. `cycle_ns` and `floor_ns` are the means over the run,
+// `ratio` their quotient. The floor's map is the (one entry, always in cache); the same
+// turns against a map as large as the store follow below. The second argument is the policy's
 // retire_previous_codes (0 keeps Logto's behaviour).
-constexpr int turn = 1024;
+// A turn is long enough for the cycle to win its caches back: with turns of 1 024, each floor
+// turn (system calls into the kernel's RNG) cooled the large stores' cycle by about 0.15 us
+// against the same cycle run without a break (BM_SendVerifyCycle_Population); with 16 384 the
+// two agree.
+constexpr int turn = 16'384;
 
 /// Alternates turns of `f`'s cycle and of the floor on `floor_map`, and sets the counters.
 void cycle_over_floor(benchmark::State& state, PopulationFixture& f, std::unordered_map<std::string, Row>& floor_map) {
@@ -428,8 +432,9 @@ BENCHMARK(BM_CycleOverFloor_Population)
 
 // The same turns with the floor's map as large as the store (BM_Primitives_Population's), for
 // the reading of the target that charges the floor the memory latency any store of that size
-// pays. A floor turn touches about a thousand of the map's entries, a few hundred KiB: far less
-// than the cache, so it hardly cools the store for the next cycle turn. Default policy only.
+// pays. A floor turn touches some 16 000 of the map's entries, a few MB: little beside the
+// store, so it hardly cools the store for the next cycle turn (the cycle turns take about as long
+// as beside the one-entry floor). Default policy only.
 void BM_CycleOverSameSizeFloor_Population(benchmark::State& state) {
   auto& f = population_fixture(state.range(0));
   if (!f.warm_up(state)) return;
