@@ -58,7 +58,6 @@ namespace {
 using reverify::test::contains;
 using reverify::test::ends_with;
 using reverify::test::escaped;
-using reverify::test::has_control;
 using reverify::test::starts_with;
 
 using Json = nlohmann::ordered_json;
@@ -424,12 +423,11 @@ std::string shown(std::string_view arg) {
 
 /// What an error may point at: a flag's name, or a stray argument in quotes.
 bool names_an_argument(std::string_view error, const std::vector<std::string>& args) {
-  for (const auto& arg : args) {
+  return std::any_of(args.begin(), args.end(), [error](const std::string& arg) {
     const bool flag = starts_with(arg, "--");
     const std::string needle = flag ? arg.substr(0, arg.find('=')) : "\"" + shown(arg) + "\"";
-    if (contains(error, flag ? shown(needle) : needle)) return true;
-  }
-  return false;
+    return contains(error, flag ? shown(needle) : needle);
+  });
 }
 
 /// A host --listen may accept, by the harness's own reading: with a ':' an IPv6 address (inet_pton)
