@@ -5,9 +5,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
+#include "fuzz_text.hpp"
 #include "reverify/code_sender.hpp"
 
 namespace reverify::test {
@@ -67,8 +69,7 @@ inline std::string indented_code(std::string_view data) {
 
 /// True when `headers` (ending in CRLF) hold `line` (its CRLF included) as a whole line.
 inline bool has_header_line(std::string_view headers, std::string_view line) {
-  if (headers.substr(0, line.size()) == line) return true;
-  return headers.find("\r\n" + std::string(line)) != std::string_view::npos;
+  return starts_with(headers, line) || contains(headers, "\r\n" + std::string(line));
 }
 
 /// The text between `prefix` and `suffix` on the header line that starts with `prefix`; empty if
@@ -79,17 +80,14 @@ inline std::string header_between(std::string_view headers, std::string_view pre
   const std::size_t begin = at + 2 + prefix.size();
   const std::size_t end = headers.find("\r\n", begin);
   const std::string_view value = headers.substr(begin, end - begin);
-  if (value.size() < suffix.size() || value.substr(value.size() - suffix.size()) != suffix) return {};
+  if (!ends_with(value, suffix)) return {};
   return std::string(value.substr(0, value.size() - suffix.size()));
 }
 
 /// True when `text` is `length` lower-case hex digits.
 inline bool lower_hex(std::string_view text, std::size_t length) {
-  if (text.size() != length) return false;
-  for (const char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+  return text.size() == length &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace reverify::test

@@ -1,6 +1,6 @@
 #pragma once
-// Small text checks the fuzz targets share (tests/fuzz), and the one-line form in which they
-// report the text a violated check was about.
+// Small text checks the fuzz targets (tests/fuzz) and the sender tests share, and the one-line
+// form in which the fuzz targets report the text a violated check was about.
 
 #include <algorithm>
 #include <cstddef>
