@@ -28,6 +28,7 @@ struct REVERIFY_API Identifier {
 /// - email: trimmed of ASCII white space and lower-cased; must look like `local@domain.tld`
 ///   (no white space inside, exactly one `@`, a dot in the domain) and be at most 256 bytes.
 /// - phone: a leading `+`, spaces and dashes are stripped; what remains must be 1 to 20 digits.
+/// - either: the value as given is at most 512 bytes (it is stored and sent as given).
 /// Errors: `Errc::invalid_input` naming the rule broken (never echoing the value).
 [[nodiscard]] REVERIFY_API Result<std::string> normalize_identifier(const Identifier& identifier);
 

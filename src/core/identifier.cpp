@@ -10,6 +10,10 @@ namespace {
 
 constexpr std::size_t max_email_length = 256;
 constexpr std::size_t max_phone_digits = 20;
+// The value is stored and sent as given, so white space, spaces and dashes around the part that
+// counts are bounded too: a padded value would otherwise make a large record (or fail in the
+// store as if it were down) instead of being refused here.
+constexpr std::size_t max_raw_length = 512;
 
 constexpr bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -100,6 +104,7 @@ static_assert(max_normalized_length == max_email_length && max_phone_digits <= m
               "normalize_into's buffer holds the longest normalised identifier");
 
 Result<std::size_t> normalize_into(const Identifier& identifier, char* out) {
+  if (identifier.value.size() > max_raw_length) return fail(Errc::invalid_input, "identifier is longer than 512 bytes");
   switch (identifier.type) {
     case IdentifierType::email:
       return normalize_email(identifier.value, out);

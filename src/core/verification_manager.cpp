@@ -11,6 +11,7 @@
 
 #include "code_digest.hpp"
 #include "common/clock_range.hpp"
+#include "common/redact.hpp"
 #include "identifier_match.hpp"
 #include "random_tokens.hpp"
 
@@ -22,17 +23,26 @@ constexpr std::size_t max_code_bytes = 64;
 constexpr int max_insert_tries = 3;
 
 // Every collaborator call goes through one of these: an exception or a foreign error code from
-// host code becomes one typed error, so nothing downstream can mistake it for success.
+// host code becomes one typed error, so nothing downstream can mistake it for success. Host text
+// (an error's message, an exception's what()) is kept for the operator, but the secret the
+// collaborator was handed (the password, the code) is cut out of it first: a host's hasher or
+// SMS client may well quote its input, and our errors end up in logs.
 template <class F>
-auto call_collaborator(Errc failure, const char* what, F&& f) -> decltype(f()) {
+auto call_collaborator(Errc failure, const char* what, std::string_view secret, F&& f) -> decltype(f()) {
   try {
     auto result = f();
-    if (!result && result.error().code() != failure) {
-      return fail(failure, std::string(what) + ": " + result.error().message());
+    if (!result) {
+      const std::string& text = result.error().message();
+      if (result.error().code() != failure) {
+        return fail(failure, std::string(what) + ": " + detail::redact(text, {secret}));
+      }
+      if (!secret.empty() && text.find(secret) != std::string::npos) {
+        return fail(failure, detail::redact(text, {secret}));
+      }
     }
     return result;
   } catch (const std::exception& e) {
-    return fail(failure, std::string(what) + " threw: " + e.what());
+    return fail(failure, std::string(what) + " threw: " + detail::redact(e.what(), {secret}));
   } catch (...) {
     return fail(failure, std::string(what) + " threw a non-standard exception");
   }
@@ -66,7 +76,7 @@ struct VerificationManager::Impl {
 
   template <class F>
   auto store(const char* what, F&& f) const -> decltype(f(*deps.store)) {
-    return call_collaborator(Errc::store_unavailable, what, [&] { return f(*deps.store); });
+    return call_collaborator(Errc::store_unavailable, what, {}, [&] { return f(*deps.store); });
   }
 
   /// Whether anyone listens: events are only filled in (strings copied) when so.
@@ -247,7 +257,8 @@ Result<PasswordVerification> VerificationManager::verify_password(const Password
   if (!blocked) return tl::unexpected(blocked.error());
   if (*blocked) return tl::unexpected(**blocked);
 
-  auto check = call_collaborator(Errc::hasher_unavailable, "password hasher",
+  const std::string_view password = request.password.reveal();
+  auto check = call_collaborator(Errc::hasher_unavailable, "password hasher", password,
                                  [&] { return m.deps.hasher->verify(request.password, request.stored_hash); });
   if (!check) return tl::unexpected(check.error());
   // The hash may have waited seconds for a hasher slot while other guesses for this user reached
@@ -261,7 +272,7 @@ Result<PasswordVerification> VerificationManager::verify_password(const Password
     Event malformed = event;
     malformed.type = EventType::password_hash_malformed;
     malformed.at = at;
-    malformed.detail = check->detail;
+    malformed.detail = detail::redact(check->detail, {password});
     m.emit(malformed);
   }
   // A comparison that ended during a block is answered as one that arrived during it: blocked,
@@ -293,7 +304,7 @@ Result<PasswordVerification> VerificationManager::verify_password(const Password
   PasswordVerification out{record.id, record.expires_at, std::nullopt};
   if (check->needs_rehash) {
     // An upgrade is a courtesy: if it fails, the verification still stands.
-    auto rehashed = call_collaborator(Errc::hasher_unavailable, "password hasher",
+    auto rehashed = call_collaborator(Errc::hasher_unavailable, "password hasher", password,
                                       [&] { return m.deps.hasher->hash(request.password); });
     if (rehashed) out.new_password_hash = std::move(*rehashed);
   }
@@ -380,11 +391,12 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
       cancel();
       const Errc code =
           sent.error().code() == Errc::connector_not_found ? Errc::connector_not_found : Errc::sender_unavailable;
-      return fail(code, "code delivery failed: " + sent.error().message());
+      return fail(code, "code delivery failed: " + detail::redact(sent.error().message(), {message.code.reveal()}));
     }
   } catch (const std::exception& e) {
     cancel();
-    return fail(Errc::sender_unavailable, std::string("code sender threw: ") + e.what());
+    return fail(Errc::sender_unavailable,
+                std::string("code sender threw: ") + detail::redact(e.what(), {message.code.reveal()}));
   } catch (...) {
     cancel();
     return fail(Errc::sender_unavailable, "code sender threw a non-standard exception");

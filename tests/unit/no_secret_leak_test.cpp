@@ -3,6 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
+#include <sodium.h>
+
+#include <array>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "manager_fixture.hpp"
 #include "reverify/fmt.hpp"
@@ -34,10 +40,26 @@ std::string bytes_of(const VerificationRecord& r) {
   return all;
 }
 
+/// The forms a pepper could be printed in: its first bytes raw, as hex and as base64 (every variant).
+std::vector<std::string> pepper_forms(const std::string& pepper) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(pepper.data());
+  std::vector<std::string> forms{pepper.substr(0, 8)};
+  std::array<char, 17> hex{};
+  sodium_bin2hex(hex.data(), hex.size(), bytes, 8);
+  forms.emplace_back(hex.data());
+  for (const int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_URLSAFE}) {
+    std::array<char, 64> b64{};
+    sodium_bin2base64(b64.data(), b64.size(), bytes, 12, variant);  // 12 bytes: 16 characters, no padding
+    forms.emplace_back(b64.data());
+  }
+  return forms;
+}
+
 }  // namespace
 
 TEST_CASE("no code, password or pepper appears in any output of the library") {
-  const std::string pepper_bytes(32, 'P');
+  std::string pepper_bytes(32, '\0');
+  randombytes_buf(pepper_bytes.data(), pepper_bytes.size());
   auto capture = std::make_shared<CapturingStore>(std::make_shared<MemoryStore>());
   test::ManagerFixture f(Policy{}, capture);
   Dependencies deps;
@@ -102,7 +124,115 @@ TEST_CASE("no code, password or pepper appears in any output of the library") {
     INFO(text);
     CHECK(text.find(password) == std::string::npos);
     CHECK(text.find(code) == std::string::npos);
-    CHECK(text.find(pepper_bytes.substr(0, 8)) == std::string::npos);
+    for (const auto& form : pepper_forms(pepper_bytes)) CHECK(text.find(form) == std::string::npos);
     CHECK(text.find(stored_hash) == std::string::npos);
+  }
+}
+
+namespace {
+
+/// A host hasher that quotes the password it was handed in whatever it says: its error text, its
+/// exception, its reason for a malformed hash. Nothing in the PasswordHasher contract stops it.
+class QuotingHasher final : public PasswordHasher {
+ public:
+  enum class Mode { own_error, foreign_error, exception, malformed };
+  explicit QuotingHasher(Mode mode) : mode_(mode) {}
+  Result<std::string> hash(const SecretString& password) override { return quote(password, Errc::hasher_unavailable); }
+  Result<PasswordCheck> verify(const SecretString& password, std::optional<std::string_view> /*stored_hash*/) override {
+    const std::string said = "rejected password '" + std::string(password.reveal()) + "'";
+    switch (mode_) {
+      case Mode::own_error:
+        return fail(Errc::hasher_unavailable, said);
+      case Mode::foreign_error:
+        return fail(Errc::internal, said);
+      case Mode::exception:
+        throw std::runtime_error(said);
+      case Mode::malformed:
+        break;
+    }
+    return PasswordCheck{PasswordMatch::malformed, false, said};
+  }
+
+ private:
+  static Result<std::string> quote(const SecretString& password, Errc code) {
+    return fail(code, "cannot hash '" + std::string(password.reveal()) + "'");
+  }
+  Mode mode_;
+};
+
+}  // namespace
+
+// The contracts ask host senders and hashers not to put secrets in their errors; the manager does
+// not rely on it. Whatever host text it passes on has the secret it handed over cut out.
+TEST_CASE("a host sender or hasher that quotes its secret input does not leak it through the manager") {
+  test::ManagerFixture f;
+  std::vector<std::string> outputs;
+  std::vector<std::string> secrets;
+  auto collect = [&](const auto& result) {
+    REQUIRE_FALSE(result.has_value());
+    outputs.push_back(result.error().message());
+    outputs.push_back(fmt::format("{}", result.error()));
+  };
+
+  SECTION("a sender's error text and exception") {
+    for (const bool throws : {false, true}) {
+      Dependencies deps;
+      deps.store = std::make_shared<MemoryStore>();
+      deps.hasher = f.hasher;
+      deps.clock = f.clock;
+      deps.events = f.events;
+      deps.peppers.peppers.push_back(Pepper::random(1));
+      deps.sender = std::make_shared<CallbackSender>([&secrets, throws](const CodeMessage& m) -> Result<void> {
+        const std::string code(m.code.reveal());
+        secrets.push_back(code);
+        const std::string said = "gateway refused body 'Your code is " + code + "'";
+        if (throws) throw std::runtime_error(said);
+        return fail(Errc::sender_unavailable, std::string(said).append(" (code ").append(code).append(")"));
+      });
+      const auto manager = VerificationManager::create(Policy{}, std::move(deps)).value();
+      SendCodeRequest s;
+      s.user_id = "u1";
+      s.identifier = Identifier::phone("+1 555 000 1111");
+      const auto sent = manager.send_code(s);
+      collect(sent);
+      CHECK(sent.error() == Errc::sender_unavailable);
+    }
+    REQUIRE(secrets.size() == 2);
+    CHECK(outputs[0].find("[redacted]") != std::string::npos);  // the host's text is kept around the cut
+  }
+
+  SECTION("a hasher's error text, exception and malformed-hash reason") {
+    using Mode = QuotingHasher::Mode;
+    for (const Mode mode : {Mode::own_error, Mode::foreign_error, Mode::exception, Mode::malformed}) {
+      Dependencies deps;
+      deps.store = std::make_shared<MemoryStore>();
+      deps.hasher = std::make_shared<QuotingHasher>(mode);
+      deps.sender = f.sender;
+      deps.clock = f.clock;
+      deps.events = f.events;
+      deps.peppers.peppers.push_back(Pepper::random(1));
+      const auto manager = VerificationManager::create(Policy{}, std::move(deps)).value();
+      PasswordVerificationRequest pw;
+      pw.user_id = "u1";
+      pw.password = SecretString("correct horse battery staple");
+      pw.stored_hash = "$argon2id$whatever";
+      const auto verified = manager.verify_password(pw);
+      collect(verified);
+      CHECK(verified.error() == (mode == Mode::malformed ? Errc::invalid_credentials : Errc::hasher_unavailable));
+    }
+    secrets.emplace_back("correct horse battery staple");
+    bool saw_malformed_event = false;
+    for (const auto& event : f.events->events()) {
+      saw_malformed_event = saw_malformed_event || event.type == EventType::password_hash_malformed;
+      outputs.push_back(fmt::format("{}", event));
+      outputs.push_back(event.detail);
+    }
+    CHECK(saw_malformed_event);
+  }
+
+  REQUIRE_FALSE(secrets.empty());
+  for (const auto& text : outputs) {
+    INFO(text);
+    for (const auto& secret : secrets) CHECK(text.find(secret) == std::string::npos);
   }
 }

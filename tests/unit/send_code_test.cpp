@@ -71,7 +71,14 @@ TEST_CASE("bad identifiers are invalid input and send nothing") {
   SendCodeRequest r = email_request("a@b.co");
   r.user_id.clear();
   CHECK(f.manager.send_code(r).error() == Errc::invalid_input);
+  // Padding that normalises away is refused before anything is stored, not by the store's size
+  // limit (which would answer store_unavailable, as if the store were down).
+  SendCodeRequest padded;
+  padded.user_id = "u1";
+  padded.identifier = Identifier::phone("1" + std::string(70'000, '-'));
+  CHECK(f.manager.send_code(padded).error() == Errc::invalid_input);
   CHECK(f.sender->messages().empty());
+  CHECK(std::static_pointer_cast<MemoryStore>(f.store)->record_count() == 0);
 }
 
 TEST_CASE("per-recipient send limit: 10 per rolling 600 s, by normalised identifier") {
