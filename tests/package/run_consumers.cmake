@@ -41,5 +41,23 @@ if(NOT rc EQUAL 0)
 endif()
 separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
 separate_arguments(extra UNIX_COMMAND "${FLAGS}")
-run(${CXX} ${extra} ${SOURCE_DIR}/consumer/main.cpp -o ${WORK_DIR}/pkgconfig-consumer ${pc_flags} -lsodium -lfmt -pthread)
+# Nothing added by hand: what pkg-config prints must be enough to link.
+run(${CXX} ${extra} ${SOURCE_DIR}/consumer/main.cpp -o ${WORK_DIR}/pkgconfig-consumer ${pc_flags})
 run(${WORK_DIR}/pkgconfig-consumer)
+
+# Embedded with add_subdirectory, as a host vendoring the sources would: only the core is built
+# (no backend's Debian library is needed), and the host's install carries none of reverify.
+get_filename_component(reverify_source ${SOURCE_DIR}/../.. ABSOLUTE)
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/in_tree -B ${WORK_DIR}/in-tree -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX}
+    "-DCMAKE_CXX_FLAGS=${FLAGS}" -DREVERIFY_SOURCE_DIR=${reverify_source})
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/in-tree)
+run(${WORK_DIR}/in-tree/reverify-in-tree)
+run(${CMAKE_COMMAND} --install ${WORK_DIR}/in-tree --prefix ${WORK_DIR}/in-tree-prefix)
+if(NOT EXISTS ${WORK_DIR}/in-tree-prefix/bin/reverify-in-tree)
+  message(FATAL_ERROR "the host's own install did not run")
+endif()
+file(GLOB_RECURSE leaked RELATIVE ${WORK_DIR}/in-tree-prefix ${WORK_DIR}/in-tree-prefix/*reverify*)
+list(REMOVE_ITEM leaked bin/reverify-in-tree)
+if(leaked)
+  message(FATAL_ERROR "an embedded reverify installed files of its own: ${leaked}")
+endif()
