@@ -51,6 +51,5 @@ TEST_CASE("functions planted in public do not reach the PostgreSQL store's SQL",
   reverify::test::Sql sql("reverify_search_path_" + reverify::test::random_token());
   const PlantedFunctions planted_functions(sql);
   reverify::testing::StoreCapabilities capabilities;
-  capabilities.shared_between_processes = true;
   reverify::testing::store_conformance([] { return reverify::test::fresh_postgres_store(); }, capabilities);
 }

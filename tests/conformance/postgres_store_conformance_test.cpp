@@ -6,6 +6,5 @@
 
 TEST_CASE("PostgresStore passes the store conformance suite", "[conformance][postgres]") {
   reverify::testing::StoreCapabilities capabilities;
-  capabilities.shared_between_processes = true;
   reverify::testing::store_conformance([] { return reverify::test::fresh_postgres_store(); }, capabilities);
 }

@@ -6,14 +6,12 @@
 
 TEST_CASE("RedisStore passes the store conformance suite", "[conformance][redis]") {
   reverify::testing::StoreCapabilities capabilities;
-  capabilities.shared_between_processes = true;
   capabilities.native_expiry = true;
   reverify::testing::store_conformance([] { return reverify::test::fresh_redis_store(); }, capabilities);
 }
 
 TEST_CASE("RedisStore with a single pooled connection passes the conformance suite", "[conformance][redis]") {
   reverify::testing::StoreCapabilities capabilities;
-  capabilities.shared_between_processes = true;
   capabilities.native_expiry = true;
   reverify::redis::RedisOptions options;
   options.pool_size = 1;

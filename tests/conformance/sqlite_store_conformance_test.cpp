@@ -6,13 +6,11 @@
 
 TEST_CASE("SqliteStore passes the store conformance suite", "[conformance][sqlite]") {
   reverify::testing::StoreCapabilities capabilities;
-  capabilities.shared_between_processes = true;
   reverify::testing::store_conformance([] { return reverify::test::fresh_sqlite_store(); }, capabilities);
 }
 
 TEST_CASE("SqliteStore with a single pooled connection passes the conformance suite", "[conformance][sqlite]") {
   reverify::testing::StoreCapabilities capabilities;
-  capabilities.shared_between_processes = true;
   reverify::sqlite::SqliteOptions options;
   options.pool_size = 1;
   reverify::testing::store_conformance([options] { return reverify::test::fresh_sqlite_store(options); }, capabilities);

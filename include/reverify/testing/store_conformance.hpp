@@ -11,11 +11,12 @@
 
 namespace reverify::testing {
 
-/// What a backend can be asked to prove.
+/// What a backend can be asked to prove. (Sharing one store between processes is not among them:
+/// a clause gets a fresh store from the factory, never a second handle on the same one; see
+/// tests/backends/multi_process_test.cpp for how reverify's own backends prove it.)
 struct REVERIFY_API StoreCapabilities {
-  bool shared_between_processes = false;  ///< SQLite file, Redis, PostgreSQL
-  bool native_expiry = false;             ///< purge_expired may return 0 (Redis TTLs)
-  unsigned concurrency_threads = 16;      ///< threads for the concurrency clauses
+  bool native_expiry = false;         ///< purge_expired may return 0 (Redis TTLs)
+  unsigned concurrency_threads = 16;  ///< threads for the concurrency clauses
 };
 
 /// Makes a fresh, empty store (a new key prefix, schema or file) for one clause.
