@@ -1,6 +1,10 @@
 // Invariant 2: a store, hasher, clock or sender error never yields "verified" or "authorized".
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <string>
+#include <utility>
+
 #include "manager_fixture.hpp"
 #include "reverify/testing/faulty_store.hpp"
 
@@ -23,6 +27,16 @@ bool is_typed_failure(const Error& e) {
   }
 }
 
+PasswordVerificationRequest password_request(const char* user, const char* password, const std::string& hash,
+                                             ActionBinding action = {}) {
+  PasswordVerificationRequest request;
+  request.user_id = user;
+  request.password = SecretString(password);
+  request.stored_hash = hash;
+  request.action = std::move(action);
+  return request;
+}
+
 }  // namespace
 
 TEST_CASE("every store operation failing, one at a time, never yields verified or authorized") {
@@ -30,22 +44,36 @@ TEST_CASE("every store operation failing, one at a time, never yields verified o
     for (const auto mode : {FaultMode::error, FaultMode::throw_exception}) {
       auto faulty = std::make_shared<FaultyStore>(std::make_shared<MemoryStore>());
       Policy policy;
-      policy.max_record_uses = 5;  // so that authorize calls use as well as find
+      policy.max_record_uses = 5;   // so that authorize calls use as well as find
+      policy.lockout_failures = 3;  // so that locking u2 out costs few hashes
       test::ManagerFixture f(policy, faulty);
 
-      // Prepare, fault-free: a sent code and a verified password record.
+      // Prepare, fault-free: a sent code; a verified code for a new identifier; a verified
+      // password record, and one bound to an action; and user u2 locked out by wrong passwords.
       const auto code_record = f.send_email_code();
-      const auto code = f.sender->last_code();
-      PasswordVerificationRequest pw;
-      pw.user_id = "u1";
-      pw.password = SecretString("pw");
-      pw.stored_hash = f.hasher->hash(pw.password).value();
-      const auto password_record = f.manager.verify_password(pw).value().record_id;
+      const auto code = f.sender->code_for(code_record);
+      const auto new_identifier_record = f.send_email_code("u1", "new@example.com", false);
+      REQUIRE(f.verify(new_identifier_record, f.sender->code_for(new_identifier_record), "u1", "new@example.com"));
+      const std::string hash = f.hasher->hash(SecretString("pw")).value();
+      const auto password_record = f.manager.verify_password(password_request("u1", "pw", hash)).value().record_id;
+      const ActionBinding payment{"payment", "payee=acme;amount=10"};
+      const auto bound_record =
+          f.manager.verify_password(password_request("u1", "pw", hash, payment)).value().record_id;
+      for (std::uint32_t i = 0; i < policy.lockout_failures; ++i) {
+        (void)f.manager.verify_password(password_request("u2", "wrong", hash));
+      }
+      REQUIRE(f.store->blocked_until("lock:pw:u2", f.clock->now()).value().has_value());
 
       faulty->reset_calls();
       faulty->set_fault(op, mode);
       INFO("operation " << reverify::testing::to_string(op) << " mode " << static_cast<int>(mode));
 
+      // A wrong code is refused whatever fails (the store counts its failure inside check_code).
+      const auto mistyped = f.verify(code_record, test::wrong_code(code));
+      REQUIRE_FALSE(mistyped.has_value());
+      CHECK(mistyped.error() == (op == StoreOp::check_code ? Errc::store_unavailable : Errc::code_mismatch));
+
+      faulty->reset_calls();
       const auto verified = f.verify(code_record, code);
       // The ops each path cannot do without must make it fail (so the loop proves something).
       if (op == StoreOp::check_code) CHECK_FALSE(verified.has_value());
@@ -63,8 +91,41 @@ TEST_CASE("every store operation failing, one at a time, never yields verified o
       } else {
         CHECK(is_typed_failure(authorized.error()));
       }
-      const auto opened = f.manager.verify_password(pw);
-      if (!opened) CHECK(opened.error() == Errc::store_unavailable);
+      faulty->reset_calls();
+      const auto bound = f.manager.authorize(AuthorizeRequest{bound_record, "u1", payment});
+      if (op == StoreOp::find || op == StoreOp::use) CHECK_FALSE(bound.has_value());
+      if (bound) {
+        CHECK(faulty->calls(op) == 0);
+      } else {
+        CHECK(bound.error() == Errc::store_unavailable);
+      }
+      faulty->reset_calls();
+      const auto identified = f.manager.check_identifier_record(
+          AuthorizeRequest{new_identifier_record, "u1", std::nullopt}, Identifier::email("new@example.com"));
+      if (op == StoreOp::find) CHECK_FALSE(identified.has_value());
+      if (identified) {
+        CHECK(faulty->calls(op) == 0);
+      } else {
+        CHECK(identified.error() == Errc::store_unavailable);
+      }
+
+      // Passwords: a right one reads blocked_until and inserts; a wrong one also counts a failure.
+      faulty->reset_calls();
+      const auto opened = f.manager.verify_password(password_request("u1", "pw", hash));
+      if (op == StoreOp::blocked_until || op == StoreOp::insert) CHECK_FALSE(opened.has_value());
+      if (opened) {
+        CHECK(faulty->calls(op) == 0);
+      } else {
+        CHECK(opened.error() == Errc::store_unavailable);
+      }
+      // u2 is blocked: a manager that took a failing blocked_until for "not blocked" would verify.
+      const auto blocked = f.manager.verify_password(password_request("u2", "pw", hash));
+      REQUIRE_FALSE(blocked.has_value());
+      CHECK(blocked.error() == (op == StoreOp::blocked_until ? Errc::store_unavailable : Errc::verification_blocked));
+      const auto guessed = f.manager.verify_password(password_request("u1", "wrong", hash));
+      REQUIRE_FALSE(guessed.has_value());
+      const bool guess_fails_closed = op == StoreOp::blocked_until || op == StoreOp::count_failure;
+      CHECK(guessed.error() == (guess_fails_closed ? Errc::store_unavailable : Errc::invalid_credentials));
 
       // With the fault cleared, whatever was left behind is not usable unless it was really verified.
       faulty->clear_faults();
@@ -78,21 +139,20 @@ TEST_CASE("every store operation failing, one at a time, never yields verified o
 }
 
 TEST_CASE("a failing store during send leaves no usable record") {
-  for (const auto op : {StoreOp::open_code}) {
-    auto faulty = std::make_shared<FaultyStore>(std::make_shared<MemoryStore>());
+  for (const auto mode : {FaultMode::error, FaultMode::throw_exception}) {
+    auto memory = std::make_shared<MemoryStore>();
+    auto faulty = std::make_shared<FaultyStore>(memory);
     test::ManagerFixture f(Policy{}, faulty);
-    faulty->set_fault(op, FaultMode::error);
+    faulty->set_fault(StoreOp::open_code, mode);
     SendCodeRequest r;
     r.user_id = "u1";
     r.identifier = Identifier::email("a@b.co");
     const auto sent = f.manager.send_code(r);
     REQUIRE_FALSE(sent.has_value());
     CHECK(sent.error() == Errc::store_unavailable);
-    faulty->clear_faults();
-    for (const auto& message : f.sender->messages()) {
-      CHECK(f.verify(message.record_id, std::string(message.code.reveal()), "u1", "a@b.co").error() ==
-            Errc::record_not_found);
-    }
+    // Nothing delivered and nothing stored: no code exists that anyone could verify.
+    CHECK(f.sender->messages().empty());
+    CHECK(memory->record_count() == 0);
   }
 }
 
