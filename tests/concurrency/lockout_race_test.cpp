@@ -97,9 +97,11 @@ TEST_CASE("concurrent wrong passwords: the lockout engages at the limit, and hol
     });
   }
   for (auto& th : pool) th.join();
-  // Failures 1..19 may answer invalid_credentials; the 20th and everything after answer blocked.
-  CHECK(invalid <= 19);
+  // Every failure is counted, one at a time: failures 1..limit-1 answer invalid_credentials, the
+  // one that reaches the limit and every later guess answer blocked.
+  CHECK(invalid == static_cast<int>(policy.lockout_failures) - 1);
   CHECK(invalid + blocked == threads * tries);
+  CHECK(f.store->blocked_until("lock:pw:u1", f.clock->now()).value().has_value());
   CHECK(f.manager.verify_password(guess(hash, "right")).error() == Errc::verification_blocked);
 }
 

@@ -45,11 +45,15 @@ TEST_CASE("the memory store's spinning shard lock still excludes: no increment i
 TEST_CASE("a waiter on a long-held shard lock blocks until it is released, then gets it") {
   ShardMutex mutex;
   mutex.lock();
+  std::atomic<bool> started{false};
   std::atomic<bool> inside{false};
   std::thread waiter([&] {
+    started = true;
     const std::lock_guard<ShardMutex> lock(mutex);  // outlasts the spin: ends in the kernel's wait
     inside = true;
   });
+  // Only once the waiter is about to lock does the pause give it time to get (wrongly) inside.
+  while (!started) std::this_thread::yield();
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   CHECK_FALSE(inside);
   mutex.unlock();
