@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -81,6 +83,61 @@ TEST_CASE("Argon2idHasher: no hash is no_hash, whatever the password", "[passwor
     CHECK(check->result == PasswordMatch::no_hash);
     CHECK_FALSE(check->needs_rehash);
   }
+}
+
+TEST_CASE("Argon2idHasher: no hash and a malformed hash still compute Argon2 (the decoy), through the gate",
+          "[passwords][argon2id][concurrency]") {
+  // One compute slot, no wait: while another thread computes, any call that computes Argon2 is
+  // refused with hasher_unavailable. A call that skipped the decoy would answer at once instead.
+  Argon2idParams p = cheap_params();
+  p.max_concurrent = 1;
+  p.max_wait = std::chrono::milliseconds(0);
+  auto hasher = make_hasher(p);
+  const std::string probe_hash = hasher->hash(secret("pw")).value();
+  // The holder verifies a well-formed hash at 128 passes: a mismatch, but a long computation.
+  std::string slow_hash = probe_hash;
+  const auto passes = slow_hash.find(",t=1,");
+  REQUIRE(passes != std::string::npos);
+  slow_hash.replace(passes, 5, ",t=128,");
+  const auto slot_taken = [&] {
+    auto probe = hasher->verify(secret("pw"), probe_hash);
+    return !probe && probe.error() == Errc::hasher_unavailable;
+  };
+
+  // The holder takes the slot exactly once per round, so a probe refused before the decoys and
+  // one refused after them prove it held the slot throughout. Otherwise (it finished in between)
+  // the round proves nothing and is run again.
+  bool conclusive = false;
+  for (int round = 0; round < 10 && !conclusive; ++round) {
+    std::atomic<bool> holder_done{false};
+    std::thread holder([&] {
+      for (;;) {  // a probe may hold the slot for a moment: try again until the slow hash ran
+        auto check = hasher->verify(secret("pw"), slow_hash);
+        if (check || check.error() != Errc::hasher_unavailable) break;
+      }
+      holder_done = true;
+    });
+    bool held = false;
+    while (!held && !holder_done) {
+      held = slot_taken();
+      if (!held) std::this_thread::yield();  // let the holder in
+    }
+    if (!held) {
+      holder.join();
+      continue;
+    }
+    const auto no_hash = hasher->verify(secret("pw"), std::nullopt);
+    const auto garbage = hasher->verify(secret("pw"), std::string_view("garbage"));
+    const bool still_held = slot_taken();
+    holder.join();
+    if (!still_held) continue;
+    conclusive = true;
+    REQUIRE_FALSE(no_hash.has_value());
+    CHECK(no_hash.error() == Errc::hasher_unavailable);
+    REQUIRE_FALSE(garbage.has_value());
+    CHECK(garbage.error() == Errc::hasher_unavailable);
+  }
+  REQUIRE(conclusive);
 }
 
 TEST_CASE("Argon2idHasher: malformed stored values are malformed with a secret-free detail", "[passwords][argon2id]") {
