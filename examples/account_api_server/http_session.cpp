@@ -51,7 +51,13 @@ void log_server_error(const ApiResponse& response, const ApiRequest& api) {
 
 HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<const ApiRouter> router, asio::thread_pool& pool,
                          SessionLimits limits)
-    : stream_(std::move(socket)), router_(std::move(router)), pool_(pool), limits_(limits) {}
+    : stream_(std::move(socket)),
+      // Beast bounds the headers and the body's bytes, but not a chunk-extension line or a trailer
+      // that never ends: without a cap of its own the buffer would grow with them until the timeout.
+      buffer_(limits.max_header + limits.max_body),
+      router_(std::move(router)),
+      pool_(pool),
+      limits_(limits) {}
 
 void HttpSession::start() {
   asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::read_header, shared_from_this()));
@@ -69,7 +75,7 @@ void HttpSession::read_header() {
 void HttpSession::on_header(beast::error_code ec, std::size_t /*bytes*/) {
   if (ec == http::error::body_limit)
     return reject(413, "request.payload_too_large", "The request body is larger than 64 KiB.");
-  if (ec == http::error::header_limit) {
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
     return reject(431, "request.header_too_large", "The request headers are too large.");
   }
   if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
@@ -79,6 +85,13 @@ void HttpSession::on_header(beast::error_code ec, std::size_t /*bytes*/) {
     return;
   }
   if (ec) return reject(400, "request.bad_request", "The request is not valid HTTP/1.1.");
+  // Beast 1.74 reads a Transfer-Encoding whose last coding is not chunked ("gzip", "chunked,
+  // identity") as no body, so what follows would be parsed as the next request. RFC 9112 §6.3
+  // asks for a 400 and a closed connection: a proxy in front reading that header otherwise could
+  // forward one request where this server runs two.
+  if (parser_->get().count(http::field::transfer_encoding) != 0 && !parser_->chunked()) {
+    return reject(400, "request.bad_request", "The request's Transfer-Encoding does not end in chunked.");
+  }
 
   const auto length = parser_->content_length();
   if (length && *length > limits_.max_body) {
@@ -109,8 +122,9 @@ void HttpSession::read_body() {
 }
 
 void HttpSession::on_body(beast::error_code ec, std::size_t /*bytes*/) {
-  if (ec == http::error::body_limit)
+  if (ec == http::error::body_limit || ec == http::error::buffer_overflow) {
     return reject(413, "request.payload_too_large", "The request body is larger than 64 KiB.");
+  }
   if (ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == http::error::end_of_stream ||
       ec == asio::error::eof || ec == asio::error::connection_reset) {
     return;

@@ -140,6 +140,43 @@ TEST_CASE("a body over 64 KiB answers 413 request.payload_too_large and the serv
   CHECK(after.get("/health").status == 200);
 }
 
+// Beast bounds headers and body bytes but not a chunk-extension line or a trailer: the session's
+// buffer has a cap of its own, so neither can hold the connection's memory growing until the timeout.
+TEST_CASE("a chunk extension or trailer that never ends answers 413 once past the buffer's cap",
+          "[http][robustness][limits]") {
+  ServerProcess server;
+  const std::string head =
+      "POST /api/verifications/password HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-alice\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  const std::string endless(std::size_t{200} * 1024, 'a');  // no CRLF: the line never ends
+  for (const std::string& body : {"1;" + endless, "0\r\nX-Trailer: " + endless}) {
+    const std::string answer = raw_exchange(server, head + body);
+    CHECK(answer.rfind("HTTP/1.1 413", 0) == 0);
+    CHECK(answer.find("request.payload_too_large") != std::string::npos);
+  }
+  HttpClient after(server.base_url());
+  CHECK(after.get("/health").status == 200);
+}
+
+// A Transfer-Encoding whose last coding is not chunked must not be read as "no body": the bytes
+// after it would run as a second request (smuggling, behind a proxy that reads the header another way).
+TEST_CASE("a Transfer-Encoding not ending in chunked answers 400 and runs nothing after it", "[http][robustness]") {
+  ServerProcess server;
+  const std::string smuggled = "GET /api/my-account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-alice\r\n\r\n";
+  for (const char* coding : {"chunked, identity", "gzip", "chunkedx"}) {
+    INFO(coding);
+    const std::string request = std::string("POST /api/verifications/password HTTP/1.1\r\nHost: x\r\n") +
+                                "Authorization: Bearer tok-alice\r\nTransfer-Encoding: " + coding + "\r\n\r\n" +
+                                smuggled;
+    const std::string answer = raw_exchange(server, request);
+    CHECK(answer.rfind("HTTP/1.1 400", 0) == 0);
+    CHECK(answer.find("request.bad_request") != std::string::npos);
+    CHECK(count_of(answer, "HTTP/1.1 ") == 1);
+  }
+  HttpClient after(server.base_url());
+  CHECK(after.get("/health").status == 200);
+}
+
 TEST_CASE("raw HTTP: pipelining, HTTP/1.0, garbage", "[http][robustness]") {
   ServerProcess server;
   const std::string get = "GET /api/my-account HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-alice\r\n\r\n";
