@@ -27,8 +27,10 @@ struct REVERIFY_API CodeMessage {
 
 /// Delivers codes. Implementations must be thread-safe. Return an error (or throw) when delivery
 /// failed: the manager then leaves no usable record and does not count the send.
-/// `Errc::connector_not_found` says no channel is configured for this kind of identifier;
-/// anything else is reported as `Errc::sender_unavailable`. The error's message (or the
+/// `Errc::connector_not_found` says no channel is configured for this kind of identifier, and
+/// `Errc::invalid_input` that this message cannot be sent as it is (a recipient the channel
+/// cannot address, text it cannot carry); both reach the caller as they are. Anything else is
+/// reported as `Errc::sender_unavailable`. The error's message (or the
 /// exception's `what()`) becomes part of the manager's error, with every copy of the code cut out;
 /// keep the code out of it anyway, as it may be spelled differently.
 class REVERIFY_API CodeSender {

@@ -389,8 +389,11 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
     auto sent = m.deps.sender->send(message);
     if (!sent) {
       cancel();
+      // A sender that cannot address this recipient (an SMTP relay without SMTPUTF8 and a
+      // non-ASCII address) is answering the caller's input, not failing: not a 503.
+      const Errc said = sent.error().code();
       const Errc code =
-          sent.error().code() == Errc::connector_not_found ? Errc::connector_not_found : Errc::sender_unavailable;
+          said == Errc::connector_not_found || said == Errc::invalid_input ? said : Errc::sender_unavailable;
       return fail(code, "code delivery failed: " + detail::redact(sent.error().message(), {message.code.reveal()}));
     }
   } catch (const std::exception& e) {

@@ -108,13 +108,15 @@ TEST_CASE("a failed send leaves no record and does not count") {
   CHECK(f.manager.send_code(email_request("a@b.co")).error() == Errc::connector_not_found);
   f.sender->fail_with(Errc::code_mismatch);  // a foreign code from host code is still "sender unavailable"
   CHECK(f.manager.send_code(email_request("a@b.co")).error() == Errc::sender_unavailable);
+  f.sender->fail_with(Errc::invalid_input);  // a recipient the channel cannot address: the caller's input
+  CHECK(f.manager.send_code(email_request("a@b.co")).error() == Errc::invalid_input);
   f.sender->fail_with(std::nullopt);
   f.sender->throw_on_send(true);
   const auto thrown = f.manager.send_code(email_request("a@b.co"));
   CHECK(thrown.error() == Errc::sender_unavailable);
   f.sender->throw_on_send(false);
   CHECK(std::static_pointer_cast<MemoryStore>(f.store)->record_count() == 0);
-  // None of the four failures counted against the limit of one.
+  // None of the five failures counted against the limit of one.
   CHECK(f.manager.send_code(email_request("a@b.co")).has_value());
   CHECK(f.manager.send_code(email_request("a@b.co")).error() == Errc::message_rate_limited);
 }
