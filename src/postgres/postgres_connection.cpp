@@ -28,10 +28,26 @@ void wipe(char* text) noexcept {
   if (text != nullptr) sodium_memzero(text, std::strlen(text));
 }
 
+/// Whether a URI's user name or password holds a raw '@' or '/' (RFC 3986 wants them as %40 and
+/// %2F). libpq ends the user info at the first '@' and looks for none past a '/', so the rest of
+/// such a password becomes the host, port or database, which its errors quote whole.
+bool userinfo_is_ambiguous(std::string_view conninfo) {
+  const auto scheme_end = conninfo.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  std::string_view rest = conninfo.substr(scheme_end + 3);
+  rest = rest.substr(0, rest.find('?'));
+  const auto last_at = rest.rfind('@');
+  if (last_at == std::string_view::npos) return false;
+  const std::string_view before = rest.substr(0, last_at);
+  return before.find_first_of("@/") != std::string_view::npos;
+}
+
 /// The password a well-formed `conninfo` carries ("" when none); nothing when libpq cannot parse
-/// it. libpq's own parse errors quote the URI or the raw password, so their text is dropped.
+/// it, or when it could only parse it by splitting the password. libpq's own parse errors quote
+/// the URI or the raw password, so their text is dropped.
 std::optional<SecretString> conninfo_password(const std::string& conninfo) {
   if (!is_connection_string(conninfo)) return SecretString();
+  if (conninfo.rfind("postgres", 0) == 0 && userinfo_is_ambiguous(conninfo)) return std::nullopt;
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
   wipe(error);
@@ -50,7 +66,8 @@ std::optional<SecretString> conninfo_password(const std::string& conninfo) {
 
 Error malformed_conninfo() {
   return {Errc::invalid_configuration,
-          "postgres connect: the conninfo is malformed (not repeated here: it may hold a password)"};
+          "postgres connect: the conninfo is malformed (not repeated here: it may hold a password; in a "
+          "URI, a user name or password must write '@' as %40 and '/' as %2F)"};
 }
 
 }  // namespace

@@ -218,11 +218,14 @@ $fn$,
 -- 32-byte digest per entry of `k_pepper_ids`, in the same order.
 --
 -- The common case is one UPDATE: a record that passes every refusal before the block check (the
--- UPDATE re-checks them on the latest version of the row, under its lock) counts one attempt and
--- is marked verified if the code matches. The block is then read by a statement that starts
--- after the record's lock, so it sees every earlier check of that record; a block undoes the
--- update, still under the lock. Any other record is decided by the general path below, which
--- locks it and reads it afresh.
+-- UPDATE re-checks them on the latest version of the row, under its lock), of a key not blocked,
+-- counts one attempt and is marked verified if the code matches. A blocked key never gets that
+-- far: a code is not compared (nor a key lock taken only for a wrong one) while its target is
+-- blocked, so guesses during a block neither spend attempts nor differ in time. The UPDATE's
+-- own block test reads the snapshot taken before it waited for the row, so the block is read
+-- again by a statement that starts after the record's lock, which sees every earlier check of
+-- that record; a block found only then undoes the update, still under the lock. Any other
+-- record is decided by the general path below, which locks it and reads it afresh.
 --
 -- bytea = stops at the first differing byte (memcmp). Comparing hashes keyed by a fresh random
 -- nonce from the client makes that timing independent of the stored digest.
@@ -253,6 +256,7 @@ BEGIN
     WHERE x.id = k_id AND x.expires_at > k_now AND NOT x.retired AND x.user_id = k_user_id AND x.kind = k_kind
       AND NOT x.verified AND x.identifier_key = k_identifier_key AND k_now <= x.code_expires_at
       AND x.attempts < k_max_attempts AND array_position(k_pepper_ids, x.pepper_id) IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM @schema@.blocks b WHERE b.key = k_key AND b.until > k_now)
     RETURNING x.attempts, x.verified INTO out_attempts, matched;
   IF FOUND THEN
     IF matched THEN

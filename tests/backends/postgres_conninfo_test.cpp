@@ -29,6 +29,11 @@ TEST_CASE("a malformed conninfo is refused without quoting it or its password", 
       {"postgresql://app:s3cret-pw@[::1/app", "s3cret-pw"},
       {"postgresql://app:s3cret-pw@[]:1/app", "s3cret-pw"},
       {"host=127.0.0.1 port=1 password='s3cret-pw", "s3cret-pw"},
+      // A raw '@' or '/' in the password: libpq would split it into the host, port or database
+      // ("ss-word@127.0.0.1", port "ab") and quote that part in its error.
+      {"postgresql://app:p@ss-word@127.0.0.1:1/app", "ss-word"},
+      {"postgresql://app:ab/cd@127.0.0.1:1/app", "ab/cd"},
+      {"postgres://app:x/ab@127.0.0.1:1/app", "x/ab"},
   }));
   const Error error = connect_error(conninfo);
   INFO(error.message());
@@ -40,6 +45,9 @@ TEST_CASE("a malformed conninfo is refused without quoting it or its password", 
 
 TEST_CASE("a refused connection names the failure but not the password", "[backends][postgres]") {
   const auto conninfo = GENERATE(std::string("postgresql://app:s3cret-pw@127.0.0.1:1/app"),
+                                 // the same characters percent-encoded are a password like any other
+                                 std::string("postgresql://app:s3cret-pw%40%2F@127.0.0.1:1/app"),
+                                 std::string("postgresql://app@127.0.0.1:1/app?password=s3cret-pw&options=a@b"),
                                  std::string("host=127.0.0.1 port=1 user=app password=s3cret-pw dbname=app"));
   const Error error = connect_error(conninfo);
   INFO(error.message());

@@ -59,17 +59,37 @@ struct Call {
   Timestamp now = t0 + 1min;
 };
 
+/// The SQL that calls check_code as `call` says, selecting its status.
+std::string check_statement(const Call& call) {
+  // id, user, kind, identifier key, pepper ids, digests, nonce, max attempts, lock key, window,
+  // failures, block duration, now.
+  return "SELECT out_status FROM @schema@.check_code('" + call.id + "', 'user-1', 2::smallint, '" +
+         call.identifier_key + "', '" + call.pepper_ids + "'::bigint[], " + hex_bytes(call.offered) + ", " +
+         hex_bytes(0x01) + ", 5, 'lock:email:a@example.com', 3600000, 100, 3600000, " +
+         std::to_string(to_unix_ms(call.now)) + ")";
+}
+
+/// Runs check_code as `call` says in a transaction that is rolled back; returns "<status>
+/// <untouched|rewritten: whether the record's row got a new version> <advisory locks the
+/// transaction holds at the end>". A compared code always rewrites the row (its attempt is
+/// counted first), and a wrong one takes the key's advisory lock.
+std::string footprint_in_transaction(test::Sql& sql, const Call& call) {
+  const std::string row = "SELECT ctid::text FROM @schema@.records WHERE id = '" + call.id + "'";
+  sql.exec("BEGIN");
+  const std::string before = sql.scalar(row);
+  const std::string status = sql.scalar(check_statement(call));
+  const std::string after = sql.scalar(row);
+  const std::string locks =
+      sql.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
+  sql.exec("ROLLBACK");
+  return status + (before == after ? " untouched " : " rewritten ") + locks;
+}
+
 /// Runs check_code as `call` says in a transaction that is rolled back; returns "<status> <the
 /// transaction's synchronous_commit at the end of the call>". The session's own value is `on`.
 std::string check_in_transaction(test::Sql& sql, const Call& call) {
-  // id, user, kind, identifier key, pepper ids, digests, nonce, max attempts, lock key, window,
-  // failures, block duration, now.
-  const std::string statement =
-      "SELECT out_status FROM @schema@.check_code('" + call.id + "', 'user-1', 2::smallint, '" + call.identifier_key +
-      "', '" + call.pepper_ids + "'::bigint[], " + hex_bytes(call.offered) + ", " + hex_bytes(0x01) +
-      ", 5, 'lock:email:a@example.com', 3600000, 100, 3600000, " + std::to_string(to_unix_ms(call.now)) + ")";
   sql.exec("BEGIN");
-  const std::string status = sql.scalar(statement);
+  const std::string status = sql.scalar(check_statement(call));
   const std::string commit = sql.scalar("SHOW synchronous_commit");
   sql.exec("ROLLBACK");
   return status + " " + commit;
@@ -157,11 +177,24 @@ TEST_CASE("a verified mark commits without waiting for its WAL flush unless flus
     CHECK(check_in_transaction(sql, right) == "8 on");
   }
 
-  SECTION("a blocked key: the right code is refused, its update undone, and the refusal waits") {
+  SECTION("a blocked key: the right code is refused, and the refusal waits") {
     sql.exec(postgres::detail::session_settings(postgres::PostgresOptions{}));
     sql.exec("INSERT INTO @schema@.blocks VALUES ('lock:email:a@example.com', " + std::to_string(to_unix_ms(t0 + 1h)) +
              ")");
     CHECK(check_in_transaction(sql, right) == "4 on");
+  }
+
+  // Comparing during a block, even undone, let a right guess and a wrong one take different paths
+  // (only the wrong one waited for the key's lock): guesses that spend nothing and can be told
+  // apart by time. While blocked, neither code may touch the record or take the key's lock.
+  SECTION("a blocked key: no code is compared, right or wrong") {
+    sql.exec(postgres::detail::session_settings(postgres::PostgresOptions{}));
+    CHECK(footprint_in_transaction(sql, wrong) == "7 rewritten 1");  // the probe sees a comparison
+    CHECK(footprint_in_transaction(sql, right) == "8 rewritten 0");
+    sql.exec("INSERT INTO @schema@.blocks VALUES ('lock:email:a@example.com', " + std::to_string(to_unix_ms(t0 + 1h)) +
+             ")");
+    CHECK(footprint_in_transaction(sql, right) == "4 untouched 0");
+    CHECK(footprint_in_transaction(sql, wrong) == "4 untouched 0");
   }
 
   SECTION("an exhausted record: even the right code is a counted failure, which waits") {
