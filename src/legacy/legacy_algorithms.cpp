@@ -112,7 +112,15 @@ Result<LegacyPlan> plan_pbkdf2(const LegacyTuple& t) {
   if (!iterations) return bad("pbkdf2 iterations not in 1..10000000");
   auto key_length = decimal(t.args[2], 1, max_key_length);
   if (!key_length) return bad("pbkdf2 keylen not in 1..1024");
-  if (!fetch_digest(t.args[3])) return bad("pbkdf2 digest unknown to OpenSSL");
+  const Md md = fetch_digest(t.args[3]);
+  if (!md) return bad("pbkdf2 digest unknown to OpenSSL");
+  // PBKDF2 runs every iteration once per digest-sized block of the key: the cap is on the product,
+  // or a long key would multiply a capped count (64 blocks of 10 million MD5s: minutes per verify).
+  const auto digest_size = static_cast<std::uint64_t>(std::max(1, EVP_MD_get_size(md.get())));
+  const std::uint64_t blocks = (*key_length + digest_size - 1) / digest_size;
+  if (std::uint64_t{*iterations} * blocks > max_pbkdf2_iterations) {
+    return bad("pbkdf2 iterations times key blocks over 10000000");
+  }
   if (t.expected.size() != std::size_t{2} * *key_length || !is_lower_hex(t.expected)) {
     return bad("pbkdf2 expected value is not lowercase hex of keylen bytes");
   }
@@ -136,6 +144,8 @@ Result<LegacyPlan> plan_firebase(const LegacyTuple& t) {
   auto mem_cost = decimal(t.args[4], 1, max_scrypt_mem_cost);
   if (!rounds || !mem_cost) return bad("firebase-scrypt rounds not in 1..64 or memCost not in 1..20");
   if (128ULL * *rounds * (1ULL << *mem_cost) > max_scrypt_bytes) return bad("firebase-scrypt needs more than 1 GiB");
+  // scrypt needs N < 2^(16 r) (RFC 7914); OpenSSL refuses anything else at every verify.
+  if (*mem_cost >= 16U * *rounds) return bad("firebase-scrypt memCost must be below 16 times rounds");
   if (t.expected.size() != sodium_base64_ENCODED_LEN(signer->size(), sodium_base64_VARIANT_ORIGINAL) - 1 ||
       t.expected.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
           std::string::npos) {

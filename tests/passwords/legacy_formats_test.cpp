@@ -96,6 +96,12 @@ TEST_CASE("the Legacy tuple parser is strict", "[passwords][legacy][formats]") {
   rejected("Legacy", R"(["pbkdf2", ["hex:abc", "1000", "32", "sha256", "@"], ")" + h + R"("])");
   rejected("Legacy", R"(["pbkdf2", ["salt", "0", "32", "sha256", "@"], ")" + h + R"("])");
   rejected("Legacy", R"(["pbkdf2", ["salt", "99999999", "32", "sha256", "@"], ")" + h + R"("])");
+  // The cap is on iterations times key blocks: 64 MD5 blocks of 10 million each would take minutes.
+  const std::string md5_key_1024(2048, 'a');
+  rejected("Legacy", R"(["pbkdf2", ["s", "10000000", "1024", "md5", "@"], ")" + md5_key_1024 + R"("])");
+  rejected("Legacy", R"(["pbkdf2", ["s", "5000001", "64", "sha256", "@"], ")" + std::string(128, 'a') + R"("])");
+  CHECK(to_stored_hash("Legacy",
+                       R"(["pbkdf2", ["s", "5000000", "64", "sha256", "@"], ")" + std::string(128, 'a') + R"("])"));
   rejected("Legacy", R"(["pbkdf2", ["salt", "1000", "16", "sha256", "@"], ")" + h + R"("])");
   rejected("Legacy", R"(["pbkdf2", ["salt", "1000", "32", "nosuch", "@"], ")" + h + R"("])");
   rejected("Legacy", R"(["firebase-scrypt", ["c2FsdA==", "a2V5", "Bw==", "8", "14"], "AAAA"])");
@@ -103,6 +109,9 @@ TEST_CASE("the Legacy tuple parser is strict", "[passwords][legacy][formats]") {
   rejected("Legacy", R"(["firebase-scrypt", ["c2FsdA==", "a2V5", "Bw==", "0", "14", "@"], "AAAA"])");
   rejected("Legacy", R"(["firebase-scrypt", ["c2F*dA==", "a2V5", "Bw==", "8", "14", "@"], "AAAA"])");
   rejected("Legacy", R"(["firebase-scrypt", ["c2FsdA==", "a2V5", "Bw==", "8", "14", "@"], "AAAAAAAA"])");
+  // scrypt's N = 2^memCost must be below 2^(16 rounds): OpenSSL would refuse it at every verify.
+  rejected("Legacy", R"(["firebase-scrypt", ["c2FsdA==", "a2V5", "Bw==", "1", "16", "@"], "AAAA"])");
+  CHECK(to_stored_hash("Legacy", R"(["firebase-scrypt", ["c2FsdA==", "a2V5", "Bw==", "1", "15", "@"], "AAAA"])"));
 
   // Accepted: escapes, integers, "pbkdf2Sync", several "@".
   CHECK(to_stored_hash("Legacy",
