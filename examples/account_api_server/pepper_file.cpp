@@ -1,7 +1,11 @@
 #include "pepper_file.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <fstream>
+#include <cerrno>
 #include <iterator>
 #include <string_view>
 
@@ -18,17 +22,49 @@ int hex_value(char c) {
   return -1;
 }
 
+/// Closes a file descriptor at the end of its scope.
+class ClosesOnExit {
+ public:
+  explicit ClosesOnExit(int fd) noexcept : fd_(fd) {}
+  ClosesOnExit(const ClosesOnExit&) = delete;
+  ClosesOnExit& operator=(const ClosesOnExit&) = delete;
+  ClosesOnExit(ClosesOnExit&&) = delete;
+  ClosesOnExit& operator=(ClosesOnExit&&) = delete;
+  ~ClosesOnExit() { ::close(fd_); }
+
+ private:
+  int fd_;
+};
+
 }  // namespace
 
 tl::expected<reverify::Pepper, std::string> load_pepper_file(const std::string& path, std::uint32_t pepper_id) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return tl::unexpected("cannot read pepper file " + one_line(path));
+  const std::string name = "pepper file " + one_line(path);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+  if (fd < 0) return tl::unexpected("cannot read " + name);
+  const ClosesOnExit closer(fd);
+  // Whoever reads the pepper and a store dump can try all 10^6 codes of every record offline, so
+  // it is kept to its owner, as ssh keeps a private key. Links are followed (Kubernetes mounts
+  // secrets through them); what they lead to is checked.
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return tl::unexpected(name + " is not a regular file");
+  if (st.st_uid != ::geteuid()) return tl::unexpected(name + " belongs to another user");
+  if ((st.st_mode & 077U) != 0) {
+    return tl::unexpected(name + " is open to other users (it keys every code digest): chmod 600 it");
+  }
   // Read at most a little more than the longest valid form, into a buffer that is wiped.
   std::string raw(68, '\0');
-  in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
-  raw.resize(static_cast<std::size_t>(in.gcount()));
+  std::size_t got = 0;
+  while (got < raw.size()) {
+    const ssize_t n = ::read(fd, raw.data() + got, raw.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return tl::unexpected("cannot read " + name);
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  raw.resize(got);
   const reverify::SecretString content(std::move(raw));
-  return parse_pepper(content.reveal(), "pepper file " + one_line(path), pepper_id);
+  return parse_pepper(content.reveal(), name, pepper_id);
 }
 
 tl::expected<reverify::Pepper, std::string> parse_pepper(std::string_view content, std::string_view source,

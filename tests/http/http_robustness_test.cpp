@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -253,6 +254,13 @@ TEST_CASE("bad command lines: one line on stderr and exit code 2", "[http][robus
   check_usage_error(with({"--pepper-file", dir.path() + "/missing"}), "pepper");
   check_usage_error(with({"--pepper-file", dir.write("short.key", std::string(31, 'k'))}), "pepper");
   check_usage_error(with({"--pepper-file", dir.write("badhex.key", std::string(63, 'a') + "g\n")}), "pepper");
+  // With the pepper and a store dump, anyone can try every code offline: it must be the owner's alone.
+  const std::string shared_key = dir.write("shared.key", std::string(64, 'a') + "\n");
+  for (const mode_t mode : {mode_t{0644}, mode_t{0640}, mode_t{0604}, mode_t{0620}}) {
+    REQUIRE(::chmod(shared_key.c_str(), mode) == 0);
+    check_usage_error(with({"--pepper-file", shared_key}), "chmod 600");
+  }
+  check_usage_error(with({"--pepper-file", dir.path()}), "not a regular file");
 
   check_usage_error({"--listen", "127.0.0.1:0", "--users", dir.path() + "/missing.json"}, "missing.json");
   const std::vector<std::pair<std::string, std::string>> bad_users = {
@@ -323,7 +331,10 @@ TEST_CASE("pepper files: 64 hex characters with a newline, or 32 raw bytes", "[h
   TempDir keys;
   const std::string hex = keys.write("hex.key", std::string(64, 'a') + "\n");
   const std::string raw = keys.write("raw.key", std::string(32, '\x07'));
-  for (const auto& file : {hex, raw}) {
+  // A link to a private file is followed (Kubernetes mounts secrets through links).
+  const std::string link = keys.path() + "/link.key";
+  REQUIRE(::symlink(hex.c_str(), link.c_str()) == 0);
+  for (const auto& file : {hex, raw, link}) {
     ServerProcess server({"--pepper-file", file});
     HttpClient client(server.base_url());
     const auto sent = send_code(client, server, "tok-bob", "email", "bob@example.com");

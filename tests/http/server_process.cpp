@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <csignal>
@@ -79,8 +80,12 @@ TempDir::~TempDir() {
 
 std::string TempDir::write(const std::string& name, const std::string& content) const {
   std::string file = path_ + "/" + name;
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << content;
+  {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << content;
+  }
+  // Private to the test, as a pepper file must be (the server refuses one others can read).
+  ::chmod(file.c_str(), S_IRUSR | S_IWUSR);
   return file;
 }
 
