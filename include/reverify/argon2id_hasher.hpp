@@ -14,10 +14,12 @@ namespace reverify {
 
 /// Cost parameters. Defaults are libsodium's INTERACTIVE limits (ops 2, 64 MiB).
 struct REVERIFY_API Argon2idParams {
-  unsigned long long ops_limit = 2;            ///< crypto_pwhash_OPSLIMIT_INTERACTIVE
-  std::size_t mem_limit = 67'108'864;          ///< crypto_pwhash_MEMLIMIT_INTERACTIVE (bytes)
-  std::size_t max_concurrent = 4;              ///< hashes computed at once; more callers wait
-  std::chrono::milliseconds max_wait{10'000};  ///< a caller waiting longer gets hasher_unavailable
+  unsigned long long ops_limit = 2;    ///< crypto_pwhash_OPSLIMIT_INTERACTIVE
+  std::size_t mem_limit = 67'108'864;  ///< crypto_pwhash_MEMLIMIT_INTERACTIVE (bytes)
+  std::size_t max_concurrent = 4;      ///< hashes computed at once; more callers wait
+  /// A caller waiting longer gets hasher_unavailable; a year or more (milliseconds::max()) waits
+  /// as long as it takes.
+  std::chrono::milliseconds max_wait{10'000};
 };
 
 /// Hashes new passwords as `$argon2id$v=19$m=…,t=…,p=1$…` and verifies `$argon2id$` and

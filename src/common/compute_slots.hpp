@@ -15,7 +15,14 @@ class ComputeSlots {
 
   [[nodiscard]] bool acquire(std::chrono::milliseconds max_wait) {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (!freed_.wait_for(lock, max_wait, [this] { return in_use_ < capacity_; })) return false;
+    const auto free = [this] { return in_use_ < capacity_; };
+    // wait_for adds max_wait to the clock in nanoseconds: a host's "forever" (milliseconds::max())
+    // would overflow into the past and never wait at all. Anything from a year on is forever.
+    if (max_wait >= std::chrono::hours(24 * 365)) {
+      freed_.wait(lock, free);
+    } else if (!freed_.wait_for(lock, max_wait, free)) {
+      return false;
+    }
     ++in_use_;
     return true;
   }
