@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -51,6 +52,14 @@ std::string default_users_file() {
   std::error_code ec;
   if (std::filesystem::exists(relative, ec)) return relative;
   return REVERIFY_SERVER_DEMO_USERS;  // the source tree this binary was built from
+}
+
+// Whether only this machine can reach `host` (an address of 127.0.0.0/8 or ::1, or "localhost").
+bool is_loopback(const std::string& host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
 }
 
 // Expired records and windows are dropped in bounded steps, on the handler pool.
@@ -102,6 +111,10 @@ int run(int argc, char** argv) {
   hasher = *legacy;
 #endif
 
+  if (!options->users_file && !is_loopback(options->host)) {
+    return fail_start(exit_usage, "the demo users' tokens and passwords are published: --listen on " + options->host +
+                                      " needs --users FILE");
+  }
   const std::string users_path = options->users_file ? *options->users_file : default_users_file();
   auto users = load_users_file(users_path, *hasher);
   if (!users) return fail_start(exit_usage, users.error());

@@ -263,6 +263,10 @@ TEST_CASE("bad command lines: one line on stderr and exit code 2", "[http][robus
   check_usage_error(with({"--pepper-file", dir.path()}), "not a regular file");
 
   check_usage_error({"--listen", "127.0.0.1:0", "--users", dir.path() + "/missing.json"}, "missing.json");
+  // The demo users' tokens and passwords are in the docs: never served beyond this machine.
+  for (const char* listen : {"0.0.0.0:0", "[::]:0", "192.0.2.1:0", "example.org:0"}) {
+    check_usage_error({"--listen", listen, "--outbox", dir.path() + "/o"}, "--users");
+  }
   const std::vector<std::pair<std::string, std::string>> bad_users = {
       {"not json", "not valid JSON"},
       {R"({"people":[]})", "users"},
