@@ -26,15 +26,16 @@ argon2_type to_type(Argon2Variant v) {
 
 }  // namespace
 
-Result<void> check_argon2_cost(const Argon2Phc& phc) {
+Result<void> check_argon2_cost(const Argon2Phc& phc, std::uint64_t allowed_work) {
   if (phc.has_key_id) return fail(Errc::invalid_input, "argon2: keyid needs a secret key this hasher does not have");
-  if (const char* refusal = reverify::detail::stored_argon2_cost_refusal(phc))
+  if (const char* refusal = reverify::detail::stored_argon2_cost_refusal(phc, allowed_work)) {
     return fail(Errc::invalid_input, refusal);
+  }
   return {};
 }
 
-Result<bool> argon2_matches(std::string_view password, const Argon2Phc& phc) {
-  if (auto ok = check_argon2_cost(phc); !ok) return tl::unexpected<Error>(ok.error());
+Result<bool> argon2_matches(std::string_view password, const Argon2Phc& phc, std::uint64_t allowed_work) {
+  if (auto ok = check_argon2_cost(phc, allowed_work); !ok) return tl::unexpected<Error>(ok.error());
   if (password.size() > ARGON2_MAX_PWD_LENGTH) return false;
   std::vector<std::uint8_t> pwd(password.begin(), password.end());
   std::vector<std::uint8_t> salt = phc.salt;

@@ -55,12 +55,13 @@ Result<LegacyPlan> parse_and_plan(std::string_view json) {
 }
 
 // Match or mismatch; Errc::invalid_input means the stored value is unusable (malformed).
-Result<bool> compute(std::string_view password, const StoredValue& value) {
+// `argon2_work`: the memory x passes an Argon2 value may cost.
+Result<bool> compute(std::string_view password, const StoredValue& value, std::uint64_t argon2_work) {
   switch (value.kind) {
     case StoredKind::argon2: {
       auto phc = parse_argon2_phc(value.body);
       if (!phc) return tl::unexpected<Error>(phc.error());
-      return argon2_matches(password, *phc);
+      return argon2_matches(password, *phc, argon2_work);
     }
     case StoredKind::bcrypt: {
       if (auto ok = check_bcrypt(value.body); !ok) return tl::unexpected<Error>(ok.error());
@@ -192,9 +193,13 @@ Result<PasswordCheck> LegacyHasher::verify(const SecretString& password, std::op
   }
   Result<bool> outcome = false;
   {
-    const SlotGuard slot(impl_->slots, impl_->current->params().max_wait);
+    const Argon2idParams& own = impl_->current->params();
+    const SlotGuard slot(impl_->slots, own.max_wait);
     if (!slot.held()) return fail(Errc::hasher_unavailable, "legacy: too many concurrent hashes; wait timed out");
-    outcome = compute(password.reveal(), value);
+    // As Argon2idHasher does: hashes made at earlier parameters of this hasher's kind still verify
+    // when its own parameters cost more than the cap for imported ones.
+    const std::uint64_t own_work = static_cast<std::uint64_t>(own.mem_limit / 1024U) * own.ops_limit;
+    outcome = compute(password.reveal(), value, std::max(detail::max_stored_argon2_work, own_work));
   }
   if (!outcome) {
     if (outcome.error() != Errc::invalid_input) return tl::unexpected<Error>(outcome.error());
