@@ -16,7 +16,7 @@
 # `postgres` user (created by Debian's postgresql package) through runuser.
 set -euo pipefail
 
-DIR="${REVERIFY_SERVICES_DIR:-/tmp/reverify-services}"
+DIR="$(realpath -m "${REVERIFY_SERVICES_DIR:-/tmp/reverify-services}")"
 REDIS_PORT="${REVERIFY_REDIS_PORT:-16379}"
 PG_PORT="${REVERIFY_PG_PORT:-15432}"
 PG_DB="reverify_test"
@@ -36,7 +36,9 @@ pg_bin() {
 as_pg() {
   if [[ "$(id -u)" -eq 0 ]]; then
     id "$PG_USER" >/dev/null 2>&1 || die "user $PG_USER missing: install the Debian package postgresql"
-    runuser -u "$PG_USER" -- "$@"
+    # From /, which the cluster owner can enter: PostgreSQL's tools otherwise complain that they
+    # cannot change to a working directory under /root.
+    (cd / && runuser -u "$PG_USER" -- "$@")
   else
     "$@"
   fi
