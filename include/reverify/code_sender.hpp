@@ -31,8 +31,8 @@ struct REVERIFY_API CodeMessage {
 /// `Errc::invalid_input` that this message cannot be sent as it is (a recipient the channel
 /// cannot address, text it cannot carry); both reach the caller as they are. Anything else is
 /// reported as `Errc::sender_unavailable`. The error's message (or the
-/// exception's `what()`) becomes part of the manager's error, with every copy of the code cut out;
-/// keep the code out of it anyway, as it may be spelled differently.
+/// exception's `what()`) becomes part of the manager's error, withheld whole if it contains the
+/// code; keep the code out of it anyway, as it may be spelled differently.
 class REVERIFY_API CodeSender {
  public:
   CodeSender() = default;

@@ -33,8 +33,8 @@ struct REVERIFY_API PasswordCheck {
 
 /// Hashes and verifies passwords. Implementations must be thread-safe, must take the same time
 /// for `mismatch`, `no_hash` and `malformed` as for a wrong password against a current hash
-/// (invariant 5), and must never put a password or hash into an error message (the manager cuts
-/// the password out of the text it passes on, but cannot know every form it could take).
+/// (invariant 5), and must never put a password or hash into an error message (the manager
+/// withholds text that contains the password, but cannot know every form it could take).
 /// Methods may throw; the manager converts that to `Errc::hasher_unavailable`.
 class REVERIFY_API PasswordHasher {
  public:

@@ -11,7 +11,6 @@
 
 #include "code_digest.hpp"
 #include "common/clock_range.hpp"
-#include "common/redact.hpp"
 #include "identifier_match.hpp"
 #include "random_tokens.hpp"
 
@@ -22,27 +21,32 @@ constexpr std::size_t max_password_bytes = 4096;
 constexpr std::size_t max_code_bytes = 64;
 constexpr int max_insert_tries = 3;
 
+// Host text (an error's message, an exception's what(), a malformed hash's reason) is passed on
+// for the operator, unless it contains the secret the collaborator was handed (the password, the
+// code): a host's hasher or SMS client may quote its input, and our errors end up in logs. Such
+// text is withheld whole; cutting the secret out in place would show where a short one sat in the
+// host's own wording ("[redacted] timed out").
+bool quotes(std::string_view text, std::string_view secret) noexcept {
+  return !secret.empty() && text.find(secret) != std::string_view::npos;
+}
+std::string host_text(std::string_view text, std::string_view secret) {
+  return quotes(text, secret) ? std::string("(its text is withheld)") : std::string(text);
+}
+
 // Every collaborator call goes through one of these: an exception or a foreign error code from
-// host code becomes one typed error, so nothing downstream can mistake it for success. Host text
-// (an error's message, an exception's what()) is kept for the operator, but the secret the
-// collaborator was handed (the password, the code) is cut out of it first: a host's hasher or
-// SMS client may well quote its input, and our errors end up in logs.
+// host code becomes one typed error, so nothing downstream can mistake it for success.
 template <class F>
 auto call_collaborator(Errc failure, const char* what, std::string_view secret, F&& f) -> decltype(f()) {
   try {
     auto result = f();
     if (!result) {
       const std::string& text = result.error().message();
-      if (result.error().code() != failure) {
-        return fail(failure, std::string(what) + ": " + detail::redact(text, {secret}));
-      }
-      if (!secret.empty() && text.find(secret) != std::string::npos) {
-        return fail(failure, detail::redact(text, {secret}));
-      }
+      if (result.error().code() != failure) return fail(failure, std::string(what) + ": " + host_text(text, secret));
+      if (quotes(text, secret)) return fail(failure, std::string(what) + ": " + host_text(text, secret));
     }
     return result;
   } catch (const std::exception& e) {
-    return fail(failure, std::string(what) + " threw: " + detail::redact(e.what(), {secret}));
+    return fail(failure, std::string(what) + " threw: " + host_text(e.what(), secret));
   } catch (...) {
     return fail(failure, std::string(what) + " threw a non-standard exception");
   }
@@ -272,7 +276,7 @@ Result<PasswordVerification> VerificationManager::verify_password(const Password
     Event malformed = event;
     malformed.type = EventType::password_hash_malformed;
     malformed.at = at;
-    malformed.detail = detail::redact(check->detail, {password});
+    malformed.detail = host_text(check->detail, password);
     m.emit(malformed);
   }
   // A comparison that ended during a block is answered as one that arrived during it: blocked,
@@ -394,12 +398,12 @@ Result<CodeSent> VerificationManager::send_code(const SendCodeRequest& request) 
       const Errc said = sent.error().code();
       const Errc code =
           said == Errc::connector_not_found || said == Errc::invalid_input ? said : Errc::sender_unavailable;
-      return fail(code, "code delivery failed: " + detail::redact(sent.error().message(), {message.code.reveal()}));
+      return fail(code, "code delivery failed: " + host_text(sent.error().message(), message.code.reveal()));
     }
   } catch (const std::exception& e) {
     cancel();
     return fail(Errc::sender_unavailable,
-                std::string("code sender threw: ") + detail::redact(e.what(), {message.code.reveal()}));
+                std::string("code sender threw: ") + host_text(e.what(), message.code.reveal()));
   } catch (...) {
     cancel();
     return fail(Errc::sender_unavailable, "code sender threw a non-standard exception");
