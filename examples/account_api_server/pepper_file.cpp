@@ -40,12 +40,13 @@ class ClosesOnExit {
 
 tl::expected<reverify::Pepper, std::string> load_pepper_file(const std::string& path, std::uint32_t pepper_id) {
   const std::string name = "pepper file " + one_line(path);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+  // O_NONBLOCK: opening a FIFO with no writer would otherwise hang before the checks below.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // NOLINT(cppcoreguidelines-pro-type-vararg)
   if (fd < 0) return tl::unexpected("cannot read " + name);
   const ClosesOnExit closer(fd);
   // Whoever reads the pepper and a store dump can try all 10^6 codes of every record offline, so
-  // it is kept to its owner, as ssh keeps a private key. Links are followed (Kubernetes mounts
-  // secrets through them); what they lead to is checked.
+  // it must be the server user's alone, as ssh wants of a private key. Links are followed; the
+  // file they lead to is what is checked.
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return tl::unexpected(name + " is not a regular file");
   if (st.st_uid != ::geteuid()) return tl::unexpected(name + " belongs to another user");

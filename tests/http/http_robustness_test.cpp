@@ -261,6 +261,9 @@ TEST_CASE("bad command lines: one line on stderr and exit code 2", "[http][robus
     check_usage_error(with({"--pepper-file", shared_key}), "chmod 600");
   }
   check_usage_error(with({"--pepper-file", dir.path()}), "not a regular file");
+  const std::string fifo = dir.path() + "/pepper.fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), S_IRUSR | S_IWUSR) == 0);
+  check_usage_error(with({"--pepper-file", fifo}), "not a regular file");  // refused, not waited on
 
   check_usage_error({"--listen", "127.0.0.1:0", "--users", dir.path() + "/missing.json"}, "missing.json");
   // The demo users' tokens and passwords are in the docs: never served beyond this machine.
@@ -335,7 +338,7 @@ TEST_CASE("pepper files: 64 hex characters with a newline, or 32 raw bytes", "[h
   TempDir keys;
   const std::string hex = keys.write("hex.key", std::string(64, 'a') + "\n");
   const std::string raw = keys.write("raw.key", std::string(32, '\x07'));
-  // A link to a private file is followed (Kubernetes mounts secrets through links).
+  // A link to a private file is followed.
   const std::string link = keys.path() + "/link.key";
   REQUIRE(::symlink(hex.c_str(), link.c_str()) == 0);
   for (const auto& file : {hex, raw, link}) {
