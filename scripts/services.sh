@@ -17,6 +17,8 @@
 set -euo pipefail
 
 DIR="$(realpath -m "${REVERIFY_SERVICES_DIR:-/tmp/reverify-services}")"
+# pg_ctl passes the socket folder inside one -o string, which PostgreSQL splits at white space.
+[[ "$DIR" != *[[:space:]]* ]] || { echo "services.sh: REVERIFY_SERVICES_DIR must not contain white space: $DIR" >&2; exit 2; }
 REDIS_PORT="${REVERIFY_REDIS_PORT:-16379}"
 PG_PORT="${REVERIFY_PG_PORT:-15432}"
 PG_DB="reverify_test"
@@ -25,7 +27,7 @@ PG_USER="postgres"
 die() { echo "services.sh: $*" >&2; exit 1; }
 
 pg_bin() {
-  if [[ -n "${REVERIFY_PG_BIN:-}" ]]; then echo "$REVERIFY_PG_BIN"; return; fi
+  if [[ -n "${REVERIFY_PG_BIN:-}" ]]; then realpath -m "$REVERIFY_PG_BIN"; return; fi  # as_pg runs from /
   local found
   found="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
   [[ -n "$found" ]] || die "PostgreSQL server binaries not found: install the Debian package postgresql"
