@@ -28,18 +28,21 @@ void wipe(char* text) noexcept {
   if (text != nullptr) sodium_memzero(text, std::strlen(text));
 }
 
-/// Whether a URI's user name or password holds a raw '@' or '/' (RFC 3986 wants them as %40 and
-/// %2F). libpq ends the user info at the first '@' and looks for none past a '/', so the rest of
-/// such a password becomes the host, port or database, which its errors quote whole.
+/// Whether a URI's user name or password may hold a raw '@' or '/' (RFC 3986 wants them as %40
+/// and %2F). libpq ends the user info at the first '@' and looks for none past the first '/', so
+/// the rest of such a password becomes the host, port or database, which its errors quote whole.
+/// Two '@' before the first '/' is the first case; none before it but one after is the second
+/// (or a database name with a raw '@' and no user name, which %40 writes as well).
 bool userinfo_is_ambiguous(std::string_view conninfo) {
   const auto scheme_end = conninfo.find("://");
   if (scheme_end == std::string_view::npos) return false;
   std::string_view rest = conninfo.substr(scheme_end + 3);
   rest = rest.substr(0, rest.find('?'));
-  const auto last_at = rest.rfind('@');
-  if (last_at == std::string_view::npos) return false;
-  const std::string_view before = rest.substr(0, last_at);
-  return before.find_first_of("@/") != std::string_view::npos;
+  const auto slash = rest.find('/');
+  const std::string_view authority = rest.substr(0, slash);
+  const auto ats = std::count(authority.begin(), authority.end(), '@');
+  if (ats > 1) return true;
+  return ats == 0 && slash != std::string_view::npos && rest.find('@', slash) != std::string_view::npos;
 }
 
 /// The password a well-formed `conninfo` carries ("" when none); nothing when libpq cannot parse
@@ -67,7 +70,7 @@ std::optional<SecretString> conninfo_password(const std::string& conninfo) {
 Error malformed_conninfo() {
   return {Errc::invalid_configuration,
           "postgres connect: the conninfo is malformed (not repeated here: it may hold a password; in a "
-          "URI, a user name or password must write '@' as %40 and '/' as %2F)"};
+          "URI, a user name, password or database name must write '@' as %40 and '/' as %2F)"};
 }
 
 }  // namespace

@@ -48,6 +48,8 @@ TEST_CASE("a refused connection names the failure but not the password", "[backe
                                  // the same characters percent-encoded are a password like any other
                                  std::string("postgresql://app:s3cret-pw%40%2F@127.0.0.1:1/app"),
                                  std::string("postgresql://app@127.0.0.1:1/app?password=s3cret-pw&options=a@b"),
+                                 // after a user name, a raw '@' in the database name is unambiguous
+                                 std::string("postgresql://app:s3cret-pw@127.0.0.1:1/my@db"),
                                  std::string("host=127.0.0.1 port=1 user=app password=s3cret-pw dbname=app"));
   const Error error = connect_error(conninfo);
   INFO(error.message());
