@@ -137,9 +137,8 @@ Result<PasswordCheck> Argon2idHasher::verify(const SecretString& password,
   }
   // Its own hashes always verify, even when its parameters cost more than the cap.
   const Argon2idParams& own = impl_->params;
-  const std::uint64_t own_work = static_cast<std::uint64_t>(own.mem_limit / 1024U) * own.ops_limit;
   if (const char* refusal =
-          detail::stored_argon2_cost_refusal(*phc, std::max(detail::max_stored_argon2_work, own_work))) {
+          detail::stored_argon2_cost_refusal(*phc, detail::allowed_stored_argon2_work(own.mem_limit, own.ops_limit))) {
     return impl_->decoy(password, PasswordMatch::malformed, refusal);
   }
   auto equal = impl_->compute_and_compare(password, *phc);

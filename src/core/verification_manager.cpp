@@ -41,8 +41,9 @@ auto call_collaborator(Errc failure, const char* what, std::string_view secret, 
     auto result = f();
     if (!result) {
       const std::string& text = result.error().message();
-      if (result.error().code() != failure) return fail(failure, std::string(what) + ": " + host_text(text, secret));
-      if (quotes(text, secret)) return fail(failure, std::string(what) + ": " + host_text(text, secret));
+      if (result.error().code() != failure || quotes(text, secret)) {
+        return fail(failure, std::string(what) + ": " + host_text(text, secret));
+      }
     }
     return result;
   } catch (const std::exception& e) {

@@ -198,8 +198,7 @@ Result<PasswordCheck> LegacyHasher::verify(const SecretString& password, std::op
     if (!slot.held()) return fail(Errc::hasher_unavailable, "legacy: too many concurrent hashes; wait timed out");
     // As Argon2idHasher does: hashes made at earlier parameters of this hasher's kind still verify
     // when its own parameters cost more than the cap for imported ones.
-    const std::uint64_t own_work = static_cast<std::uint64_t>(own.mem_limit / 1024U) * own.ops_limit;
-    outcome = compute(password.reveal(), value, std::max(detail::max_stored_argon2_work, own_work));
+    outcome = compute(password.reveal(), value, detail::allowed_stored_argon2_work(own.mem_limit, own.ops_limit));
   }
   if (!outcome) {
     if (outcome.error() != Errc::invalid_input) return tl::unexpected<Error>(outcome.error());

@@ -16,11 +16,15 @@ namespace reverify::postgres::detail {
 
 namespace {
 
+/// Whether libpq reads `conninfo` as a URI (its prefixes).
+bool is_uri(std::string_view conninfo) {
+  return conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0;
+}
+
 /// Whether libpq reads `conninfo` as a URI or `key=value` string rather than a bare database name
 /// (its own rule: a URI prefix, or an `=` anywhere).
 bool is_connection_string(std::string_view conninfo) {
-  return conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0 ||
-         conninfo.find('=') != std::string_view::npos;
+  return is_uri(conninfo) || conninfo.find('=') != std::string_view::npos;
 }
 
 /// Wipes a C string libpq allocated that may hold a password, before it is freed.
@@ -33,10 +37,8 @@ void wipe(char* text) noexcept {
 /// the rest of such a password becomes the host, port or database, which its errors quote whole.
 /// Two '@' before the first '/' is the first case; none before it but one after is the second
 /// (or a database name with a raw '@' and no user name, which %40 writes as well).
-bool userinfo_is_ambiguous(std::string_view conninfo) {
-  const auto scheme_end = conninfo.find("://");
-  if (scheme_end == std::string_view::npos) return false;
-  std::string_view rest = conninfo.substr(scheme_end + 3);
+bool userinfo_is_ambiguous(std::string_view uri) {
+  std::string_view rest = uri.substr(uri.find("://") + 3);
   rest = rest.substr(0, rest.find('?'));
   const auto slash = rest.find('/');
   const std::string_view authority = rest.substr(0, slash);
@@ -50,7 +52,7 @@ bool userinfo_is_ambiguous(std::string_view conninfo) {
 /// the URI or the raw password, so their text is dropped.
 std::optional<SecretString> conninfo_password(const std::string& conninfo) {
   if (!is_connection_string(conninfo)) return SecretString();
-  if (conninfo.rfind("postgres", 0) == 0 && userinfo_is_ambiguous(conninfo)) return std::nullopt;
+  if (is_uri(conninfo) && userinfo_is_ambiguous(conninfo)) return std::nullopt;
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
   wipe(error);

@@ -325,11 +325,7 @@ TEST_CASE("Argon2idHasher error messages carry no password or hash", "[passwords
 
 TEST_CASE("Argon2idHasher verifies its own hashes when its parameters cost more than the stored-cost cap",
           "[passwords][argon2id]") {
-  // 8 MiB x 513 passes is just above 4 GiB of memory passes, the cap for other stored hashes.
-  Argon2idParams heavy;
-  heavy.ops_limit = 513;
-  heavy.mem_limit = std::size_t{8} * 1024 * 1024;
-  auto hasher = Argon2idHasher::create(heavy);
+  auto hasher = Argon2idHasher::create(reverify::test::just_above_stored_cap_params());
   REQUIRE(hasher);
   auto stored = (*hasher)->hash(secret("pw"));
   REQUIRE(stored);

@@ -178,17 +178,15 @@ TEST_CASE("LegacyHasher limits concurrent legacy computations", "[passwords][leg
 
 TEST_CASE("LegacyHasher verifies hashes of its earlier parameters when its own cost more than the stored-cost cap",
           "[passwords][legacy]") {
-  // 8 MiB x 513 passes is just above the cap for imported hashes (4 GiB of memory passes); the
-  // hasher now runs at 514 passes, so the stored hash is not current and goes through libargon2.
-  reverify::Argon2idParams earlier;
-  earlier.ops_limit = 513;
-  earlier.mem_limit = std::size_t{8} * 1024 * 1024;
+  // The hasher now runs at one pass more, so the stored hash is not current and goes through
+  // libargon2, where the cap for imported hashes applies.
+  const reverify::Argon2idParams earlier = reverify::test::just_above_stored_cap_params();
   auto earlier_hasher = reverify::Argon2idHasher::create(earlier);
   REQUIRE(earlier_hasher);
   const auto stored = (*earlier_hasher)->hash(secret("pw"));
   REQUIRE(stored);
   reverify::Argon2idParams now = earlier;
-  now.ops_limit = 514;
+  now.ops_limit = earlier.ops_limit + 1;
   auto check = make(now)->verify(secret("pw"), *stored);
   REQUIRE(check);
   CHECK(check->result == PasswordMatch::match);

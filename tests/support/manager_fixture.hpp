@@ -95,14 +95,11 @@ struct ManagerFixture {
 
   /// Another manager on this fixture's store, clock, sender and events, hashing through `other`.
   VerificationManager with_hasher(const Policy& policy, std::shared_ptr<PasswordHasher> other) const {
-    Dependencies deps;
-    deps.store = store;
-    deps.hasher = std::move(other);
-    deps.sender = sender;
-    deps.clock = clock;
-    deps.events = events;
-    deps.peppers.peppers.push_back(Pepper::random(1));
-    return VerificationManager::create(policy, std::move(deps)).value();
+    return assemble(policy, std::move(other), sender);
+  }
+  /// Another manager on this fixture's store, clock, hasher and events, sending through `other`.
+  VerificationManager with_sender(const Policy& policy, std::shared_ptr<CodeSender> other) const {
+    return assemble(policy, hasher, std::move(other));
   }
 
   /// Sends a code for `user` to `email` (owned by default) and returns the record id.
@@ -123,6 +120,19 @@ struct ManagerFixture {
     request.code = SecretString(code);
     request.user_id = user;
     return manager.verify_code(request);
+  }
+
+ private:
+  VerificationManager assemble(const Policy& policy, std::shared_ptr<PasswordHasher> hashing,
+                               std::shared_ptr<CodeSender> sending) const {
+    Dependencies deps;
+    deps.store = store;
+    deps.hasher = std::move(hashing);
+    deps.sender = std::move(sending);
+    deps.clock = clock;
+    deps.events = events;
+    deps.peppers.peppers.push_back(Pepper::random(1));
+    return VerificationManager::create(policy, std::move(deps)).value();
   }
 };
 

@@ -222,13 +222,7 @@ TEST_CASE("a throwing clock is clock_unavailable everywhere") {
 TEST_CASE("a failing or throwing hasher is hasher_unavailable, never verified") {
   for (const bool do_throw : {false, true}) {
     test::ManagerFixture f;
-    Dependencies deps;
-    deps.store = f.store;
-    deps.hasher = std::make_shared<FailingHasher>(do_throw);
-    deps.sender = f.sender;
-    deps.clock = f.clock;
-    deps.peppers.peppers.push_back(Pepper::random(1));
-    const auto broken = VerificationManager::create(Policy{}, std::move(deps)).value();
+    const auto broken = f.with_hasher(Policy{}, std::make_shared<FailingHasher>(do_throw));
     PasswordVerificationRequest pw;
     pw.user_id = "u1";
     pw.password = SecretString("pw");

@@ -163,7 +163,7 @@ class QuotingHasher final : public PasswordHasher {
 }  // namespace
 
 // The contracts ask host senders and hashers not to put secrets in their errors; the manager does
-// not rely on it. Whatever host text it passes on has the secret it handed over cut out.
+// not rely on it. Host text that contains the secret it handed over is withheld.
 TEST_CASE("a host sender or hasher that quotes its secret input does not leak it through the manager") {
   test::ManagerFixture f;
   std::vector<std::string> outputs;
@@ -176,20 +176,14 @@ TEST_CASE("a host sender or hasher that quotes its secret input does not leak it
 
   SECTION("a sender's error text and exception") {
     for (const bool throws : {false, true}) {
-      Dependencies deps;
-      deps.store = std::make_shared<MemoryStore>();
-      deps.hasher = f.hasher;
-      deps.clock = f.clock;
-      deps.events = f.events;
-      deps.peppers.peppers.push_back(Pepper::random(1));
-      deps.sender = std::make_shared<CallbackSender>([&secrets, throws](const CodeMessage& m) -> Result<void> {
-        const std::string code(m.code.reveal());
-        secrets.push_back(code);
-        const std::string said = "gateway refused body 'Your code is " + code + "'";
-        if (throws) throw std::runtime_error(said);
-        return fail(Errc::sender_unavailable, std::string(said).append(" (code ").append(code).append(")"));
-      });
-      const auto manager = VerificationManager::create(Policy{}, std::move(deps)).value();
+      const auto manager = f.with_sender(
+          Policy{}, std::make_shared<CallbackSender>([&secrets, throws](const CodeMessage& m) -> Result<void> {
+            const std::string code(m.code.reveal());
+            secrets.push_back(code);
+            const std::string said = "gateway refused body 'Your code is " + code + "'";
+            if (throws) throw std::runtime_error(said);
+            return fail(Errc::sender_unavailable, std::string(said).append(" (code ").append(code).append(")"));
+          }));
       SendCodeRequest s;
       s.user_id = "u1";
       s.identifier = Identifier::phone("+1 555 000 1111");
@@ -204,14 +198,7 @@ TEST_CASE("a host sender or hasher that quotes its secret input does not leak it
   SECTION("a hasher's error text, exception and malformed-hash reason") {
     using Mode = QuotingHasher::Mode;
     for (const Mode mode : {Mode::own_error, Mode::foreign_error, Mode::exception, Mode::malformed}) {
-      Dependencies deps;
-      deps.store = std::make_shared<MemoryStore>();
-      deps.hasher = std::make_shared<QuotingHasher>(mode);
-      deps.sender = f.sender;
-      deps.clock = f.clock;
-      deps.events = f.events;
-      deps.peppers.peppers.push_back(Pepper::random(1));
-      const auto manager = VerificationManager::create(Policy{}, std::move(deps)).value();
+      const auto manager = f.with_hasher(Policy{}, std::make_shared<QuotingHasher>(mode));
       PasswordVerificationRequest pw;
       pw.user_id = "u1";
       pw.password = SecretString("correct horse battery staple");
