@@ -1,11 +1,13 @@
 // One send+verify cycle on the memory store with a no-op sender, beside the primitives it cannot
 // avoid: one randombytes_buf, two keyed BLAKE2b digests, one sodium_memcmp, and one hash-map
-// insert, find and erase. Issue target: cycle <= 2x primitives; 2 threads >= 1.5x one thread.
+// insert, find and erase. Issue target: cycle <= 2x primitives (the issue names no size for the
+// map; see docs/benchmarks.md for the reading taken); 2 threads >= 1.5x one thread.
 // The cycle is measured twice: on the real clock, where the store only grows through the run, and
 // at a steady state of a chosen number of records (BM_SendVerifyCycle_Population), beside the
 // primitives on a map of the same size. BM_CycleOverFloor_Population takes the ratio itself, in
 // turns of a few tens of milliseconds, which the VM's drift between runs does not reach;
-// BM_CycleOverSameSizeFloor_Population does the same with the floor's map as large as the store.
+// BM_CycleOverSameSizeFloor_Population does the same with the floor's map as large as the store,
+// and BM_CycleOverFlatFloor_Population with a flat map that large (the cheapest such floor).
 //
 //   ./cycle_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -19,9 +21,11 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
+#include "flat_floor_map.hpp"
 #include "reverify/reverify.hpp"
 
 namespace {
@@ -305,8 +309,9 @@ void keyed_digest(const unsigned char* key, const std::string& id, const std::st
 }
 
 /// The floor, once: what any implementation of the cycle has to do, with nothing else, on `map`
-/// (`key` is the digest key).
-void primitives_once(const std::array<unsigned char, 32>& key, std::unordered_map<std::string, Row>& map) {
+/// (`key` is the digest key): a `std::unordered_map<std::string, Row>` or a `FlatFloor` (flat_floor_map.hpp).
+template <class Map>
+void primitives_once(const std::array<unsigned char, 32>& key, Map& map) {
   std::array<unsigned char, 64> random{};
   randombytes_buf(random.data(), random.size());
   std::string id(reinterpret_cast<const char*>(random.data()), 21);
@@ -339,14 +344,20 @@ void BM_Primitives(benchmark::State& state) {
 }
 BENCHMARK(BM_Primitives)->Threads(1)->Threads(2)->UseRealTime();
 
+/// Adds random 21-byte keys to `map` until it holds `size` entries.
+template <class Map>
+void fill(Map& map, std::size_t size) {
+  std::array<unsigned char, 21> raw{};
+  while (map.size() < size) {
+    randombytes_buf(raw.data(), raw.size());
+    map.emplace(std::string(reinterpret_cast<const char*>(raw.data()), raw.size()), Row{});
+  }
+}
+
 /// A map of `size` random 21-byte keys.
 std::unordered_map<std::string, Row> filled_map(std::size_t size) {
   std::unordered_map<std::string, Row> filled;
-  std::array<unsigned char, 21> raw{};
-  while (filled.size() < size) {
-    randombytes_buf(raw.data(), raw.size());
-    filled.emplace(std::string(reinterpret_cast<const char*>(raw.data()), raw.size()), Row{});
-  }
+  fill(filled, size);
   return filled;
 }
 
@@ -361,13 +372,24 @@ void BM_Primitives_SteadyState(benchmark::State& state) {
 }
 BENCHMARK(BM_Primitives_SteadyState)->Threads(1)->Threads(2)->UseRealTime();
 
+using FlatFloor = reverify::bench::FlatFloorMap<21, Row>;
+
 /// A map of as many entries as the warmed-up store `f` (the default policy's fixture for `records`)
-/// holds, measured so that the purge's lag is matched too; made once per size.
-std::unordered_map<std::string, Row>& store_sized_map(std::int64_t records, const PopulationFixture& f) {
-  static std::map<std::int64_t, std::unordered_map<std::string, Row>> maps;
+/// holds, measured so that the purge's lag is matched too; made once per size and map type.
+template <class Map>
+Map& store_sized_map(std::int64_t records, const PopulationFixture& f) {
+  static std::map<std::int64_t, std::unique_ptr<Map>> maps;
   auto& map = maps[records];
-  if (map.empty()) map = filled_map(f.store->record_count());
-  return map;
+  if (!map) {
+    const std::size_t size = f.store->record_count();
+    if constexpr (std::is_same_v<Map, FlatFloor>) {
+      map = std::make_unique<Map>(size + 1);  // it never grows: room for the floor's own entry too
+    } else {
+      map = std::make_unique<Map>();
+    }
+    fill(*map, size);
+  }
+  return *map;
 }
 
 // The floor on a map of as many entries as BM_SendVerifyCycle_Population's store holds at its
@@ -375,7 +397,7 @@ std::unordered_map<std::string, Row>& store_sized_map(std::int64_t records, cons
 void BM_Primitives_Population(benchmark::State& state) {
   auto& f = population_fixture(state.range(0));
   if (!f.warm_up(state)) return;
-  auto& map = store_sized_map(state.range(0), f);
+  auto& map = store_sized_map<std::unordered_map<std::string, Row>>(state.range(0), f);
   run_primitives(state, map);
   state.counters["records"] = static_cast<double>(map.size());
 }
@@ -386,8 +408,8 @@ BENCHMARK(BM_Primitives_Population)->Arg(5'000)->Arg(20'000)->Arg(200'000)->Arg(
 // of separate benchmarks minutes apart see the VM at different speeds (on 2026-11-28 the floor
 // alone took 1.39 to 1.80 us from run to run); turns a few tens of milliseconds long see it
 // alike, so their ratio moves far less. `cycle_ns` and `floor_ns` are the means over the run,
-// `ratio` their quotient. The floor's map is the issue's (one entry, always in cache); the same
-// turns against a map as large as the store follow below. The second argument is the policy's
+// `ratio` their quotient. The floor's map holds one entry (always in cache); the same turns
+// against maps as large as the store follow below. The second argument is the policy's
 // retire_previous_codes (0 keeps Logto's behaviour).
 // A turn is long enough for the cycle to win its caches back: with turns of 1 024, each floor
 // turn (system calls into the kernel's RNG) cooled the large stores' cycle by about 0.15 us
@@ -396,7 +418,8 @@ BENCHMARK(BM_Primitives_Population)->Arg(5'000)->Arg(20'000)->Arg(200'000)->Arg(
 constexpr int turn = 16'384;
 
 /// Alternates turns of `f`'s cycle and of the floor on `floor_map`, and sets the counters.
-void cycle_over_floor(benchmark::State& state, PopulationFixture& f, std::unordered_map<std::string, Row>& floor_map) {
+template <class Map>
+void cycle_over_floor(benchmark::State& state, PopulationFixture& f, Map& floor_map) {
   const auto key = random_digest_key();
   std::chrono::steady_clock::duration cycles{};
   std::chrono::steady_clock::duration floors{};
@@ -438,9 +461,26 @@ BENCHMARK(BM_CycleOverFloor_Population)
 void BM_CycleOverSameSizeFloor_Population(benchmark::State& state) {
   auto& f = population_fixture(state.range(0));
   if (!f.warm_up(state)) return;
-  cycle_over_floor(state, f, store_sized_map(state.range(0), f));
+  cycle_over_floor(state, f, store_sized_map<std::unordered_map<std::string, Row>>(state.range(0), f));
 }
 BENCHMARK(BM_CycleOverSameSizeFloor_Population)
+    ->ArgNames({"records"})
+    ->Arg(5'000)
+    ->Arg(20'000)
+    ->Arg(200'000)
+    ->Arg(1'000'000)
+    ->UseRealTime();
+
+// The same turns against the cheapest floor a store of that size can have: its map is flat (keys
+// and rows inline, open addressing), so the floor's insert is one random access into a table as
+// large as the store, and its find and erase hit the line the insert loaded. Any store holding
+// that many records pays at least that access; std::unordered_map pays more (a bucket and a node).
+void BM_CycleOverFlatFloor_Population(benchmark::State& state) {
+  auto& f = population_fixture(state.range(0));
+  if (!f.warm_up(state)) return;
+  cycle_over_floor(state, f, store_sized_map<FlatFloor>(state.range(0), f));
+}
+BENCHMARK(BM_CycleOverFlatFloor_Population)
     ->ArgNames({"records"})
     ->Arg(5'000)
     ->Arg(20'000)
