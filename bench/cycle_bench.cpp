@@ -7,7 +7,7 @@
 // primitives on a map of the same size. BM_CycleOverFloor_Population takes the ratio itself, in
 // turns of a few tens of milliseconds, which the VM's drift between runs does not reach;
 // BM_CycleOverSameSizeFloor_Population does the same with the floor's map as large as the store,
-// and BM_CycleOverFlatFloor_Population with a flat map that large (the cheapest such floor).
+// and BM_CycleOverFlatFloor_Population with a lean flat map that large.
 //
 //   ./cycle_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -319,7 +319,7 @@ void primitives_once(const std::array<unsigned char, 32>& key, Map& map) {
   Row row{};
   keyed_digest(key.data(), id, code, row.digest.data());
   auto inserted = map.emplace(id, row);
-  auto found = map.find(id);
+  auto found = map.find(id);  // never null: the id was just inserted
   std::array<unsigned char, 32> offered{};
   keyed_digest(key.data(), id, code, offered.data());
   benchmark::DoNotOptimize(sodium_memcmp(offered.data(), found->second.digest.data(), 32));
@@ -373,6 +373,7 @@ void BM_Primitives_SteadyState(benchmark::State& state) {
 BENCHMARK(BM_Primitives_SteadyState)->Threads(1)->Threads(2)->UseRealTime();
 
 using FlatFloor = reverify::bench::FlatFloorMap<21, Row>;
+static_assert(sizeof(FlatFloor::Entry) == 64, "one cache line per entry");
 
 /// A map of as many entries as the warmed-up store `f` (the default policy's fixture for `records`)
 /// holds, measured so that the purge's lag is matched too; made once per size and map type.
@@ -471,10 +472,10 @@ BENCHMARK(BM_CycleOverSameSizeFloor_Population)
     ->Arg(1'000'000)
     ->UseRealTime();
 
-// The same turns against the cheapest floor a store of that size can have: its map is flat (keys
-// and rows inline, open addressing), so the floor's insert is one random access into a table as
-// large as the store, and its find and erase hit the line the insert loaded. Any store holding
-// that many records pays at least that access; std::unordered_map pays more (a bucket and a node).
+// The same turns against a lean map as large as the store: flat (keys and rows inline, one cache
+// line an entry, at most half full), so the floor's insert is a short probe run from one random
+// line of a table of the store's size, its find reads what the insert loaded, and its erase reads
+// on to the next free slot. std::unordered_map pays more (a bucket, a node and its allocation).
 void BM_CycleOverFlatFloor_Population(benchmark::State& state) {
   auto& f = population_fixture(state.range(0));
   if (!f.warm_up(state)) return;

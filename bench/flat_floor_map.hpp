@@ -1,53 +1,51 @@
 #pragma once
 /// @file
-/// The floor's map at its cheapest: a flat open-addressing table (linear probing, backward-shift
-/// erase) with keys and values inline, so that an insert into a large table is one random memory
-/// access and nothing else (no node allocation, no bucket array, no chain). It offers the calls
-/// the floor makes on `std::unordered_map` (`emplace`, `find`, `erase`) with the same meaning, so
-/// one floor routine runs on either.
+/// A lean map for the floor: a flat open-addressing table (linear probing, backward-shift erase)
+/// with keys and values inline, one cache line per entry, at most half full, so that an insert
+/// into a large table is a short probe run from one random line and nothing else (no node
+/// allocation, no bucket array, no chain). It offers the calls the floor makes on
+/// `std::unordered_map` (`emplace`, `find`, `erase`) with the same meaning, so one floor routine
+/// runs on either.
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace reverify::bench {
 
-/// Keys are exactly `KeySize` bytes. Sized once for `entries` at most three quarters full; it
-/// never grows, so it must not be filled beyond that.
+/// Keys are exactly `KeySize` random bytes: their first eight are the hash. Sized once for
+/// `entries`, with twice as many slots; it never grows, so it must not hold more than `entries`.
 template <std::size_t KeySize, class Value>
 class FlatFloorMap {
+  static_assert(KeySize >= sizeof(std::uint64_t), "the key's first bytes are its hash");
+
  public:
-  struct Entry {
-    std::uint64_t hash = 0;  // 0 marks an empty slot
+  struct alignas(64) Entry {
     std::array<char, KeySize> key{};
+    bool occupied = false;
     Value second{};  // named as std::unordered_map's iterators name the value
   };
   using iterator = Entry*;
 
-  explicit FlatFloorMap(std::size_t entries) {
-    std::size_t capacity = 16;
-    while (capacity * 3 < entries * 4) capacity *= 2;
-    slots_.resize(capacity);
-  }
+  explicit FlatFloorMap(std::size_t entries) : slots_(2 * entries + 1) {}
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
-  /// Inserts `key` (whose size must be `KeySize`) unless present; as `std::unordered_map`'s.
+  /// Inserts `key` unless present; as `std::unordered_map`'s.
   std::pair<iterator, bool> emplace(const std::string& key, const Value& value) {
-    const std::uint64_t hash = hash_of(key);
-    std::size_t i = home(hash);
-    for (; slots_[i].hash != 0; i = next(i)) {
-      if (holds(slots_[i], hash, key)) return {&slots_[i], false};
+    assert(key.size() == KeySize);
+    std::size_t i = home(key);
+    for (; slots_[i].occupied; i = next(i)) {
+      if (holds(slots_[i], key)) return {&slots_[i], false};
     }
     Entry& entry = slots_[i];
-    entry.hash = hash;
     std::memcpy(entry.key.data(), key.data(), KeySize);
+    entry.occupied = true;
     entry.second = value;
     ++size_;
     return {&entry, true};
@@ -55,9 +53,9 @@ class FlatFloorMap {
 
   /// The entry of `key`, or nullptr.
   [[nodiscard]] iterator find(const std::string& key) noexcept {
-    const std::uint64_t hash = hash_of(key);
-    for (std::size_t i = home(hash); slots_[i].hash != 0; i = next(i)) {
-      if (holds(slots_[i], hash, key)) return &slots_[i];
+    assert(key.size() == KeySize);
+    for (std::size_t i = home(key); slots_[i].occupied; i = next(i)) {
+      if (holds(slots_[i], key)) return &slots_[i];
     }
     return nullptr;
   }
@@ -65,9 +63,8 @@ class FlatFloorMap {
   /// Removes the entry `at`; later entries of its probe run move back into the hole.
   void erase(iterator at) noexcept {
     auto hole = static_cast<std::size_t>(at - slots_.data());
-    for (std::size_t j = next(hole); slots_[j].hash != 0; j = next(j)) {
-      const std::size_t displacement = (j - home(slots_[j].hash)) & mask();
-      if (displacement >= ((j - hole) & mask())) {
+    for (std::size_t j = next(hole); slots_[j].occupied; j = next(j)) {
+      if (distance(home(slots_[j].key), j) >= distance(hole, j)) {
         slots_[hole] = slots_[j];
         hole = j;
       }
@@ -77,16 +74,22 @@ class FlatFloorMap {
   }
 
  private:
-  [[nodiscard]] static std::uint64_t hash_of(const std::string& key) noexcept {
-    const std::uint64_t hash = std::hash<std::string_view>{}(key);
-    return hash == 0 ? 1 : hash;
+  template <class Bytes>
+  [[nodiscard]] std::size_t home(const Bytes& key) const noexcept {
+    std::uint64_t hash = 0;
+    std::memcpy(&hash, key.data(), sizeof hash);
+    return static_cast<std::size_t>(hash % slots_.size());
   }
-  [[nodiscard]] static bool holds(const Entry& entry, std::uint64_t hash, const std::string& key) noexcept {
-    return entry.hash == hash && std::memcmp(entry.key.data(), key.data(), KeySize) == 0;
+  [[nodiscard]] static bool holds(const Entry& entry, const std::string& key) noexcept {
+    return std::memcmp(entry.key.data(), key.data(), KeySize) == 0;
   }
-  [[nodiscard]] std::size_t mask() const noexcept { return slots_.size() - 1; }
-  [[nodiscard]] std::size_t home(std::uint64_t hash) const noexcept { return static_cast<std::size_t>(hash) & mask(); }
-  [[nodiscard]] std::size_t next(std::size_t index) const noexcept { return (index + 1) & mask(); }
+  [[nodiscard]] std::size_t next(std::size_t index) const noexcept {
+    return index + 1 == slots_.size() ? 0 : index + 1;
+  }
+  /// Steps from `from` forward to `to`, wrapping around the end.
+  [[nodiscard]] std::size_t distance(std::size_t from, std::size_t to) const noexcept {
+    return to >= from ? to - from : to + slots_.size() - from;
+  }
 
   std::vector<Entry> slots_;
   std::size_t size_ = 0;
