@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// A lean map for the floor: a flat open-addressing table (linear probing, backward-shift erase)
-/// with keys and values inline, one cache line per entry, at most half full, so that an insert
+/// with keys and values inline, one cache line per entry, half full (a slot is found by a
+/// multiply, not a division, so the capacity need not be a power of two), so that an insert
 /// into a large table is a short probe run from one random line and nothing else (no node
 /// allocation, no bucket array, no chain). It offers the calls the floor makes on
 /// `std::unordered_map` (`emplace`, `find`, `erase`) with the same meaning, so one floor routine
@@ -23,6 +24,7 @@ namespace reverify::bench {
 template <std::size_t KeySize, class Value>
 class FlatFloorMap {
   static_assert(KeySize >= sizeof(std::uint64_t), "the key's first bytes are its hash");
+  __extension__ using Wide = unsigned __int128;  // g++ and clang; maps a hash onto [0, capacity)
 
  public:
   struct alignas(64) Entry {
@@ -78,7 +80,7 @@ class FlatFloorMap {
   [[nodiscard]] std::size_t home(const Bytes& key) const noexcept {
     std::uint64_t hash = 0;
     std::memcpy(&hash, key.data(), sizeof hash);
-    return static_cast<std::size_t>(hash % slots_.size());
+    return static_cast<std::size_t>((static_cast<Wide>(hash) * slots_.size()) >> 64);
   }
   [[nodiscard]] static bool holds(const Entry& entry, const std::string& key) noexcept {
     return std::memcmp(entry.key.data(), key.data(), KeySize) == 0;
