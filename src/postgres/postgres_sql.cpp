@@ -58,10 +58,13 @@ const std::array<StatementSource, statement_count> sources = {{
     {"reverify_unblock", "SELECT :\"schema\".unblock($1)", 1, {text_oid}, true},
     // Bounded: records first (with the slot rows that name them), then window events (a window
     // row whose events exceed what is left of the budget loses only its oldest events), then
-    // blocks; rows in use are skipped, never waited for.
+    // blocks; rows in use are skipped, never waited for. The rows to delete are picked in CTEs of
+    // their own (rp, bp): inside the DELETE's IN, a nested-loop plan rescans the LIMIT subquery
+    // once per row, skips the rows it has already deleted as locked by itself, and so deletes
+    // past the budget (postgres_purge_test forces that plan). A locking CTE is never inlined.
     {"reverify_purge_expired",
-     "WITH r AS (DELETE FROM :\"schema\".records WHERE id IN (SELECT id FROM :\"schema\".records "
-     "  WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING id, slot), "
+     "WITH rp AS (SELECT id FROM :\"schema\".records WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED), "
+     "r AS (DELETE FROM :\"schema\".records WHERE id IN (SELECT id FROM rp) RETURNING id, slot), "
      "rs AS (DELETE FROM :\"schema\".slots WHERE slot IN (SELECT s.slot FROM :\"schema\".slots s "
      "  JOIN r ON s.slot = r.slot AND s.holder = r.id FOR UPDATE OF s SKIP LOCKED)), "
      "rc AS (SELECT $2 - count(*) AS left_over FROM r), "
@@ -75,8 +78,9 @@ const std::array<StatementSource, statement_count> sources = {{
      "  WHERE w.key = ws.key AND ws.cum > (SELECT left_over FROM rc) AND ws.cum - ws.n < (SELECT left_over FROM rc) "
      "  RETURNING (SELECT left_over FROM rc) - (ws.cum - ws.n) AS n), "
      "wc AS (SELECT coalesce((SELECT sum(n) FROM wd), 0) + coalesce((SELECT sum(n) FROM wt), 0) AS n), "
-     "b AS (DELETE FROM :\"schema\".blocks WHERE key IN (SELECT key FROM :\"schema\".blocks WHERE until <= $1 "
-     "  LIMIT GREATEST((SELECT left_over FROM rc) - (SELECT n FROM wc), 0) FOR UPDATE SKIP LOCKED) RETURNING 1) "
+     "bp AS (SELECT key FROM :\"schema\".blocks WHERE until <= $1 "
+     "  LIMIT GREATEST((SELECT left_over FROM rc) - (SELECT n FROM wc), 0) FOR UPDATE SKIP LOCKED), "
+     "b AS (DELETE FROM :\"schema\".blocks WHERE key IN (SELECT key FROM bp) RETURNING 1) "
      "SELECT $2 - (SELECT left_over FROM rc) + (SELECT n FROM wc) + (SELECT count(*) FROM b)",
      2,
      {int8_oid, int8_oid},
